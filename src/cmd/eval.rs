@@ -1,0 +1,242 @@
+//! `ddpm-golden eval <function> --<input> <value> ...`: one point, every variant, both precisions.
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use ddpm_golden::loglik::{log_likelihood_point, Branch};
+use ddpm_golden::mean_flat::mean_flat;
+use ddpm_golden::normal_kl::normal_kl_point;
+use ddpm_golden::{json_number, Cdf, Function, Real};
+use ndarray::ArrayViewD;
+use serde_json::{json, Value};
+use std::process::ExitCode;
+
+/// Arguments of `eval`. Inputs are rounded to f32 first (with a note when that changes them) so that
+/// the f32 and f64 columns evaluate the same point, as a golden case does.
+#[derive(Args)]
+#[command(allow_negative_numbers = true)]
+pub struct EvalArgs {
+    /// The helper: normal_kl, mean_flat, standard_normal_cdf or discretized_gaussian_log_likelihood.
+    #[arg(value_parser = parse_function)]
+    function: Function,
+    /// normal_kl: mean of the first Gaussian.
+    #[arg(long)]
+    mean1: Option<f64>,
+    /// normal_kl: log-variance of the first Gaussian.
+    #[arg(long)]
+    logvar1: Option<f64>,
+    /// normal_kl: mean of the second Gaussian.
+    #[arg(long)]
+    mean2: Option<f64>,
+    /// normal_kl: log-variance of the second Gaussian.
+    #[arg(long)]
+    logvar2: Option<f64>,
+    /// standard_normal_cdf: the point z.
+    #[arg(long)]
+    z: Option<f64>,
+    /// discretized_gaussian_log_likelihood: the pixel value in [-1, 1].
+    #[arg(long)]
+    x: Option<f64>,
+    /// discretized_gaussian_log_likelihood: the decoder mean.
+    #[arg(long)]
+    means: Option<f64>,
+    /// discretized_gaussian_log_likelihood: the decoder log standard deviation.
+    #[arg(long = "log-scales", alias = "log_scales")]
+    log_scales: Option<f64>,
+    /// mean_flat: the tensor shape, comma-separated (e.g. 2,3).
+    #[arg(long, value_delimiter = ',')]
+    shape: Option<Vec<usize>>,
+    /// mean_flat: the tensor data in row-major order, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    data: Option<Vec<f64>>,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_function(name: &str) -> Result<Function, String> {
+    Function::from_name(name).ok_or_else(|| {
+        let names: Vec<_> = Function::ALL.iter().map(|f| f.name()).collect();
+        format!("unknown function '{name}'; expected one of: {}", names.join(", "))
+    })
+}
+
+impl EvalArgs {
+    /// The scalar inputs given on the command line, by upstream name.
+    fn scalars(&self) -> [(&'static str, Option<f64>); 8] {
+        [
+            ("mean1", self.mean1),
+            ("logvar1", self.logvar1),
+            ("mean2", self.mean2),
+            ("logvar2", self.logvar2),
+            ("z", self.z),
+            ("x", self.x),
+            ("means", self.means),
+            ("log_scales", self.log_scales),
+        ]
+    }
+
+    /// The inputs `function` takes, in its argument order, rounded to f32; errors name a missing or a
+    /// foreign flag.
+    fn point(&self) -> Result<Vec<(&'static str, f32)>> {
+        let wanted = self.function.inputs();
+        let given = self.scalars();
+        for (name, value) in given {
+            if value.is_some() && !wanted.contains(&name) {
+                bail!("{} takes no --{}; its inputs are {}", self.function, flag(name), flags(wanted));
+            }
+        }
+        let tensor_given = [("shape", self.shape.is_some()), ("data", self.data.is_some())];
+        for (name, is_given) in tensor_given {
+            if is_given && !wanted.contains(&name) {
+                bail!("{} takes no --{name}; its inputs are {}", self.function, flags(wanted));
+            }
+        }
+        let mut point = Vec::new();
+        for &name in wanted.iter().filter(|n| !matches!(**n, "shape" | "data")) {
+            let value = given
+                .iter()
+                .find(|(n, _)| *n == name)
+                .and_then(|(_, v)| *v)
+                .with_context(|| format!("{} needs --{}", self.function, flag(name)))?;
+            point.push((name, to_f32_noting(name, value)));
+        }
+        Ok(point)
+    }
+}
+
+fn flag(name: &str) -> String {
+    name.replace('_', "-")
+}
+
+fn flags(names: &[&str]) -> String {
+    names.iter().map(|n| format!("--{}", flag(n))).collect::<Vec<_>>().join(", ")
+}
+
+/// Rounds an input to f32, saying so on stderr when the value changes (golden inputs are all f32).
+fn to_f32_noting(name: &str, value: f64) -> f32 {
+    let rounded = value as f32;
+    if !value.is_nan() && f64::from(rounded) != value {
+        eprintln!(
+            "note: {name} = {value} is not an f32; both precisions evaluate f32({name}) = {:e}",
+            f64::from(rounded)
+        );
+    }
+    rounded
+}
+
+/// One row of results: a variant (if the helper has any), a precision, the value and its branch.
+struct Row {
+    variant: Option<Cdf>,
+    precision: &'static str,
+    value: Vec<f64>,
+    branch: Option<Branch>,
+}
+
+/// Evaluates the scalar helpers at `point` in precision `T`, once per applicable variant.
+fn eval_scalar<T: Real>(function: Function, p: &[T]) -> Vec<Row> {
+    let variants: Vec<Option<Cdf>> =
+        if function.has_cdf_variants() { Cdf::ALL.iter().copied().map(Some).collect() } else { vec![None] };
+    variants
+        .into_iter()
+        .map(|variant| {
+            let cdf = variant.unwrap_or(Cdf::Erf);
+            let (value, branch) = match function {
+                Function::NormalKl => (normal_kl_point(p[0], p[1], p[2], p[3]), None),
+                Function::StandardNormalCdf => (cdf.eval(p[0]), None),
+                Function::DiscretizedGaussianLogLikelihood => {
+                    (log_likelihood_point(p[0], p[1], p[2], cdf), Some(Branch::of(p[0])))
+                }
+                Function::MeanFlat => unreachable!("mean_flat is evaluated by eval_mean_flat"),
+            };
+            Row { variant, precision: T::NAME, value: vec![value.as_f64()], branch }
+        })
+        .collect()
+}
+
+/// Evaluates `mean_flat` on the given tensor in precision `T`.
+fn eval_mean_flat<T: Real>(shape: &[usize], data: &[T]) -> Result<Row> {
+    let view = ArrayViewD::from_shape(shape, data).map_err(|_| ddpm_golden::Error::DataLength {
+        function: "mean_flat",
+        shape: shape.to_vec(),
+        expected: shape.iter().product(),
+        got: data.len(),
+    })?;
+    let means = mean_flat(view)?;
+    Ok(Row {
+        variant: None,
+        precision: T::NAME,
+        value: means.iter().map(|v| v.as_f64()).collect(),
+        branch: None,
+    })
+}
+
+/// Runs `eval`: prints the table (or JSON) and exits 0, or returns an error for unusable arguments.
+pub fn run(args: &EvalArgs) -> Result<ExitCode> {
+    let point = args.point()?;
+    let mut inputs = serde_json::Map::new();
+    let rows = if args.function == Function::MeanFlat {
+        let shape = args.shape.clone().context("mean_flat needs --shape (e.g. --shape 2,3)")?;
+        let data = args.data.as_ref().context("mean_flat needs --data (comma-separated values)")?;
+        let data32: Vec<f32> = data.iter().map(|&v| to_f32_noting("data", v)).collect();
+        let data64: Vec<f64> = data32.iter().map(|&v| f64::from(v)).collect();
+        inputs.insert("shape".into(), json!(shape));
+        inputs.insert("data".into(), Value::Array(data64.iter().map(|&v| json_number::encode(v)).collect()));
+        vec![eval_mean_flat(&shape, &data32)?, eval_mean_flat(&shape, &data64)?]
+    } else {
+        let p32: Vec<f32> = point.iter().map(|&(_, v)| v).collect();
+        let p64: Vec<f64> = p32.iter().map(|&v| f64::from(v)).collect();
+        for (name, v) in &point {
+            inputs.insert((*name).into(), json_number::encode(f64::from(*v)));
+        }
+        let mut rows = eval_scalar(args.function, &p32);
+        rows.extend(eval_scalar(args.function, &p64));
+        rows.sort_by_key(|r| r.variant.map(|v| v.name()));
+        rows
+    };
+    if args.json {
+        let results: Vec<Value> = rows
+            .iter()
+            .map(|r| {
+                let value = match r.value.as_slice() {
+                    [one] if args.function != Function::MeanFlat => json_number::encode(*one),
+                    many => Value::Array(many.iter().map(|&v| json_number::encode(v)).collect()),
+                };
+                json!({
+                    "variant": r.variant.map(|v| v.name()),
+                    "precision": r.precision,
+                    "value": value,
+                    "branch": r.branch.map(|b| b.name()),
+                })
+            })
+            .collect();
+        let out = json!({ "function": args.function.name(), "inputs": inputs, "results": results });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        let described: Vec<String> = inputs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        println!("{}({})", args.function, described.join(", "));
+        println!("{:<8} {:<9} {:<11} value", "variant", "precision", "branch");
+        for r in &rows {
+            let values: Vec<String> = r.value.iter().map(|&v| format_in(r.precision, v)).collect();
+            println!(
+                "{:<8} {:<9} {:<11} {}",
+                r.variant.map_or("-", |v| v.name()),
+                r.precision,
+                r.branch.map_or("-", |b| b.name()),
+                values.join(", ")
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Shortest round-trip decimal of `v` in its own precision (an f32 result printed as f32), in
+/// scientific notation outside [1e-4, 1e16) so tiny probabilities stay readable.
+fn format_in(precision: &str, v: f64) -> String {
+    let plain = v == 0.0 || !v.is_finite() || (1e-4..1e16).contains(&v.abs());
+    match (precision, plain) {
+        ("f32", true) => format!("{}", v as f32),
+        ("f32", false) => format!("{:e}", v as f32),
+        (_, true) => format!("{v}"),
+        (_, false) => format!("{v:e}"),
+    }
+}

@@ -1,0 +1,19 @@
+//! ddpm-golden: fast implementations, an arbitrary-precision reference, golden files and accuracy audits
+//! for the likelihood helpers of diffusion models (`normal_kl`, `mean_flat`, the standard normal CDF and
+//! `discretized_gaussian_log_likelihood`).
+
+pub mod broadcast;
+pub mod cdf;
+pub mod error;
+pub mod functions;
+pub mod json_number;
+pub mod loglik;
+pub mod mean_flat;
+pub mod normal_kl;
+pub mod real;
+pub mod reference;
+
+pub use cdf::Cdf;
+pub use error::Error;
+pub use functions::Function;
+pub use real::Real;

@@ -1,0 +1,126 @@
+//! `Real`: the one trait that makes every fast helper generic over `f32` and `f64`.
+//!
+//! Elementary functions come from the `libm` crate (not the platform's libm) so that results are
+//! bit-identical on every platform. The constants are the precision's own roundings of the Python
+//! double literals, exactly what PyTorch uses when a Python scalar meets a tensor of that dtype.
+
+use num_traits::float::FloatCore;
+use std::fmt::{Debug, Display};
+
+/// A floating-point precision the helpers are evaluated in (`f32` or `f64`).
+pub trait Real: FloatCore + Debug + Display + Default + Send + Sync + 'static {
+    /// Name of the precision as used in golden files (`"f32"`, `"f64"`).
+    const NAME: &'static str;
+    /// Half-width of a pixel bin, `1/255` (the double `1.0/255.0` rounded to this precision).
+    const BIN_HALF_WIDTH: Self;
+    /// Lower clamp of probabilities before the log, `1e-12` rounded to this precision.
+    const PROB_FLOOR: Self;
+    /// Edge-branch threshold `0.999` rounded to this precision.
+    const EDGE: Self;
+    /// `sqrt(2/pi)` as computed in double by `np.sqrt(2.0 / np.pi)`, rounded to this precision.
+    const SQRT_2_OVER_PI: Self;
+    /// The cubic coefficient `0.044715` of the tanh approximation, rounded to this precision.
+    const TANH_CUBIC: Self;
+    /// `math.sqrt(2)` rounded to this precision (the erf variant divides by it).
+    const SQRT_2: Self;
+
+    /// Widens a small exact constant or count (values here are exactly representable or meant rounded).
+    fn cast(v: f64) -> Self;
+    /// Widens to f64 exactly.
+    fn as_f64(self) -> f64;
+    /// `exp` from `libm`.
+    fn exp(self) -> Self;
+    /// Natural log from `libm`.
+    fn ln(self) -> Self;
+    /// `tanh` from `libm`.
+    fn tanh(self) -> Self;
+    /// `erf` from `libm`.
+    fn erf(self) -> Self;
+    /// `max(self, floor)` that propagates NaN like `torch.clamp(min=...)`: `f32::max` would return
+    /// `floor` for a NaN `self` and silently turn a NaN input into `ln(1e-12)`.
+    fn clamp_min(self, floor: Self) -> Self {
+        if self.is_nan() || self >= floor {
+            self
+        } else {
+            floor
+        }
+    }
+}
+
+impl Real for f32 {
+    const NAME: &'static str = "f32";
+    const BIN_HALF_WIDTH: f32 = (1.0f64 / 255.0) as f32;
+    const PROB_FLOOR: f32 = 1e-12f64 as f32;
+    const EDGE: f32 = 0.999f64 as f32;
+    const SQRT_2_OVER_PI: f32 = 0.7978845608028654f64 as f32;
+    const TANH_CUBIC: f32 = 0.044715f64 as f32;
+    const SQRT_2: f32 = std::f64::consts::SQRT_2 as f32;
+
+    fn cast(v: f64) -> f32 {
+        v as f32
+    }
+    fn as_f64(self) -> f64 {
+        self as f64
+    }
+    fn exp(self) -> f32 {
+        libm::expf(self)
+    }
+    fn ln(self) -> f32 {
+        libm::logf(self)
+    }
+    fn tanh(self) -> f32 {
+        libm::tanhf(self)
+    }
+    fn erf(self) -> f32 {
+        libm::erff(self)
+    }
+}
+
+impl Real for f64 {
+    const NAME: &'static str = "f64";
+    const BIN_HALF_WIDTH: f64 = 1.0 / 255.0;
+    const PROB_FLOOR: f64 = 1e-12;
+    const EDGE: f64 = 0.999;
+    const SQRT_2_OVER_PI: f64 = 0.7978845608028654;
+    const TANH_CUBIC: f64 = 0.044715;
+    const SQRT_2: f64 = std::f64::consts::SQRT_2;
+
+    fn cast(v: f64) -> f64 {
+        v
+    }
+    fn as_f64(self) -> f64 {
+        self
+    }
+    fn exp(self) -> f64 {
+        libm::exp(self)
+    }
+    fn ln(self) -> f64 {
+        libm::log(self)
+    }
+    fn tanh(self) -> f64 {
+        libm::tanh(self)
+    }
+    fn erf(self) -> f64 {
+        libm::erf(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqrt_2_over_pi_is_numpys_double() {
+        // np.sqrt(2.0 / np.pi): 2/pi rounded to double, then a correctly rounded sqrt.
+        let numpy = (2.0f64 / std::f64::consts::PI).sqrt();
+        assert_eq!(numpy.to_bits(), <f64 as Real>::SQRT_2_OVER_PI.to_bits());
+    }
+
+    #[test]
+    fn clamp_min_propagates_nan_and_keeps_larger_values() {
+        assert!(f32::NAN.clamp_min(1e-12).is_nan());
+        assert_eq!(0.0f32.clamp_min(1e-12), 1e-12);
+        assert_eq!(0.5f64.clamp_min(1e-12), 0.5);
+        assert_eq!(f64::NEG_INFINITY.clamp_min(1e-12), 1e-12);
+    }
+}

@@ -1,0 +1,1 @@
+//! Arbitrary-precision, correctly rounded reference values of every helper (the project's source of truth).
