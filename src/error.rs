@@ -20,4 +20,10 @@ pub enum Error {
     /// A shape and a flat data buffer that disagree in length.
     #[error("{function}: shape {shape:?} holds {expected} elements but {got} were given")]
     DataLength { function: &'static str, shape: Vec<usize>, expected: usize, got: usize },
+    /// A golden case whose field cannot be used.
+    #[error("case '{case}': field '{field}' {problem}")]
+    GoldenField { case: String, field: String, problem: String },
+    /// A golden or outputs file that cannot be used: names the file and the field.
+    #[error("{file}: {field}: {problem}")]
+    Unusable { file: String, field: String, problem: String },
 }

@@ -31,6 +31,25 @@ pub fn decode(v: &Value) -> Option<f64> {
     }
 }
 
+/// An f64 that serializes with [`encode`] and deserializes with [`decode`], for typed file formats.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct JsonF64(pub f64);
+
+impl serde::Serialize for JsonF64 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        encode(self.0).serialize(s)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for JsonF64 {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = Value::deserialize(d)?;
+        decode(&v).map(JsonF64).ok_or_else(|| {
+            serde::de::Error::custom(format!("expected a number or \"nan\"/\"inf\"/\"-inf\", found {v}"))
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

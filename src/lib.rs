@@ -4,14 +4,17 @@
 
 pub mod broadcast;
 pub mod cdf;
+pub mod engine;
 pub mod error;
 pub mod functions;
+pub mod golden;
 pub mod json_number;
 pub mod loglik;
 pub mod mean_flat;
 pub mod normal_kl;
 pub mod real;
 pub mod reference;
+pub mod verify;
 
 pub use cdf::Cdf;
 pub use error::Error;

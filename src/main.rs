@@ -17,12 +17,21 @@ struct Cli {
 enum Command {
     /// Evaluate one point with every variant in f32 and f64 (the everyday debugging tool).
     Eval(cmd::eval::EvalArgs),
+    /// Write the golden files (or, with --check, verify that the committed ones are up to date).
+    Generate(cmd::generate::GenerateArgs),
+    /// Write a golden file's inputs as columns, for evaluating an implementation in one batch.
+    Export(cmd::export::ExportArgs),
+    /// Judge an implementation's outputs against a golden file (exit 0 pass, 1 fail, 2 unusable input).
+    Verify(cmd::verify::VerifyArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Eval(args) => cmd::eval::run(&args),
+        Command::Generate(args) => cmd::generate::run(&args),
+        Command::Export(args) => cmd::export::run(&args),
+        Command::Verify(args) => cmd::verify::run(&args),
     };
     match result {
         Ok(code) => code,

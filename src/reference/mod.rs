@@ -1,1 +1,206 @@
 //! Arbitrary-precision, correctly rounded reference values of every helper (the project's source of truth).
+//!
+//! Inputs are `f64` values taken as exact real numbers (every `f32` is one); the constants
+//! `1/255`, `1e-12`, `0.999`, `sqrt(2/pi)` and `0.044715` are the exact reals. Each result is the
+//! real value rounded to nearest-even `f64` plus its first 40 significant decimal digits
+//! (correctly rounded), both certified by Ziv's strategy over a rigorous ball arithmetic
+//! (see `mp.rs`): start at 192 bits, double on failure, panic beyond 32768 bits.
+//!
+//! Specials follow IEEE semantics through the upstream formula steps: NaN in, NaN out (digits
+//! `"nan"`); infinities give `"inf"`/`"-inf"`; values that are exactly zero give `"0"`.
+//! Astronomically small or large values (e.g. `phi(-1e30) = exp(-5e59)`) round to `0`/`inf`
+//! while `digits` still gives their true 40 digits (with a long decimal exponent).
+//!
+//! Supported domain: every finite input of `erf`, `erfc`, `phi`, `log_phi`, `log_one_minus_phi`,
+//! `tanh_cdf`, `log_tanh_cdf`, `normal_kl`, `mean_flat_row`; for the log-likelihood any finite
+//! `x`, `mean` with `-700 <= log_scale <= 1e6` (checked; this covers every f32 `exp(-log_scale)`
+//! that is finite and nonzero). Far outside it the cost explodes (`log_scale = 1e9` takes seconds,
+//! `-5000` hits the precision cap, `1e15` overflows inside dashu): the call then panics.
+
+mod erf;
+mod gaussian;
+mod helpers;
+mod mp;
+
+use mp::{finalize, special_digits, ziv, Ball, Val};
+
+/// A correctly rounded `f64` together with at least 40 correct significant decimal digits.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Exact {
+    /// The real value rounded to the nearest `f64` (ties to even).
+    pub value: f64,
+    /// Scientific notation `d.ddd…e±N` with 40 significant digits (correctly rounded from the
+    /// real value), or `"nan"`, `"inf"`, `"-inf"`, `"0"`, `"-0"` for values that are exactly so.
+    pub digits: String,
+}
+
+impl Exact {
+    /// A value that is exactly a special `f64` (NaN, an infinity or a zero).
+    fn special(v: f64) -> Self {
+        Exact { value: v, digits: special_digits(v) }
+    }
+}
+
+impl From<(f64, String)> for Exact {
+    fn from((value, digits): (f64, String)) -> Self {
+        Exact { value, digits }
+    }
+}
+
+/// Which CDF the log-likelihood uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Variant {
+    /// The true standard normal CDF `Phi`.
+    Gaussian,
+    /// The tanh formula `0.5 (1 + tanh(sqrt(2/pi) (z + 0.044715 z^3)))`, evaluated exactly.
+    Tanh,
+}
+
+/// The branch of the log-likelihood (shared with the fast implementation).
+pub use crate::loglik::Branch;
+
+/// The exact log-likelihood of one element with its exact intermediates.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoglikExact {
+    /// The clamped log-likelihood as upstream defines it.
+    pub value: Exact,
+    /// The branch taken.
+    pub branch: Branch,
+    /// Whether the taken branch's probability is below exactly `1e-12`.
+    pub clamped: bool,
+    /// `ln` of the taken branch's probability without the clamp (`-inf` if it is exactly 0).
+    pub log_prob_unclamped: Exact,
+    /// `cdf(plus_in)`.
+    pub cdf_plus: Exact,
+    /// `1 - cdf(min_in)`, computed as the upper tail `cdf(-min_in)`.
+    pub one_minus_cdf_min: Exact,
+    /// `cdf(plus_in) - cdf(min_in)`, computed without cancellation.
+    pub cdf_delta: Exact,
+}
+
+fn nan() -> Exact {
+    Exact::special(f64::NAN)
+}
+
+/// Evaluates a one-argument function of an exact finite `z` through Ziv's loop.
+fn unary(what: &str, z: f64, f: impl Fn(&mp::Ctx, &Ball, bool) -> Val) -> Exact {
+    let zb = Ball::exact(mp::f(z));
+    ziv(what, |c| finalize(c, &f(c, &zb, z < 0.0)).map(Exact::from))
+}
+
+/// The error function `erf(x)`.
+pub fn erf(x: f64) -> Exact {
+    match x {
+        _ if x.is_nan() => nan(),
+        f64::INFINITY => helpers_exact(1.0),
+        f64::NEG_INFINITY => helpers_exact(-1.0),
+        _ if x == 0.0 => Exact::special(x), // erf(+-0) = +-0 exactly
+        _ => ziv("erf", |c| finalize(c, &erf::erf_val(c, x)).map(Exact::from)),
+    }
+}
+
+/// The complementary error function `erfc(x) = 1 - erf(x)` (never formed by subtraction for `x > 0`).
+pub fn erfc(x: f64) -> Exact {
+    match x {
+        _ if x.is_nan() => nan(),
+        f64::INFINITY => Exact::special(0.0),
+        f64::NEG_INFINITY => helpers_exact(2.0),
+        _ => ziv("erfc", |c| finalize(c, &erf::erfc_val(c, x)).map(Exact::from)),
+    }
+}
+
+/// The standard normal CDF `Phi(z)` (`Phi(0) = 1/2` exactly).
+pub fn phi(z: f64) -> Exact {
+    match z {
+        _ if z.is_nan() => nan(),
+        f64::INFINITY => helpers_exact(1.0),
+        f64::NEG_INFINITY => Exact::special(0.0),
+        _ => unary("phi", z, gaussian::phi_val),
+    }
+}
+
+/// `ln Phi(z)`, also far below the `f64` range of `Phi` (e.g. `z = -1e30`).
+pub fn log_phi(z: f64) -> Exact {
+    match z {
+        _ if z.is_nan() => nan(),
+        f64::INFINITY => Exact::special(0.0),
+        f64::NEG_INFINITY => Exact::special(f64::NEG_INFINITY),
+        _ => unary("log_phi", z, gaussian::log_phi_val),
+    }
+}
+
+/// `ln(1 - Phi(z)) = ln Phi(-z)` (the upper tail, never by subtraction).
+pub fn log_one_minus_phi(z: f64) -> Exact {
+    log_phi(-z)
+}
+
+/// The tanh formula `1/(1 + exp(-2 sqrt(2/pi) (z + 0.044715 z^3)))` evaluated exactly.
+pub fn tanh_cdf(z: f64) -> Exact {
+    match z {
+        _ if z.is_nan() => nan(),
+        f64::INFINITY => helpers_exact(1.0),
+        f64::NEG_INFINITY => Exact::special(0.0),
+        _ => unary("tanh_cdf", z, |c, zb, neg| gaussian::sigma_val(c, &gaussian::tanh_arg(c, zb), neg)),
+    }
+}
+
+/// `ln` of [`tanh_cdf`], also far below the `f64` range of the CDF itself.
+pub fn log_tanh_cdf(z: f64) -> Exact {
+    match z {
+        _ if z.is_nan() => nan(),
+        f64::INFINITY => Exact::special(0.0),
+        f64::NEG_INFINITY => Exact::special(f64::NEG_INFINITY),
+        _ => {
+            unary("log_tanh_cdf", z, |c, zb, neg| gaussian::log_sigma_val(c, &gaussian::tanh_arg(c, zb), neg))
+        }
+    }
+}
+
+/// The discretized Gaussian log-likelihood of one element (upstream `improved-diffusion`
+/// semantics, exact real arithmetic; see the module docs for specials).
+pub fn discretized_gaussian_log_likelihood(
+    x: f64,
+    mean: f64,
+    log_scale: f64,
+    variant: Variant,
+) -> LoglikExact {
+    helpers::loglik(x, mean, log_scale, variant, None)
+}
+
+/// The same with the branch forced (e.g. the one a lower precision's comparison selects), so the
+/// value a fast implementation computes in its own branch can be judged; `branch` is reported.
+pub fn log_likelihood_in_branch(
+    x: f64,
+    mean: f64,
+    log_scale: f64,
+    variant: Variant,
+    branch: Branch,
+) -> LoglikExact {
+    helpers::loglik(x, mean, log_scale, variant, Some(branch))
+}
+
+/// `0.5 (-1 + logvar2 - logvar1 + exp(logvar1 - logvar2) + (mean1 - mean2)^2 exp(-logvar2))`.
+pub fn normal_kl(mean1: f64, logvar1: f64, mean2: f64, logvar2: f64) -> Exact {
+    helpers::normal_kl(mean1, logvar1, mean2, logvar2)
+}
+
+/// The exact mean of a finite list (exact sum, one rounding); NaN for an empty list.
+pub fn mean_flat_row(data: &[f64]) -> Exact {
+    helpers::mean_flat_row(data)
+}
+
+/// Runs `f` with every Ziv loop on this thread starting at `bits` of precision (default 192);
+/// a low start exercises the retry path, whose results must not change.
+pub fn with_start_precision<T>(bits: usize, f: impl FnOnce() -> T) -> T {
+    mp::with_start_bits(bits, f)
+}
+
+/// Number of Ziv precision raises performed on this thread so far.
+pub fn retry_count() -> u64 {
+    mp::retries()
+}
+
+fn helpers_exact(v: f64) -> Exact {
+    let (value, digits) = finalize(&mp::Ctx::new(64), &Val::Lin(Ball::exact(mp::f(v)))).expect("exact");
+    Exact { value, digits }
+}

@@ -1,0 +1,261 @@
+//! The error model behind every tolerance: a first-order forward error bound of the upstream algorithm
+//! in a given precision, computed from exact intermediate values. Derived in docs/error-model.md.
+//!
+//! Assumptions (a correct port may violate none of them):
+//! - `+ - * /` are correctly rounded (relative error <= u, u = 2^-24 for f32, 2^-53 for f64);
+//! - `exp`, `log`, `erf`, `tanh` are within [`FUNCTION_ULPS`] ulps, plus as many subnormal steps (loose
+//!   enough for the vectorised SLEEF/XLA/Eigen versions PyTorch, JAX and NumPy use);
+//! - constants are the precision's roundings of the Python doubles; their deviation from the exact reals
+//!   is known and enters the bound exactly.
+//!
+//! The first-order bound is doubled ([`SAFETY`]) to cover second-order terms and the f64 evaluation of
+//! the bound itself; both are below 1e-6 relative of the bound for every case in the corpus.
+
+use crate::loglik::Branch;
+use crate::{Cdf, Real};
+
+/// Ulps allowed to each elementary function.
+pub const FUNCTION_ULPS: f64 = 4.0;
+/// Multiplier on the first-order bound.
+pub const SAFETY: f64 = 2.0;
+
+/// What the error model needs to know about a precision.
+#[derive(Debug, Clone, Copy)]
+pub struct Precision {
+    /// `"f32"` or `"f64"`.
+    pub name: &'static str,
+    /// Unit roundoff 2^-p.
+    pub u: f64,
+    /// Smallest positive subnormal.
+    pub tiny: f64,
+    /// Largest finite value.
+    pub max: f64,
+    /// Relative error bound of an elementary function: FUNCTION_ULPS ulps, an ulp being <= 2u relative.
+    pub func: f64,
+    /// The precision's 1/255.
+    pub half_width: f64,
+    /// The precision's 1e-12.
+    pub floor: f64,
+    /// `|fl(sqrt 2) / sqrt 2 - 1|`.
+    pub sqrt2_rel: f64,
+    /// The precision's sqrt(2/pi) and its relative deviation from the exact constant.
+    pub c1: f64,
+    /// `|fl(sqrt(2/pi)) / sqrt(2/pi) - 1|`.
+    pub c1_rel: f64,
+    /// The precision's 0.044715.
+    pub c2: f64,
+    /// `|fl(0.044715) / 0.044715 - 1|`.
+    pub c2_rel: f64,
+}
+
+/// sqrt(2) and sqrt(2/pi) to 17+ digits; only relative deviations of ~1e-8 are taken from them.
+const SQRT_2: f64 = std::f64::consts::SQRT_2;
+const SQRT_2_OVER_PI: f64 = 0.797_884_560_802_865_4;
+
+impl Precision {
+    /// The model of precision `T`.
+    pub fn of<T: Real>() -> Precision {
+        let u = T::epsilon().as_f64() / 2.0;
+        let rel = |rounded: T, exact: f64| (rounded.as_f64() / exact - 1.0).abs();
+        Precision {
+            name: T::NAME,
+            u,
+            tiny: (T::min_positive_value().as_f64()) * T::epsilon().as_f64(),
+            max: T::max_value().as_f64(),
+            func: FUNCTION_ULPS * 2.0 * u,
+            half_width: T::BIN_HALF_WIDTH.as_f64(),
+            floor: T::PROB_FLOOR.as_f64(),
+            sqrt2_rel: rel(T::SQRT_2, SQRT_2),
+            c1: T::SQRT_2_OVER_PI.as_f64(),
+            c1_rel: rel(T::SQRT_2_OVER_PI, SQRT_2_OVER_PI),
+            c2: T::TANH_CUBIC.as_f64(),
+            c2_rel: rel(T::TANH_CUBIC, 0.044715),
+        }
+    }
+
+    /// Both precisions, f32 first.
+    pub fn both() -> [Precision; 2] {
+        [Precision::of::<f32>(), Precision::of::<f64>()]
+    }
+
+    /// Error bound of one elementary-function result `y`: FUNCTION_ULPS ulps relative, plus as many
+    /// subnormal steps for results near underflow.
+    fn func_err(&self, y: f64) -> f64 {
+        self.func * y.abs() + FUNCTION_ULPS * self.tiny
+    }
+}
+
+/// Standard normal density.
+fn density(z: f64) -> f64 {
+    (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt()
+}
+
+/// The tanh formula's pieces at z: (s, F(z), dF/ds = 0.5 sech^2 s), in f64 (only magnitudes matter).
+fn tanh_parts(z: f64) -> (f64, f64, f64) {
+    let s = SQRT_2_OVER_PI * (z + 0.044715 * z * z * z);
+    let e = (-2.0 * s.abs()).exp();
+    let sech2 = 4.0 * e / ((1.0 + e) * (1.0 + e));
+    (s, 0.5 * (1.0 + s.tanh()), 0.5 * sech2)
+}
+
+/// Absolute error bound of `cdf` evaluated in `p` at a computed input `z'` with `|z' - z| <= dz`:
+/// propagated input error plus the formula's own evaluation error (see docs/error-model.md, section CDF).
+pub fn cdf_error(p: &Precision, cdf: Cdf, z: f64, dz: f64) -> f64 {
+    if !z.is_finite() {
+        return 0.0;
+    }
+    match cdf {
+        Cdf::Erf => {
+            let q = z / SQRT_2;
+            let f = 0.5 * libm::erfc(-q);
+            let phi = density(z);
+            // q = z/sqrt2 rounded, with the constant's own deviation; erf within `func`; 1 + erf rounded.
+            phi * dz + phi * z.abs() * (p.u + p.sqrt2_rel) + 0.5 * p.func_err(libm::erf(q)) + p.u * f
+        }
+        Cdf::Tanh => {
+            let (s, f, dfds) = tanh_parts(z);
+            let cube = p.c2 * z.abs().powi(3);
+            // z*z*z: 2 roundings; times c2: 1 rounding + constant; + z: 1 rounding; times c1: 1 + constant.
+            let ds = p.c1 * (cube * (3.0 * p.u + p.c2_rel) + p.u * (z + 0.044715 * z * z * z).abs())
+                + s.abs() * (p.u + p.c1_rel);
+            let dfdz = dfds * SQRT_2_OVER_PI * (1.0 + 3.0 * 0.044715 * z * z);
+            dfdz * dz + dfds * ds + 0.5 * p.func_err(s.tanh()) + p.u * f
+        }
+    }
+}
+
+/// Outcome of the model for one case, precision and variant.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Bound {
+    /// `|got - expected| <= abs` for every correct implementation.
+    Abs(f64),
+    /// The error bound reaches the whole output range (a correct result may be anything).
+    Unconstrained,
+}
+
+/// Exact facts about a log-likelihood case that the bound is computed from.
+#[derive(Debug, Clone, Copy)]
+pub struct LoglikFacts {
+    /// Inputs (f32 values).
+    pub x: f64,
+    /// Decoder mean.
+    pub mean: f64,
+    /// Decoder log standard deviation.
+    pub log_scale: f64,
+    /// The branch whose probability is bounded.
+    pub branch: Branch,
+    /// ln of that branch's exact probability (unclamped; may be far below f64's range of p itself).
+    pub log_prob: f64,
+    /// The exact log-likelihood (clamped), the value the bound is centred on.
+    pub expected: f64,
+}
+
+/// Bound on `|got - expected|` of upstream's log-likelihood evaluated in `p` with `cdf`.
+pub fn loglik_bound(p: &Precision, cdf: Cdf, f: &LoglikFacts) -> Bound {
+    let inputs_finite = f.x.is_finite() && f.mean.is_finite() && f.log_scale.is_finite();
+    let ln_floor_gap = (p.floor.ln() - 1e-12f64.ln()).abs();
+    if f.expected.is_nan() {
+        return Bound::Abs(0.0);
+    }
+    if !inputs_finite {
+        // The special paths produce ln(1), ln(1/2) or the clamp exactly up to the log's own error.
+        return Bound::Abs(SAFETY * (p.func_err(f.expected) + ln_floor_gap));
+    }
+    let c = f.x - f.mean;
+    let v = (-f.log_scale).exp();
+    if v > p.max || v * (c.abs() + p.half_width) > p.max {
+        // exp(-log_scale) or the CDF argument overflows the precision: outside the model.
+        return Bound::Unconstrained;
+    }
+    let h = 1.0 / 255.0;
+    let hw_err = (p.half_width - h).abs();
+    // Error of z = inv_stdv * (centered + -h): centered rounded, constant deviation, sum rounded, exp
+    // within `func`, product rounded.
+    let z_err =
+        |z: f64, shifted: f64| v * (p.u * c.abs() + hw_err + p.u * shifted.abs()) + z.abs() * (p.func + p.u);
+    let (zp, zm) = (v * (c + h), v * (c - h));
+    let plus = || cdf_error(p, cdf, zp, z_err(zp, c + h));
+    let minus = || cdf_error(p, cdf, zm, z_err(zm, c - h));
+    let prob = f.log_prob.exp();
+    let dp = SAFETY
+        * match f.branch {
+            Branch::EdgeLeft => plus(),
+            Branch::EdgeRight => minus() + p.u * prob,
+            Branch::Interior => plus() + minus() + p.u * prob,
+        };
+    let hi = (prob + dp).max(p.floor);
+    if hi <= p.floor {
+        // Both ends clamp: the result is ln(floor) up to the log's error.
+        return Bound::Abs(
+            SAFETY * p.func_err(p.floor.ln()) + ln_floor_gap + (f.expected - 1e-12f64.ln()).abs(),
+        );
+    }
+    if dp >= prob {
+        // The computed probability may be 0: the precision cannot tell this bin from an empty one.
+        return Bound::Unconstrained;
+    }
+    let lo = (prob - dp).max(p.floor);
+    let log_err = |q: f64| SAFETY * p.func_err(q.ln());
+    let below = f.expected - (lo.ln() - log_err(lo));
+    let above = (hi.ln() + log_err(hi)) - f.expected;
+    Bound::Abs(below.max(above).max(0.0))
+}
+
+/// Bound on `|got - expected|` of upstream `normal_kl` evaluated in `p` (docs/error-model.md, KL).
+pub fn normal_kl_bound(
+    p: &Precision,
+    mean1: f64,
+    logvar1: f64,
+    mean2: f64,
+    logvar2: f64,
+    expected: f64,
+) -> Bound {
+    if expected.is_nan() || expected.is_infinite() {
+        return Bound::Abs(0.0);
+    }
+    let d = logvar1 - logvar2;
+    let e1 = d.exp();
+    let g = mean1 - mean2;
+    let t = g * g * (-logvar2).exp();
+    let a1 = -1.0 + logvar2;
+    let a2 = a1 - logvar1;
+    let a3 = a2 + e1;
+    let a4 = a3 + t;
+    let magnitudes = [e1, (-logvar2).exp(), t, a4.abs(), g * g];
+    if magnitudes.iter().any(|m| m.is_nan() || m.abs() > p.max) {
+        // exp or the squared gap overflows the precision (e.g. logvar2 < -88.7 in f32): 0 * inf = NaN
+        // or inf is what the formula gives there; the model does not cover it.
+        return Bound::Unconstrained;
+    }
+    // Each partial sum rounded once; exp(d) inherits d's rounding (relative |d| u) and its own error; the
+    // gap term carries (m1-m2) and its square rounded (3u), the product (u) and exp(-logvar2)'s error.
+    let first_order = p.u * (a1.abs() + a2.abs() + a3.abs() + a4.abs())
+        + e1 * d.abs() * p.u
+        + p.func_err(e1)
+        + t * 4.0 * p.u
+        + g * g * p.func_err((-logvar2).exp());
+    Bound::Abs(SAFETY * 0.5 * first_order)
+}
+
+/// Bound on the f32/f64 mean of `data` by any pairwise or cascade summation (depth <= ceil(log2 n) + 1)
+/// followed by one division: `(ceil(log2 n) + 2) u sum|x| / n + u |mean|`.
+pub fn mean_bound(p: &Precision, data: &[f64], expected: f64) -> Bound {
+    if !expected.is_finite() {
+        return Bound::Abs(0.0);
+    }
+    let n = data.len() as f64;
+    let depth = n.log2().ceil() + 2.0;
+    let abs_sum: f64 = data.iter().map(|v| v.abs()).sum();
+    if abs_sum > p.max {
+        return Bound::Unconstrained;
+    }
+    Bound::Abs(SAFETY * (depth * p.u * abs_sum / n + p.u * expected.abs()))
+}
+
+/// Bound on `|got - expected|` of the CDF itself at an exact input z.
+pub fn cdf_bound(p: &Precision, cdf: Cdf, z: f64, expected: f64) -> Bound {
+    if expected.is_nan() {
+        return Bound::Abs(0.0);
+    }
+    Bound::Abs(SAFETY * cdf_error(p, cdf, z, 0.0))
+}

@@ -1,0 +1,164 @@
+//! The golden file format, version 1 (`"schema": "ddpm-golden/1"`), as serde types. Documented in
+//! docs/golden-format.md and described for other languages by golden/schema.json.
+
+use crate::json_number::JsonF64;
+use crate::Function;
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+/// The schema tag every version-1 file carries.
+pub const SCHEMA: &str = "ddpm-golden/1";
+
+/// One golden file: all cases of one helper.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GoldenFile {
+    /// Always [`SCHEMA`].
+    pub schema: String,
+    /// The helper the cases exercise.
+    pub function: Function,
+    /// Where the values come from and how to reproduce them.
+    pub provenance: Provenance,
+    /// The constants of the formulas, as exact reals, by name.
+    pub constants: IndexMap<String, String>,
+    /// The cases, in catalog order.
+    pub cases: Vec<Case>,
+}
+
+/// Reproduction record, as SciPy's xsref keeps beside each table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Provenance {
+    /// `ddpm-golden <crate version>`.
+    pub generator: String,
+    /// The commit the generator ran at, if known. `generate --check` ignores this one field: a file
+    /// cannot record the hash of the commit that contains it.
+    pub git_commit: Option<String>,
+    /// The engine behind the expected values and its rounding policy.
+    pub reference: String,
+    /// How tolerances were derived.
+    pub error_model: String,
+    /// The seed of the random cases (xorshift64*), logged so they can be regenerated.
+    pub seed: u64,
+    /// SHA-256 of the canonical JSON of every case's id and inputs.
+    pub inputs_sha256: String,
+    /// Number of cases in the file.
+    pub case_count: usize,
+}
+
+/// One case: named inputs, exact expected values per variant, tolerance per precision and variant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    /// Stable, readable identifier, unique in the file (e.g. `edge-left/mean-offset=+0.04/log_scale=-5`).
+    pub id: String,
+    /// The case's family first, then finer labels.
+    pub tags: Vec<String>,
+    /// Why a hand-listed regression case exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Inputs named exactly as the upstream arguments.
+    pub inputs: IndexMap<String, Input>,
+    /// Exact values, keyed by variant: `erf` (true Gaussian) and `tanh` (the tanh formula) for the CDF and
+    /// the log-likelihood; `upstream` for helpers without variants.
+    pub expected: IndexMap<String, Expected>,
+    /// Per precision (`f32`, `f64`), per variant: how far a correct implementation may be from `expected`.
+    pub tolerance: IndexMap<String, IndexMap<String, Tolerance>>,
+}
+
+/// An input value: a scalar, a shape, inline data, or a generator recipe for large tensors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Input {
+    /// A scalar (exactly representable in f32).
+    Scalar(JsonF64),
+    /// A tensor shape.
+    Shape(Vec<usize>),
+    /// Row-major tensor data (exactly representable in f32).
+    Data(Vec<JsonF64>),
+    /// A recipe that regenerates large data exactly (see [`crate::golden::recipe`]).
+    Recipe(crate::golden::recipe::Recipe),
+}
+
+/// An exact value, correctly rounded to f64, with a decimal string of at least 40 significant digits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expected {
+    /// The correctly rounded f64 (one per row for `mean_flat`).
+    pub value: Values,
+    /// At least 40 significant digits (one per row for `mean_flat`).
+    pub digits: Digits,
+    /// Log-likelihood only: the branch taken on exact values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<crate::loglik::Branch>,
+    /// Log-likelihood only: whether the exact probability was below 1e-12 (the clamp fired).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clamped: Option<bool>,
+    /// Log-likelihood only: ln of the exact probability without the clamp.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_prob_unclamped: Option<JsonF64>,
+}
+
+/// One value or one per row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Values {
+    /// A scalar result.
+    One(JsonF64),
+    /// `mean_flat`: one per row.
+    Rows(Vec<JsonF64>),
+}
+
+/// Digit strings, one or one per row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Digits {
+    /// A scalar result.
+    One(String),
+    /// `mean_flat`: one per row.
+    Rows(Vec<String>),
+}
+
+/// How far a correct implementation may be from the expected value in one precision and variant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Tolerance {
+    /// A bound on `|got - expected|` (per row for `mean_flat`), with, where rounding a constant to the
+    /// precision flips the branch, the alternative the precision's own comparison selects.
+    Bound(Bound),
+    /// `"unconstrained"`: the error bound exceeds the output's range, the algorithm is meaningless here.
+    Unconstrained(Unconstrained),
+}
+
+/// A finite error bound.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bound {
+    /// Largest admissible `|got - expected|`; 0 with `"nan"` expected means the result must be NaN.
+    pub abs: Values,
+    /// Accepted instead, when the precision's rounded threshold selects another branch than the reals do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alternative: Option<Alternative>,
+}
+
+/// The exact value of the branch a precision's own comparison takes, and its bound.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Alternative {
+    /// The branch taken with the threshold rounded to this precision.
+    pub branch: crate::loglik::Branch,
+    /// Exact value of that branch, correctly rounded.
+    pub value: JsonF64,
+    /// Its digits.
+    pub digits: String,
+    /// Largest admissible `|got - value|`, or unconstrained.
+    pub abs: Option<JsonF64>,
+}
+
+/// The string `"unconstrained"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Unconstrained {
+    /// The only value.
+    Unconstrained,
+}

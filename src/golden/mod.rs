@@ -1,0 +1,10 @@
+//! Golden files: the format, the case catalog, the error model behind tolerances, the generator and the
+//! judge that decides whether a result is admissible.
+
+pub mod catalog;
+pub mod error_model;
+pub mod evaluate;
+pub mod format;
+pub mod generate;
+pub mod judge;
+pub mod recipe;

@@ -1,0 +1,268 @@
+//! The upstream helpers evaluated in exact real arithmetic: the discretized Gaussian
+//! log-likelihood, `normal_kl` and the mean of a row.
+
+use dashu_int::Sign;
+
+use super::erf::{exp_bound_log2, log_add};
+use super::gaussian::{cdf, delta};
+use super::mp::{exact_add, f, finalize, round_f64, ziv, Ball, Ctx, Val, F};
+use super::{Branch, Exact, LoglikExact, Variant};
+
+/// Exact `Exact` of a value known exactly as an `f64` (0, 1/2, 1, specials), via the same
+/// formatting as every other result.
+fn exact_f64(v: f64) -> Exact {
+    if !v.is_finite() || v == 0.0 {
+        return Exact::special(v);
+    }
+    let (value, digits) = finalize(&Ctx::new(64), &Val::Lin(Ball::exact(f(v)))).expect("exact");
+    Exact { value, digits }
+}
+
+/// `ln(1e-12)` correctly rounded (the clamped log-likelihood), computed once.
+fn ln_clamp_exact() -> Exact {
+    static FLOOR: std::sync::OnceLock<Exact> = std::sync::OnceLock::new();
+    FLOOR.get_or_init(|| ziv("ln(1e-12)", |c| finalize(c, &Val::Lin(c.ln_clamp())).map(Exact::from))).clone()
+}
+
+/// `ln(1e-12) = -27.631021115928548208...` to f64 accuracy, for the cheap clamp decision.
+const LN_CLAMP_APPROX: f64 = -27.631021115928548;
+
+/// Whether `ln P < ln(1e-12)`, or `None` if undecidable at this precision. Far from the
+/// threshold (more than 1e-9 away, while the ball is narrower than 2^-40 and the f64 constant
+/// is within 4e-15) the f64 comparison is already rigorous; close to it the balls are compared.
+fn below_clamp(c: &Ctx, l: &Ball) -> Option<bool> {
+    let m = l.approx();
+    if (m - LN_CLAMP_APPROX).abs() > 1e-9 && l.labs() < -40.0 {
+        return Some(m < LN_CLAMP_APPROX);
+    }
+    Some(l.cmp(&c.ln_clamp(), c)?.is_lt())
+}
+
+/// `255 * x + s` exactly, for a dyadic `x` and `s = +-1`.
+fn affine255(x: &F, s: i64) -> F {
+    exact_add(&F::from_parts(x.repr().significand() * 255, x.repr().exponent()), &F::from(s))
+}
+
+fn is_neg(x: &F) -> bool {
+    x.repr().significand().sign() == Sign::Negative
+}
+
+/// See [`super::discretized_gaussian_log_likelihood`]; `forced` overrides the branch.
+pub(crate) fn loglik(
+    x: f64,
+    mean: f64,
+    log_scale: f64,
+    variant: Variant,
+    forced: Option<Branch>,
+) -> LoglikExact {
+    // Exact comparisons with 0.999 = 999/1000: 1000 x < -999 (1000 x is exact in an FBig).
+    let x1000 = x.is_finite().then(|| {
+        let fx = f(x);
+        F::from_parts(fx.repr().significand() * 1000, fx.repr().exponent())
+    });
+    let branch = match (x, x1000) {
+        (_, Some(t)) if t < F::from(-999) => Branch::EdgeLeft,
+        (_, Some(t)) if t > F::from(999) => Branch::EdgeRight,
+        (x, None) if x == f64::NEG_INFINITY => Branch::EdgeLeft,
+        (x, None) if x == f64::INFINITY => Branch::EdgeRight,
+        _ => Branch::Interior,
+    };
+    let branch = forced.unwrap_or(branch);
+    let finite = x.is_finite() && mean.is_finite() && (log_scale.is_finite() || log_scale == f64::INFINITY);
+    if !finite {
+        return loglik_nonfinite(x, mean, log_scale, variant, branch);
+    }
+    let cx = exact_add(&f(x), &-f(mean));
+    let (n_plus, n_min) = (affine255(&cx, 1), affine255(&cx, -1));
+    let signs = (is_neg(&n_min), is_neg(&n_plus));
+    // inv_stdv = exp(-log_scale) = 0 exactly for log_scale = +inf: plus_in = min_in = 0.
+    let zero_scale = log_scale == f64::INFINITY;
+    let floor = ln_clamp_exact();
+    ziv("discretized_gaussian_log_likelihood", |c| {
+        let inv255 = if zero_scale {
+            Ball::int(0)
+        } else {
+            c.div(&c.exp(&Ball::exact(-f(log_scale))), &Ball::int(255))
+        };
+        // plus_in = inv (c + 1/255) = inv (255c + 1)/255: one rounding, no cancellation.
+        let b = c.mul(&inv255, &Ball::exact(n_plus.clone()));
+        let a = c.mul(&inv255, &Ball::exact(n_min.clone()));
+        let (cdf_plus, ln_cdf_plus) = cdf(c, variant, &b, signs.1);
+        let (upper, ln_upper) = cdf(c, variant, &a.neg(), !signs.0);
+        let (mass, ln_mass) = if zero_scale {
+            (Val::Lin(Ball::int(0)), None)
+        } else {
+            let (m, l) = delta(c, variant, &a, &b, &inv255.scale2(1), signs);
+            (m, Some(l))
+        };
+        let ln_p = match branch {
+            Branch::EdgeLeft => Some(ln_cdf_plus),
+            Branch::EdgeRight => Some(ln_upper),
+            Branch::Interior => ln_mass,
+        };
+        // Clamped iff P < 1e-12 iff ln P < ln 1e-12 (P = 0 exactly only for log_scale = +inf).
+        let (clamped, unclamped) = match &ln_p {
+            None => (true, Exact::special(f64::NEG_INFINITY)),
+            Some(lp) => {
+                let below = match lp {
+                    Val::Lin(l) => below_clamp(c, l)?,
+                    Val::Exp { .. } => false, // an astronomically small negative log: P ~ 1
+                };
+                (below, finalize(c, lp)?.into())
+            }
+        };
+        Some(LoglikExact {
+            value: if clamped { floor.clone() } else { unclamped.clone() },
+            branch,
+            clamped,
+            log_prob_unclamped: unclamped,
+            cdf_plus: finalize(c, &cdf_plus)?.into(),
+            one_minus_cdf_min: finalize(c, &upper)?.into(),
+            cdf_delta: finalize(c, &mass)?.into(),
+        })
+    })
+}
+
+/// IEEE semantics for NaN/infinite inputs: `plus_in`/`min_in` are then NaN or +-inf (or both 0
+/// when only `log_scale = +inf`, handled by the finite path), so every CDF value is 0, 1 or NaN
+/// and the formula steps are exact in `f64`.
+fn loglik_nonfinite(x: f64, mean: f64, log_scale: f64, variant: Variant, branch: Branch) -> LoglikExact {
+    let _ = variant; // both CDFs map -inf, +inf, NaN to 0, 1, NaN
+    let centered = x - mean;
+    let inv = (-log_scale).exp();
+    let h = 1.0 / 255.0; // only its sign and finiteness matter here
+    let cdf = |z: f64| {
+        if z.is_nan() {
+            f64::NAN
+        } else if z > 0.0 {
+            1.0
+        } else {
+            0.0
+        }
+    };
+    let (plus_in, min_in) = (inv * (centered + h), inv * (centered - h));
+    debug_assert!(!plus_in.is_finite() && !min_in.is_finite());
+    let (cdf_plus, cdf_min) = (cdf(plus_in), cdf(min_in));
+    let (upper, mass) = (1.0 - cdf_min, cdf_plus - cdf_min);
+    let p = match branch {
+        Branch::EdgeLeft => cdf_plus,
+        Branch::EdgeRight => upper,
+        Branch::Interior => mass,
+    };
+    let clamped = p < 1e-12;
+    let unclamped = exact_f64(p.ln());
+    LoglikExact {
+        value: if p.is_nan() {
+            Exact::special(f64::NAN)
+        } else if clamped {
+            ln_clamp_exact()
+        } else {
+            unclamped.clone()
+        },
+        branch,
+        clamped,
+        log_prob_unclamped: unclamped,
+        cdf_plus: exact_f64(cdf_plus),
+        one_minus_cdf_min: exact_f64(upper),
+        cdf_delta: exact_f64(mass),
+    }
+}
+
+/// Below this `|argument|` the exponentials of `normal_kl` are formed directly; beyond it the
+/// result is assembled in the log domain.
+const KL_LIN: f64 = 1000.0;
+
+/// See [`super::normal_kl`].
+pub(crate) fn normal_kl(mean1: f64, logvar1: f64, mean2: f64, logvar2: f64) -> Exact {
+    if ![mean1, logvar1, mean2, logvar2].iter().all(|v| v.is_finite()) {
+        // Upstream formula in IEEE arithmetic; with an infinite input every evaluation order
+        // yields +inf or NaN (some term is infinite, or inf - inf / 0 * inf appears).
+        let v = 0.5
+            * (-1.0 + logvar2 - logvar1
+                + (logvar1 - logvar2).exp()
+                + (mean1 - mean2) * (mean1 - mean2) * (-logvar2).exp());
+        return if v.is_finite() { exact_f64(v) } else { Exact::special(v) };
+    }
+    let d = exact_add(&f(logvar1), &-f(logvar2));
+    let m = exact_add(&f(mean1), &-f(mean2));
+    let (dz, mz) = (d.repr().significand().is_zero(), m.repr().significand().is_zero());
+    if dz && mz {
+        return exact_f64(0.0); // identical Gaussians: exactly 0
+    }
+    let (dapprox, lv2) = (round_f64(&d), logvar2);
+    ziv("normal_kl", |c| {
+        let db = Ball::exact(d.clone());
+        // KL = (g(d) + m^2 e^-logvar2) / 2, g(d) = e^d - 1 - d >= 0: two nonnegative terms.
+        let v = if dapprox.abs() <= KL_LIN && lv2.abs() <= KL_LIN {
+            let g = kl_g(c, &db);
+            let mt = c.mul(&c.sqr(&Ball::exact(m.clone())), &c.exp(&Ball::exact(-f(lv2))));
+            Val::Lin(c.add(&g, &mt).scale2(-1))
+        } else {
+            let lg = (!dz).then(|| kl_ln_g(c, &db, dapprox));
+            let lm = (!mz).then(|| {
+                let lm2 = c.ln(&c.sqr(&Ball::exact(m.clone())));
+                c.sub(&lm2, &Ball::exact(f(lv2)))
+            });
+            let l = match (lg, lm) {
+                (Some(x), Some(y)) => log_add(c, &x, &y),
+                (Some(x), None) | (None, Some(x)) => x,
+                (None, None) => unreachable!("exact zero handled above"),
+            };
+            Val::Exp { neg: false, l: c.sub(&l, &c.ln2()) }
+        };
+        finalize(c, &v).map(Exact::from)
+    })
+}
+
+/// `g(d) = e^d - 1 - d` without cancellation: the series `sum_(n>=2) d^n/n!` for `|d| < 1/2`
+/// (tail after term `t_n` is at most `|t_n|`, the ratios being `<= 1/8`); otherwise
+/// `e^d - (1 + d)`, where cancellation amplifies the error by at most ~10 for `|d| >= 1/2`.
+fn kl_g(c: &Ctx, d: &Ball) -> Ball {
+    if d.is_zero() {
+        return Ball::int(0);
+    }
+    if d.approx().abs() >= 0.5 {
+        return c.sub(&c.exp(d), &c.add(&Ball::int(1), d));
+    }
+    let mut t = c.sqr(d).scale2(-1);
+    let mut s = t.clone();
+    for n in 3i64.. {
+        t = c.div(&c.mul(&t, d), &Ball::int(n));
+        s = c.add(&s, &t);
+        if t.l2_upper() - s.l2() < -(c.p as f64) - 8.0 || t.lrel == f64::INFINITY {
+            return s.add_abs_err(t.l2_upper());
+        }
+    }
+    unreachable!()
+}
+
+/// `ln g(d)` for `d != 0`, valid for any magnitude of `d`.
+fn kl_ln_g(c: &Ctx, d: &Ball, dapprox: f64) -> Ball {
+    if dapprox > KL_LIN {
+        // g = e^d (1 - (1+d) e^-d): ln g = d + ln_1p(-u), u = (1+d)e^-d tiny, |ln_1p(-u)| <= 2u.
+        let lu = (1.0 + dapprox).log2() * 1.000001 + exp_bound_log2(&d.neg());
+        d.add_abs_err(lu + 1.0)
+    } else if dapprox < -KL_LIN {
+        // g = (-d - 1) + e^d: ln g = ln(-d-1) + ln_1p(e^d/(-d-1)), the last term <= e^d.
+        let base = c.ln(&c.sub(&d.neg(), &Ball::int(1)));
+        base.add_abs_err(exp_bound_log2(d))
+    } else {
+        c.ln(&kl_g(c, d))
+    }
+}
+
+/// See [`super::mean_flat_row`].
+pub(crate) fn mean_flat_row(data: &[f64]) -> Exact {
+    if data.is_empty() || data.iter().any(|v| !v.is_finite()) {
+        // IEEE: the f64 sum of the non-finite values decides (inf - inf = NaN, NaN propagates).
+        let s: f64 = data.iter().filter(|v| !v.is_finite()).sum();
+        return Exact::special(if data.is_empty() { f64::NAN } else { s });
+    }
+    // The sum of finitely many binary numbers is a binary number: form it exactly.
+    let sum = data.iter().fold(F::ZERO, |s, &v| exact_add(&s, &f(v)));
+    if sum.repr().significand().is_zero() {
+        return exact_f64(0.0);
+    }
+    let n = Ball::int(data.len() as i64);
+    ziv("mean_flat", |c| finalize(c, &Val::Lin(c.div(&Ball::exact(sum.clone()), &n))).map(Exact::from))
+}

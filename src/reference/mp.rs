@@ -1,0 +1,568 @@
+//! Working-precision arithmetic with a rigorous error bound (ball arithmetic), the final
+//! correctly rounded conversion to `f64` and to 40 decimal digits, and the Ziv retry loop.
+//!
+//! A [`Ball`] is a midpoint `mid` (a dyadic `FBig`) and a bound `2^lrel` on the relative
+//! distance of the true real value from it: `|x - mid| <= |mid| * 2^lrel`. The bound is kept as
+//! a base-2 logarithm in an `f64`, so it never underflows however many bits are in use, and
+//! `-inf` means "exact". Every operation below states why its output bound holds:
+//!
+//! * dashu's `Context` operations round the exact result once to `p` bits, so each adds at
+//!   most `2^(1-p)` relative (one ulp; correct rounding would give half of that) unless dashu
+//!   reports the result exact;
+//! * products, quotients, `exp`, `ln` propagate the operand bounds to first order; the
+//!   neglected second-order terms are at most `2^-19` relative to the first-order ones because
+//!   every operand bound is required to be `<= 2^-20` (otherwise the result is marked unusable,
+//!   `lrel = +inf`), and [`SLACK`] (an additive `1e-5` in log2, i.e. a factor `1.0000069`)
+//!   covers them together with the `f64` rounding of the bookkeeping itself;
+//! * sums use the exact absolute-error rule `|a|ea + |b|eb` divided by the result, so
+//!   cancellation amplifies the bound by exactly the factor it amplifies the error.
+//!
+//! Finalisation widens the ball once more by a factor 2 and accepts only if both ends round to
+//! the same `f64` and to the same 40 significant decimal digits; otherwise the caller retries at
+//! twice the precision (Ziv's strategy).
+
+use std::cell::Cell;
+
+use dashu_float::{round::mode::HalfEven, Context, FBig, FpResult};
+use dashu_int::ops::{BitTest, DivRem, UnsignedAbs};
+use dashu_int::{IBig, Sign, UBig};
+
+/// The working float: binary, round-half-to-even.
+pub(crate) type F = FBig<HalfEven, 2>;
+
+/// Added (in log2) to every propagated bound: covers the neglected second-order terms (each
+/// `<= 2^-19` relative because operand bounds are `<= 2^-20`) and the `f64` bookkeeping error.
+const SLACK: f64 = 1e-5;
+/// Operand bounds above `2^FIRST_ORDER` make the first-order rules invalid: the result is
+/// marked unusable instead (it could never pass finalisation anyway).
+const FIRST_ORDER: f64 = -20.0;
+/// Number of significant decimal digits in [`crate::reference::Exact::digits`].
+pub(crate) const DIGITS: usize = 40;
+/// Precision of the first attempt (enough for 40 digits after typical cancellation).
+pub(crate) const DEFAULT_START_BITS: usize = 192;
+/// Ziv gives up (panics) beyond this precision; no input in the documented domain needs it.
+pub(crate) const MAX_BITS: usize = 1 << 15;
+/// `|ln v|` above which a value `v = exp(l)` is finalised from its logarithm (its decimal
+/// exponent is computed from `l / ln 10`) rather than by forming `v` in binary.
+const LOG_ROUTE: f64 = 2000.0;
+
+thread_local! {
+    static START_BITS: Cell<usize> = const { Cell::new(DEFAULT_START_BITS) };
+    static RETRIES: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Runs `f` with the Ziv loop starting at `bits` of precision (on this thread).
+pub(crate) fn with_start_bits<T>(bits: usize, f: impl FnOnce() -> T) -> T {
+    let old = START_BITS.with(|s| s.replace(bits.max(2)));
+    let out = f();
+    START_BITS.with(|s| s.set(old));
+    out
+}
+
+/// Total number of Ziv retries (precision raises) on this thread so far.
+pub(crate) fn retries() -> u64 {
+    RETRIES.with(Cell::get)
+}
+
+/// Ziv's loop: evaluate at increasing precision until `eval` can certify its result.
+pub(crate) fn ziv<T>(what: &str, mut eval: impl FnMut(&Ctx) -> Option<T>) -> T {
+    let mut p = START_BITS.with(Cell::get);
+    loop {
+        if let Some(out) = eval(&Ctx::new(p)) {
+            return out;
+        }
+        RETRIES.with(|r| r.set(r.get() + 1));
+        p *= 2;
+        assert!(
+            p <= MAX_BITS,
+            "reference::{what}: correct rounding not certified at {MAX_BITS} bits \
+             (input outside the supported domain, or an exact rounding boundary)"
+        );
+    }
+}
+
+/// log2(sum 2^x_i), robust to infinities; NaN (from `inf - inf` bookkeeping) counts as unusable.
+pub(crate) fn lsum(xs: &[f64]) -> f64 {
+    let m = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if xs.iter().any(|x| x.is_nan()) || m == f64::INFINITY {
+        return f64::INFINITY;
+    }
+    if m == f64::NEG_INFINITY {
+        return m;
+    }
+    m + xs.iter().map(|x| (x - m).exp2()).sum::<f64>().log2()
+}
+
+/// log2|x| to about 1e-15 (from the top 64 significand bits); `-inf` for zero.
+pub(crate) fn log2_abs(x: &F) -> f64 {
+    let (sig, exp) = (x.repr().significand(), x.repr().exponent());
+    let m = sig.unsigned_abs();
+    let bits = m.bit_len();
+    if bits == 0 {
+        return f64::NEG_INFINITY;
+    }
+    let shift = bits.saturating_sub(64);
+    let top = u64::try_from(&(m >> shift)).expect("64 bits fit");
+    (top as f64).log2() + (exp as f64) + shift as f64
+}
+
+/// An `f64` (finite) as an exact float.
+pub(crate) fn f(x: f64) -> F {
+    F::try_from(x).expect("finite f64")
+}
+
+/// Exact sum of two dyadic numbers (no rounding at all).
+pub(crate) fn exact_add(a: &F, b: &F) -> F {
+    let (sa, ea) = (a.repr().significand(), a.repr().exponent());
+    let (sb, eb) = (b.repr().significand(), b.repr().exponent());
+    if sa.is_zero() {
+        return b.clone();
+    }
+    if sb.is_zero() {
+        return a.clone();
+    }
+    let e = ea.min(eb);
+    let s = (sa.clone() << (ea - e) as usize) + (sb.clone() << (eb - e) as usize);
+    F::from_parts(s, e)
+}
+
+/// `|x|` exactly.
+fn abs_f(x: &F) -> F {
+    F::from_parts(x.repr().significand().unsigned_abs().into(), x.repr().exponent())
+}
+
+/// `x * 2^k` exactly.
+pub(crate) fn scale2(x: &F, k: isize) -> F {
+    F::from_parts(x.repr().significand().clone(), x.repr().exponent() + k)
+}
+
+/// A real number known to lie within `|mid| * 2^lrel` of `mid`.
+#[derive(Clone, Debug)]
+pub(crate) struct Ball {
+    pub mid: F,
+    pub lrel: f64,
+}
+
+impl Ball {
+    pub fn exact(mid: F) -> Self {
+        Ball { mid, lrel: f64::NEG_INFINITY }
+    }
+    pub fn int(n: i64) -> Self {
+        Ball::exact(F::from(n))
+    }
+    pub fn is_exact(&self) -> bool {
+        self.lrel == f64::NEG_INFINITY
+    }
+    pub fn is_zero(&self) -> bool {
+        self.mid.repr().significand().is_zero()
+    }
+    /// log2 of the midpoint's magnitude.
+    pub fn l2(&self) -> f64 {
+        log2_abs(&self.mid)
+    }
+    /// log2 of an upper bound on the absolute error.
+    pub fn labs(&self) -> f64 {
+        self.l2() + self.lrel
+    }
+    /// Midpoint as an approximate `f64` (for branch decisions that are re-checked rigorously).
+    pub fn approx(&self) -> f64 {
+        self.mid.to_f64().value()
+    }
+    /// `Some(sign)` when the whole ball lies strictly on one side of 0 (or is exactly 0).
+    pub fn sign(&self) -> Option<Sign> {
+        if self.is_zero() {
+            return self.is_exact().then_some(Sign::Positive);
+        }
+        (self.lrel < 0.0).then(|| self.mid.repr().significand().sign())
+    }
+    pub fn neg(&self) -> Self {
+        Ball { mid: -self.mid.clone(), lrel: self.lrel }
+    }
+    /// `self * 2^k` (exact scaling).
+    pub fn scale2(&self, k: isize) -> Self {
+        Ball { mid: scale2(&self.mid, k), lrel: self.lrel }
+    }
+    /// Widens the bound by an absolute error `2^labs`.
+    pub fn add_abs_err(&self, labs: f64) -> Self {
+        let l = if self.is_zero() { f64::INFINITY } else { labs - self.l2() };
+        Ball { mid: self.mid.clone(), lrel: lsum(&[self.lrel, l]) + SLACK }
+    }
+    /// Upper bound on `|x|` as log2.
+    pub fn l2_upper(&self) -> f64 {
+        self.l2() + lsum(&[0.0, self.lrel]) + SLACK
+    }
+    /// Compares with another ball: `Some(ordering)` only when the balls are disjoint or both exact.
+    pub fn cmp(&self, other: &Ball, c: &Ctx) -> Option<std::cmp::Ordering> {
+        let d = c.sub(self, other);
+        if d.is_zero() && d.is_exact() {
+            return Some(std::cmp::Ordering::Equal);
+        }
+        match d.sign()? {
+            Sign::Positive => Some(std::cmp::Ordering::Greater),
+            Sign::Negative => Some(std::cmp::Ordering::Less),
+        }
+    }
+}
+
+/// A working precision and the operations on [`Ball`]s at that precision.
+pub(crate) struct Ctx {
+    pub p: usize,
+    ctx: Context<HalfEven>,
+    /// log2 of the per-operation rounding bound `2^(1-p)`.
+    lu: f64,
+}
+
+impl Ctx {
+    pub fn new(p: usize) -> Self {
+        Ctx { p, ctx: Context::new(p), lu: 1.0 - p as f64 }
+    }
+
+    /// Unwraps a dashu result into (value, log2 of its rounding bound).
+    fn rounded(&self, r: FpResult<F>, what: &str) -> (F, f64) {
+        match r {
+            Ok(dashu_float::round::Rounded::Exact(v)) => (v, f64::NEG_INFINITY),
+            Ok(dashu_float::round::Rounded::Inexact(v, _)) => (v, self.lu),
+            Err(e) => panic!("reference: {what} failed at {} bits: {e:?}", self.p),
+        }
+    }
+
+    /// Bound for `mid` computed from operands with relative bounds `ls`, to first order.
+    fn first_order(&self, ls: &[f64], round: f64) -> f64 {
+        if ls.iter().any(|&l| l > FIRST_ORDER) {
+            f64::INFINITY
+        } else {
+            let mut all = ls.to_vec();
+            all.push(round);
+            lsum(&all) + SLACK
+        }
+    }
+
+    pub fn add(&self, a: &Ball, b: &Ball) -> Ball {
+        let (mid, r) = self.rounded(self.ctx.add(a.mid.repr(), b.mid.repr()), "add");
+        // |x - mid| <= |a_mid| ea + |b_mid| eb + |mid| u, divided by |mid|.
+        let lm = log2_abs(&mid);
+        let lrel = if lm == f64::NEG_INFINITY {
+            if a.is_exact() && b.is_exact() {
+                f64::NEG_INFINITY
+            } else {
+                f64::INFINITY
+            }
+        } else {
+            let ta = if a.is_exact() { f64::NEG_INFINITY } else { a.labs() - lm };
+            let tb = if b.is_exact() { f64::NEG_INFINITY } else { b.labs() - lm };
+            lsum(&[ta, tb, r]) + SLACK
+        };
+        Ball { mid, lrel }
+    }
+
+    pub fn sub(&self, a: &Ball, b: &Ball) -> Ball {
+        self.add(a, &b.neg())
+    }
+
+    pub fn mul(&self, a: &Ball, b: &Ball) -> Ball {
+        if (a.is_zero() && a.is_exact()) || (b.is_zero() && b.is_exact()) {
+            return Ball::exact(F::ZERO);
+        }
+        let (mid, r) = self.rounded(self.ctx.mul(a.mid.repr(), b.mid.repr()), "mul");
+        Ball { mid, lrel: self.first_order(&[a.lrel, b.lrel], r) }
+    }
+
+    pub fn sqr(&self, a: &Ball) -> Ball {
+        self.mul(a, a)
+    }
+
+    /// `a / b`; `b` must not be exactly zero.
+    pub fn div(&self, a: &Ball, b: &Ball) -> Ball {
+        if a.is_zero() && a.is_exact() {
+            return Ball::exact(F::ZERO);
+        }
+        // (1+ea)/(1-eb) - 1 <= (ea + eb)(1 + 2^-19) for eb <= 2^-20.
+        let (mid, r) = self.rounded(self.ctx.div(a.mid.repr(), b.mid.repr()), "div");
+        Ball { mid, lrel: self.first_order(&[a.lrel, b.lrel], r) }
+    }
+
+    /// `exp(a)`: an absolute error `d` of the argument becomes a relative `e^d - 1 <= d(1+d)`.
+    pub fn exp(&self, a: &Ball) -> Ball {
+        if a.is_zero() && a.is_exact() {
+            return Ball::int(1);
+        }
+        let (mid, r) = self.rounded(self.ctx.exp(a.mid.repr(), None), "exp");
+        let d = if a.is_exact() { f64::NEG_INFINITY } else { a.labs() };
+        Ball { mid, lrel: self.first_order(&[d, a.lrel.min(FIRST_ORDER)], r) }
+    }
+
+    /// `exp(a) - 1` for `a <= 0`: the mean value theorem gives an absolute error
+    /// `<= e^am e^(|am| ea) |am| ea` while `|expm1(am)| >= |am| e^am`, so the relative bound is
+    /// `ea` to first order (this needs `|am| ea <= 2^-20` too).
+    pub fn expm1_nonpos(&self, a: &Ball) -> Ball {
+        debug_assert!(a.sign() != Some(Sign::Positive) || a.is_zero());
+        if a.is_zero() && a.is_exact() {
+            return Ball::exact(F::ZERO);
+        }
+        let (mid, r) = self.rounded(self.ctx.exp_m1(a.mid.repr(), None), "exp_m1");
+        Ball { mid, lrel: self.first_order(&[a.lrel, a.labs().min(FIRST_ORDER)], r) }
+    }
+
+    /// `ln(a)` for `a > 0`: a relative error `ea` of `a` is an absolute `<= ea(1+2ea)` of the
+    /// result, divided by `|mid|` for the relative bound.
+    pub fn ln(&self, a: &Ball) -> Ball {
+        let (mid, r) = self.rounded(self.ctx.ln(a.mid.repr(), None), "ln");
+        let lrel = self.log_bound(a.lrel, &mid, r);
+        Ball { mid, lrel }
+    }
+
+    /// `ln(1 + a)` for `a >= -1/2`: the absolute error is `<= |am| ea / (1 + am - |am| ea)
+    /// <= 2(1 + 2^-19) |am| ea`, divided by `|mid|`.
+    pub fn ln_1p(&self, a: &Ball) -> Ball {
+        if a.is_zero() && a.is_exact() {
+            return Ball::exact(F::ZERO);
+        }
+        let (mid, r) = self.rounded(self.ctx.ln_1p(a.mid.repr(), None), "ln_1p");
+        let abs = if a.is_exact() { f64::NEG_INFINITY } else { a.labs() + 1.0 };
+        let lrel = self.log_bound(abs, &mid, r);
+        Ball { mid, lrel }
+    }
+
+    fn log_bound(&self, abs: f64, mid: &F, r: f64) -> f64 {
+        let lm = log2_abs(mid);
+        if abs > FIRST_ORDER {
+            f64::INFINITY
+        } else if lm == f64::NEG_INFINITY {
+            if abs == f64::NEG_INFINITY {
+                f64::NEG_INFINITY
+            } else {
+                f64::INFINITY
+            }
+        } else {
+            lsum(&[abs - lm, r]) + SLACK
+        }
+    }
+
+    /// `sqrt(a)`: relative error halves.
+    pub fn sqrt(&self, a: &Ball) -> Ball {
+        let (mid, r) = self.rounded(self.ctx.sqrt(a.mid.repr()), "sqrt");
+        Ball { mid, lrel: self.first_order(&[a.lrel - 1.0], r) }
+    }
+
+    /// pi to `p` bits.
+    pub fn pi(&self) -> Ball {
+        let (mid, r) = self.rounded(Ok(self.ctx.pi::<2>(None)), "pi");
+        Ball { mid, lrel: r }
+    }
+
+    /// `n / d` for small integers (e.g. the exact constants 1/255 and 0.044715).
+    pub fn ratio(&self, n: i64, d: i64) -> Ball {
+        self.div(&Ball::int(n), &Ball::int(d))
+    }
+
+    /// `ln(sqrt(2 pi))`.
+    pub fn ln_sqrt_2pi(&self) -> Ball {
+        self.ln(&self.pi().scale2(1)).scale2(-1)
+    }
+
+    /// `1 / sqrt(2 pi)`, the standard normal density at 0.
+    pub fn inv_sqrt_2pi(&self) -> Ball {
+        self.div(&Ball::int(1), &self.sqrt(&self.pi().scale2(1)))
+    }
+
+    /// `ln(2)`.
+    pub fn ln2(&self) -> Ball {
+        self.ln(&Ball::int(2))
+    }
+
+    /// `ln(1e-12) = -12 ln 10`, the log of the clamp floor.
+    pub fn ln_clamp(&self) -> Ball {
+        self.mul(&Ball::int(-12), &self.ln(&Ball::int(10)))
+    }
+}
+
+/// A value ready to be finalised: linear, or given by its natural logarithm (for magnitudes far
+/// outside any binary exponent worth forming, e.g. `Phi(-1e30) = exp(-5e59)`).
+#[derive(Clone, Debug)]
+pub(crate) enum Val {
+    Lin(Ball),
+    /// `(-1)^neg * exp(l)`.
+    Exp {
+        neg: bool,
+        l: Ball,
+    },
+}
+
+impl Val {
+    /// Natural log of a positive value.
+    pub fn ln(&self, c: &Ctx) -> Ball {
+        match self {
+            Val::Lin(b) => c.ln(b),
+            Val::Exp { l, .. } => l.clone(),
+        }
+    }
+}
+
+/// Round an exact dyadic value to the nearest `f64`, ties to even (own implementation: dashu's
+/// `to_f64` double-rounds in `[2^-1075, 0.75 * 2^-1074]`).
+pub(crate) fn round_f64(x: &F) -> f64 {
+    let (sig, exp) = (x.repr().significand(), x.repr().exponent());
+    let neg = sig.sign() == Sign::Negative;
+    let m = sig.unsigned_abs();
+    let bits = m.bit_len();
+    if bits == 0 {
+        return 0.0;
+    }
+    let sgn = if neg { -1.0 } else { 1.0 };
+    let top = exp as i128 + bits as i128 - 1; // x in [2^top, 2^(top+1))
+    if top > 1023 {
+        return sgn * f64::INFINITY;
+    }
+    if top < -1075 {
+        return sgn * 0.0;
+    }
+    let q = (top - 52).max(-1074) as isize; // exponent of the target ulp
+    let n: UBig = if exp >= q {
+        m << (exp - q) as usize
+    } else {
+        let shift = (q - exp) as usize;
+        let (hi, lo) = m.div_rem(UBig::ONE << shift);
+        let half = UBig::ONE << (shift - 1);
+        if lo > half || (lo == half && hi.bit(0)) {
+            hi + UBig::ONE
+        } else {
+            hi
+        }
+    };
+    let n = u64::try_from(&n).expect("at most 2^53");
+    // n * 2^q is representable (n <= 2^53, q >= -1074) unless it overflows: scalbn is exact.
+    sgn * libm::scalbn(n as f64, q as i32)
+}
+
+/// `(D, k)` with `10^(DIGITS-1) <= D < 10^DIGITS` and `D * 10^k` the correctly rounded
+/// (half-even) `DIGITS`-digit decimal of the nonzero dyadic `x` (sign ignored).
+fn dec_digits(x: &F) -> (UBig, isize) {
+    let m = x.repr().significand().unsigned_abs();
+    let e = x.repr().exponent();
+    let top = e as f64 + m.bit_len() as f64 - 1.0;
+    let mut k = (top * std::f64::consts::LOG10_2).floor() as isize - (DIGITS as isize - 1);
+    let lo = UBig::from(10u8).pow(DIGITS - 1);
+    let hi = UBig::from(10u8).pow(DIGITS);
+    loop {
+        let ten_k = UBig::from(10u8).pow(k.unsigned_abs());
+        let (mut num, mut den) = (m.clone(), UBig::ONE);
+        if e >= 0 {
+            num <<= e as usize
+        } else {
+            den <<= (-e) as usize
+        }
+        if k >= 0 {
+            den *= ten_k
+        } else {
+            num *= ten_k
+        }
+        let (q, r) = num.div_rem(&den);
+        let twice = r << 1;
+        let d = if twice > den || (twice == den && q.bit(0)) { q + UBig::ONE } else { q };
+        if d >= hi {
+            k += 1;
+        } else if d < lo {
+            k -= 1;
+        } else {
+            return (d, k);
+        }
+    }
+}
+
+fn fmt_digits(neg: bool, d: &UBig, exp10: impl std::fmt::Display) -> String {
+    let s = d.to_string();
+    format!("{}{}.{}e{}", if neg { "-" } else { "" }, &s[..1], &s[1..], exp10)
+}
+
+/// Decimal digits string of a special or exactly zero `f64`.
+pub(crate) fn special_digits(v: f64) -> String {
+    if v.is_nan() {
+        "nan".into()
+    } else if v == f64::INFINITY {
+        "inf".into()
+    } else if v == f64::NEG_INFINITY {
+        "-inf".into()
+    } else {
+        debug_assert!(v == 0.0);
+        if v.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        }
+    }
+}
+
+/// Exact endpoints of the ball widened by a factor 2 (and outward to a power of 2), or `None`
+/// if it is too wide to be useful.
+fn endpoints(b: &Ball) -> Option<(F, F)> {
+    if b.is_exact() {
+        return Some((b.mid.clone(), b.mid.clone()));
+    }
+    if b.lrel > -4.0 {
+        return None;
+    }
+    // A wider radius is still sound: cap the relative radius at 2^-(4 MAX_BITS).
+    let k = (b.lrel + 1.0).ceil().max(-4.0 * MAX_BITS as f64) as isize;
+    let rad = scale2(&abs_f(&b.mid), k);
+    Some((exact_add(&b.mid, &-rad.clone()), exact_add(&b.mid, &rad)))
+}
+
+/// Certified `(f64, digits)` of a value, or `None` if the ball is too wide at this precision.
+pub(crate) fn finalize(c: &Ctx, v: &Val) -> Option<(f64, String)> {
+    match v {
+        Val::Lin(b) => {
+            if b.is_zero() {
+                return b.is_exact().then(|| (0.0, special_digits(0.0)));
+            }
+            let l2 = b.l2();
+            if l2.abs() > LOG_ROUTE * std::f64::consts::LOG2_E {
+                // Too far out to print from binary cheaply: go through the logarithm.
+                let neg = b.mid.repr().significand().sign() == Sign::Negative;
+                let abs = Ball { mid: abs_f(&b.mid), lrel: b.lrel };
+                return finalize(c, &Val::Exp { neg, l: c.ln(&abs) });
+            }
+            let (lo, hi) = endpoints(b)?;
+            let (vlo, vhi) = (round_f64(&lo), round_f64(&hi));
+            if vlo != vhi || vlo.is_sign_negative() != vhi.is_sign_negative() {
+                return None;
+            }
+            let (dlo, klo) = dec_digits(&lo);
+            let (dhi, khi) = dec_digits(&hi);
+            if dlo != dhi || klo != khi {
+                return None;
+            }
+            let neg = b.mid.repr().significand().sign() == Sign::Negative;
+            Some((vlo, fmt_digits(neg, &dlo, klo + DIGITS as isize - 1)))
+        }
+        Val::Exp { neg, l } => {
+            let sgn = if *neg { -1.0 } else { 1.0 };
+            let lm = l.approx();
+            if lm.abs() <= LOG_ROUTE {
+                let e = c.exp(l);
+                return finalize(c, &Val::Lin(if *neg { e.neg() } else { e }));
+            }
+            // |l| > 2000: the value is far below the smallest subnormal or far above f64::MAX.
+            if l.lrel > -4.0 {
+                return None;
+            }
+            let value = if lm < 0.0 { sgn * 0.0 } else { sgn * f64::INFINITY };
+            // v = 10^t with t = l / ln 10 = n + f, n integer, f in [0, 1): mantissa 10^f.
+            let t = c.div(l, &c.ln(&Ball::int(10)));
+            let n = t.mid.floor();
+            let frac = c.sub(&t, &Ball::exact(n.clone()));
+            if frac.sign() != Some(Sign::Positive) || frac.is_zero() {
+                return None;
+            }
+            let mant = c.exp(&c.mul(&frac, &c.ln(&Ball::int(10))));
+            let (lo, hi) = endpoints(&mant)?;
+            let (dlo, klo) = dec_digits(&lo);
+            let (dhi, khi) = dec_digits(&hi);
+            if dlo != dhi || klo != khi {
+                return None;
+            }
+            // mant in [1, 10) so its decimal exponent klo + DIGITS - 1 is 0 (or 1 if it rounds to 10).
+            let exp10 = IBig::from(klo + DIGITS as isize - 1) + n.to_int().value();
+            Some((value, fmt_digits(*neg, &dlo, exp10)))
+        }
+    }
+}

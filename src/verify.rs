@@ -1,0 +1,209 @@
+//! Verifying any implementation's outputs against a golden file: parsing an outputs file strictly (every
+//! problem names the file and the field), judging every case, and summarising the verdict.
+
+use crate::golden::format::{GoldenFile, SCHEMA};
+use crate::golden::generate::UPSTREAM;
+use crate::golden::judge::{judge, Verdict};
+use crate::json_number;
+use crate::{Error, Function};
+use indexmap::IndexMap;
+use serde_json::Value;
+
+fn unusable(file: &str, field: &str, problem: impl Into<String>) -> Error {
+    Error::Unusable { file: file.into(), field: field.into(), problem: problem.into() }
+}
+
+/// Reads a golden file, checking the schema tag first so that a file of another version says so.
+pub fn read_golden(file: &str, text: &str) -> Result<GoldenFile, Error> {
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| unusable(file, "(json)", format!("not valid JSON: {e}")))?;
+    match value.get("schema") {
+        Some(Value::String(s)) if s == SCHEMA => {}
+        Some(other) => {
+            return Err(unusable(file, "schema", format!("is {other}, this tool reads \"{SCHEMA}\"")))
+        }
+        None => return Err(unusable(file, "schema", format!("is missing (expected \"{SCHEMA}\")"))),
+    }
+    serde_json::from_value(value)
+        .map_err(|e| unusable(file, "(structure)", format!("not a {SCHEMA} file: {e}")))
+}
+
+/// A parsed outputs file.
+#[derive(Debug, Clone)]
+pub struct Outputs {
+    /// Free text naming the implementation.
+    pub implementation: String,
+    /// `f32` or `f64`.
+    pub precision: &'static str,
+    /// The golden key of the variant judged (`erf`, `tanh`, or `upstream`).
+    pub variant: String,
+    /// Values per case id (one, or one per row for `mean_flat`).
+    pub values: IndexMap<String, Vec<f64>>,
+}
+
+/// The variants a helper's goldens are keyed by.
+fn variant_keys(function: Function) -> &'static [&'static str] {
+    if function.has_cdf_variants() {
+        &["erf", "tanh"]
+    } else {
+        &[UPSTREAM]
+    }
+}
+
+/// Parses an outputs file for `golden`: precision, variant, and a value of the right type for every
+/// case id (no missing, no unknown).
+pub fn parse_outputs(file: &str, text: &str, golden: &GoldenFile) -> Result<Outputs, Error> {
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| unusable(file, "(json)", format!("not valid JSON: {e}")))?;
+    let obj = value.as_object().ok_or_else(|| unusable(file, "(top level)", "must be a JSON object"))?;
+    for key in obj.keys() {
+        if !["implementation", "precision", "variant", "outputs"].contains(&key.as_str()) {
+            return Err(unusable(
+                file,
+                key,
+                "is not a field of an outputs file (implementation, precision, variant, outputs)",
+            ));
+        }
+    }
+    let implementation = match obj.get("implementation") {
+        None => String::from("(unnamed)"),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => {
+            return Err(unusable(file, "implementation", format!("must be a string, found {other}")))
+        }
+    };
+    let precision = match obj.get("precision").and_then(Value::as_str) {
+        Some("f32") => "f32",
+        Some("f64") => "f64",
+        _ => {
+            let found = obj.get("precision").map_or("nothing".into(), |v| v.to_string());
+            return Err(unusable(file, "precision", format!("must be \"f32\" or \"f64\", found {found}")));
+        }
+    };
+    let function = golden.function;
+    let variant = match (obj.get("variant"), function.has_cdf_variants()) {
+        (Some(Value::String(v)), true) if variant_keys(function).contains(&v.as_str()) => v.clone(),
+        (None | Some(Value::Null), false) => UPSTREAM.into(),
+        (Some(Value::String(v)), false) if v == "erf" || v == UPSTREAM => UPSTREAM.into(),
+        (found, _) => {
+            let allowed =
+                if function.has_cdf_variants() { "\"erf\" or \"tanh\"" } else { "omitted or \"erf\"" };
+            let found = found.map_or("nothing".into(), |v| v.to_string());
+            return Err(unusable(
+                file,
+                "variant",
+                format!("must be {allowed} for {function}, found {found}"),
+            ));
+        }
+    };
+    let outputs = obj
+        .get("outputs")
+        .and_then(Value::as_object)
+        .ok_or_else(|| unusable(file, "outputs", "must be an object mapping case ids to values"))?;
+    let mut values = IndexMap::new();
+    for case in &golden.cases {
+        let field = format!("outputs[\"{}\"]", case.id);
+        let v = outputs.get(&case.id).ok_or_else(|| {
+            let missing = golden.cases.iter().filter(|c| !outputs.contains_key(&c.id)).count();
+            unusable(
+                file,
+                &field,
+                format!("is missing ({missing} of {} case ids have no output)", golden.cases.len()),
+            )
+        })?;
+        let parsed = if function == Function::MeanFlat {
+            let rows = match case.inputs.get("shape") {
+                Some(crate::golden::format::Input::Shape(s)) if !s.is_empty() => s[0],
+                _ => 0,
+            };
+            let list =
+                v.as_array().ok_or_else(|| unusable(file, &field, "must be an array (one mean per row)"))?;
+            if list.len() != rows {
+                return Err(unusable(
+                    file,
+                    &field,
+                    format!("has {} values but the case has {rows} rows", list.len()),
+                ));
+            }
+            list.iter()
+                .map(|x| {
+                    json_number::decode(x)
+                        .ok_or_else(|| unusable(file, &field, format!("holds {x}, not a number")))
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        } else {
+            vec![json_number::decode(v).ok_or_else(|| {
+                unusable(file, &field, format!("must be a number, \"nan\", \"inf\" or \"-inf\", found {v}"))
+            })?]
+        };
+        values.insert(case.id.clone(), parsed);
+    }
+    if let Some(unknown) = outputs.keys().find(|k| !values.contains_key(*k)) {
+        return Err(unusable(
+            file,
+            &format!("outputs[\"{unknown}\"]"),
+            "is not a case id of the golden file",
+        ));
+    }
+    Ok(Outputs { implementation, precision, variant, values })
+}
+
+/// The verdict on one case (the worst row for `mean_flat`).
+#[derive(Debug, Clone)]
+pub struct CaseVerdict {
+    /// Case id.
+    pub id: String,
+    /// The case's family (`tags[0]`).
+    pub family: String,
+    /// The values judged.
+    pub got: Vec<f64>,
+    /// The worst verdict over the values.
+    pub verdict: Verdict,
+}
+
+/// Everything `verify` reports.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// Cases judged against a bound.
+    pub judged: usize,
+    /// Cases whose value was outside its tolerance, worst first.
+    pub failures: Vec<CaseVerdict>,
+    /// Unconstrained cases per family, for this precision and variant.
+    pub unconstrained: IndexMap<String, usize>,
+    /// The largest error in tolerance units over passing and failing cases, and its case.
+    pub worst: Option<CaseVerdict>,
+}
+
+/// Judges every case of `golden` on `outputs`.
+pub fn verify(golden: &GoldenFile, outputs: &Outputs) -> Report {
+    let bits = if outputs.precision == "f32" { 24 } else { 53 };
+    let mut report = Report { judged: 0, failures: Vec::new(), unconstrained: IndexMap::new(), worst: None };
+    for case in &golden.cases {
+        let family = case.tags.first().cloned().unwrap_or_default();
+        report.unconstrained.entry(family.clone()).or_insert(0);
+        let got = outputs.values[&case.id].clone();
+        let (Some(expected), Some(tol)) = (
+            case.expected.get(&outputs.variant),
+            case.tolerance.get(outputs.precision).and_then(|t| t.get(&outputs.variant)),
+        ) else {
+            continue;
+        };
+        let verdicts = judge(expected, tol, &got, bits);
+        let worst = verdicts.iter().copied().max_by(|a, b| a.tol_units.total_cmp(&b.tol_units));
+        let Some(verdict) = worst else { continue };
+        if verdict.unconstrained {
+            *report.unconstrained.entry(family).or_insert(0) += 1;
+            continue;
+        }
+        report.judged += 1;
+        let cv = CaseVerdict { id: case.id.clone(), family, got, verdict };
+        if report.worst.as_ref().is_none_or(|w| cv.verdict.tol_units > w.verdict.tol_units) {
+            report.worst = Some(cv.clone());
+        }
+        if !verdict.pass {
+            report.failures.push(cv);
+        }
+    }
+    report.failures.sort_by(|a, b| b.verdict.tol_units.total_cmp(&a.verdict.tol_units));
+    report
+}

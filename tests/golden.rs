@@ -1,0 +1,129 @@
+//! The committed golden files against the fast implementations: every case within its tolerance in
+//! every precision and variant (hard assertions), plus an insta snapshot of the error summary.
+
+use ddpm_golden::golden::catalog::{self, FAMILIES};
+use ddpm_golden::golden::evaluate::{case_inputs, eval_fast};
+use ddpm_golden::golden::format::{GoldenFile, SCHEMA};
+use ddpm_golden::golden::generate::{SEED, UPSTREAM};
+use ddpm_golden::golden::judge::judge;
+use ddpm_golden::{Cdf, Function, Real};
+use std::collections::BTreeSet;
+use std::fmt::Write;
+
+fn load(function: Function) -> GoldenFile {
+    let path = format!("{}/golden/{}.json", env!("CARGO_MANIFEST_DIR"), function.name());
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The variants of a helper as (golden key, CDF used by the fast implementation).
+fn variants(function: Function) -> Vec<(&'static str, Cdf)> {
+    if function.has_cdf_variants() {
+        Cdf::ALL.iter().map(|c| (c.name(), *c)).collect()
+    } else {
+        vec![(UPSTREAM, Cdf::Erf)]
+    }
+}
+
+/// Runs the fast implementation in `T` over one file and variant; returns the summary line and the
+/// failures.
+fn check<T: Real>(file: &GoldenFile, key: &str, cdf: Cdf) -> (String, Vec<String>) {
+    let bits = if T::NAME == "f32" { 24 } else { 53 };
+    let (mut max_ulps, mut max_tol, mut sum_tol, mut judged, mut free) =
+        (0.0f64, 0.0f64, 0.0f64, 0usize, 0usize);
+    let mut worst = String::from("-");
+    let mut failures = Vec::new();
+    for case in &file.cases {
+        let inputs = case_inputs(file.function, case).expect("committed cases decode");
+        let got = eval_fast::<T>(&inputs, cdf);
+        let tol = &case.tolerance[T::NAME][key];
+        let verdicts = judge(&case.expected[key], tol, &got, bits);
+        assert_eq!(verdicts.len(), got.len(), "{}: one verdict per value", case.id);
+        for v in verdicts {
+            if v.unconstrained {
+                free += 1;
+                continue;
+            }
+            judged += 1;
+            sum_tol += v.tol_units;
+            max_ulps = max_ulps.max(v.ulps);
+            if v.tol_units > max_tol {
+                max_tol = v.tol_units;
+                worst = case.id.clone();
+            }
+            if !v.pass {
+                failures.push(format!("{} {} {key}: got {got:?}, {v:?}", case.id, T::NAME));
+            }
+        }
+    }
+    let line = format!(
+        "{:<36} {:<4} {:<8} judged={judged:<5} unconstrained={free:<4} max_ulps={:<9.3e} max_tol_units={max_tol:.3} mean_tol_units={:.3} worst={worst}",
+        file.function.name(),
+        T::NAME,
+        key,
+        max_ulps,
+        sum_tol / judged.max(1) as f64,
+    );
+    (line, failures)
+}
+
+#[test]
+fn fast_implementations_are_within_tolerance_on_every_case() {
+    let mut summary = String::new();
+    let mut failures = Vec::new();
+    for function in Function::ALL {
+        let file = load(function);
+        for (key, cdf) in variants(function) {
+            for (line, fails) in [check::<f32>(&file, key, cdf), check::<f64>(&file, key, cdf)] {
+                writeln!(summary, "{line}").unwrap();
+                failures.extend(fails);
+            }
+        }
+    }
+    // The snapshot records the figures; the assertion below decides.
+    insta::assert_snapshot!("fast_vs_golden", summary);
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn files_are_well_formed_and_ids_unique() {
+    for function in Function::ALL {
+        let file = load(function);
+        assert_eq!(file.schema, SCHEMA);
+        assert_eq!(file.function, function);
+        assert_eq!(file.provenance.seed, SEED);
+        assert_eq!(file.provenance.case_count, file.cases.len());
+        let ids: BTreeSet<&str> = file.cases.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids.len(), file.cases.len(), "{function}: duplicate ids");
+        for c in &file.cases {
+            for precision in ["f32", "f64"] {
+                for (key, _) in variants(function) {
+                    assert!(
+                        c.tolerance[precision].contains_key(key),
+                        "{}: no {precision}/{key} tolerance",
+                        c.id
+                    );
+                    assert!(c.expected.contains_key(key), "{}: no expected {key}", c.id);
+                }
+            }
+            assert!(c.tags[0] == "regression" || c.reason.is_none(), "{}", c.id);
+            assert!(c.tags[0] != "regression" || c.reason.is_some(), "{}: regression without a reason", c.id);
+        }
+        let size =
+            std::fs::metadata(format!("{}/golden/{}.json", env!("CARGO_MANIFEST_DIR"), function.name()))
+                .unwrap()
+                .len();
+        assert!(size < 4 << 20, "{function}: {size} bytes, keep files reviewable");
+    }
+}
+
+#[test]
+fn every_function_has_cases_in_every_family() {
+    for function in Function::ALL {
+        let cases = catalog::cases(function, SEED);
+        for family in FAMILIES {
+            assert!(cases.iter().any(|c| c.tags[0] == family), "{function} has no {family} case");
+        }
+        assert!(cases.iter().all(|c| FAMILIES.contains(&c.tags[0].as_str())), "{function}: unknown family");
+    }
+}

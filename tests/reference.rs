@@ -1,0 +1,212 @@
+//! Golden checks of the arbitrary-precision reference (`ddpm_golden::reference`): published
+//! table values, identities, normalisation of the pixel bins, the Ziv retry path, subnormal
+//! rounding, specials and huge arguments. Table values were double-checked with mpmath 1.3
+//! (50 digits); the literals below are the published ones.
+
+use ddpm_golden::reference::*;
+
+#[test]
+fn published_values() {
+    // Abramowitz & Stegun 26.2 / Wolfram: Phi(-10) = 7.619853024160526e-24.
+    assert_eq!(phi(-10.0).value, 7.619853024160526e-24);
+    assert!(phi(-10.0).digits.starts_with("7.619853024160526065973343251599308363504e-24"));
+    // erf(0.6) = 0.60385609084792592256... (A&S table 7.1) for the real 0.6; the f64 input
+    // 0.6 - 2.2e-17 gives the same f64.
+    assert_eq!(erf(0.6).value, 0.603_856_090_847_925_9);
+    // erfc at integers (A&S 7.1, Wolfram): the inputs are exact, so all 40 digits are checked.
+    assert_eq!(erfc(1.0).digits, "1.572992070502851306587793649173907407039e-1");
+    assert_eq!(erfc(5.0).digits, "1.537459794428034850188343485383378890118e-12");
+    assert_eq!(erfc(10.0).value, 2.088487583762545e-45);
+    assert_eq!(erfc(10.0).digits, "2.088487583762544757000786294957788611561e-45");
+    // erfc(27) = 5.2370489237892556850e-319 (subnormal in f64).
+    assert_eq!(erfc(27.0).value, 5.23705e-319); // shortest round-trip form of the subnormal
+    assert!(erfc(27.0).digits.starts_with("5.23704892378925568501"));
+    // ln Phi(-40) = ln(3.655893540915e-350) = -804.6084420137538.
+    assert_eq!(log_phi(-40.0).value, -804.6084420137538);
+    assert!(phi(-40.0).digits.starts_with("3.655893540915029703"));
+    assert_eq!(phi(-40.0).value, 0.0);
+    // Phi(1.5) = 0.9331927987311419 (A&S 26.1).
+    assert_eq!(phi(1.5).value, 0.9331927987311419);
+    // tanh formula at 1: 1/(1+exp(-2 sqrt(2/pi) 1.044715)) = 0.8411919906082767...
+    assert_eq!(tanh_cdf(1.0).digits, "8.411919906082767047819957770451838608258e-1");
+}
+
+#[test]
+fn exact_values_are_returned_exactly() {
+    assert_eq!(phi(0.0), Exact { value: 0.5, digits: "5.000000000000000000000000000000000000000e-1".into() });
+    assert_eq!(erf(0.0).digits, "0");
+    assert_eq!(erf(0.0).value, 0.0);
+    assert_eq!(erfc(0.0).value, 1.0);
+    assert_eq!(tanh_cdf(0.0).value, 0.5);
+    assert_eq!(normal_kl(0.25, -3.0, 0.25, -3.0).digits, "0");
+    assert_eq!(mean_flat_row(&[1e300, -1e300, 2.5, -2.5]).digits, "0");
+    // Exact cancellation inside the sum: (1e300 + 1 - 1e300) / 3 = 1/3.
+    assert_eq!(mean_flat_row(&[1e300, 1.0, -1e300]).value, 1.0 / 3.0);
+}
+
+#[test]
+fn identities() {
+    for z in [0.1, 0.7, 1.0, 2.5, 4.9, 5.1, 8.0, 20.0] {
+        let (p, q) = (phi(z).value, phi(-z).value);
+        assert!((p + q - 1.0).abs() <= f64::EPSILON, "Phi({z}) + Phi(-{z}) = {}", p + q);
+        let (e, en) = (erf(z), erf(-z));
+        assert_eq!(en.value, -e.value);
+        assert_eq!(en.digits, format!("-{}", e.digits));
+        assert_eq!(log_one_minus_phi(z), log_phi(-z));
+        let (t, tn) = (tanh_cdf(z).value, tanh_cdf(-z).value);
+        assert!((t + tn - 1.0).abs() <= f64::EPSILON, "T({z}) + T(-{z}) = {}", t + tn);
+    }
+    // The tanh formula against a separate f64 evaluation of 1/(1 + exp(-2s)) (well conditioned:
+    // relative error about |2s| ulps).
+    for z in [-3.0f64, -1.0, -0.3, 0.2, 1.0, 2.0] {
+        let s = (2.0 / std::f64::consts::PI).sqrt() * (z + 0.044715 * z * z * z);
+        let separate = 1.0 / (1.0 + (-2.0 * s).exp());
+        let exact = tanh_cdf(z).value;
+        assert!((separate - exact).abs() <= 16.0 * f64::EPSILON * exact, "{z}: {separate} vs {exact}");
+        assert!((log_tanh_cdf(z).value - exact.ln()).abs() <= 4.0 * f64::EPSILON * exact.ln().abs().max(1.0));
+    }
+    // erf + erfc = 1 and erfc(-x) = 2 - erfc(x).
+    for x in [0.3, 1.7, 3.2] {
+        assert!((erf(x).value + erfc(x).value - 1.0).abs() <= f64::EPSILON);
+        assert!((erfc(-x).value - (2.0 - erfc(x).value)).abs() <= 2.0 * f64::EPSILON);
+    }
+}
+
+#[test]
+fn pixel_bins_sum_to_one() {
+    for variant in [Variant::Gaussian, Variant::Tanh] {
+        let (mean, log_scale) = (0.1, -2.0);
+        let (mut sum, mut overlap, mut prev_plus) = (0.0, 0.0, 0.0);
+        for k in 0..256 {
+            let x = (k as f32 / 127.5 - 1.0) as f64;
+            let r = discretized_gaussian_log_likelihood(x, mean, log_scale, variant);
+            let expected = match k {
+                0 => Branch::EdgeLeft,
+                255 => Branch::EdgeRight,
+                _ => Branch::Interior,
+            };
+            assert_eq!(r.branch, expected, "k = {k}");
+            sum += r.log_prob_unclamped.value.exp();
+            // The f32 pixel centres are not exactly k/127.5 - 1, so neighbouring bins overlap
+            // (or leave gaps) by ~1e-8: the exact sum is 1 + sum_k (cdf_plus_k - cdf_min_(k+1)).
+            if k > 0 {
+                overlap += prev_plus - (1.0 - r.one_minus_cdf_min.value);
+            }
+            prev_plus = r.cdf_plus.value;
+        }
+        assert!(overlap.abs() < 1e-6);
+        assert!((sum - 1.0 - overlap).abs() < 1e-13, "{variant:?}: {sum} vs 1 + {overlap}");
+    }
+}
+
+#[test]
+fn ziv_retries_keep_results() {
+    let before = retry_count();
+    let low = with_start_precision(8, || {
+        (
+            phi(-10.0),
+            erfc(27.0),
+            log_phi(-1e30),
+            normal_kl(0.0, 1e-10, 0.0, 0.0),
+            tanh_cdf(1.0),
+            discretized_gaussian_log_likelihood(0.5, 0.49, -4.0, Variant::Tanh),
+        )
+    });
+    assert!(retry_count() >= before + 6 * 4, "8 -> 256 bits needs at least 4 raises each");
+    let normal = (
+        phi(-10.0),
+        erfc(27.0),
+        log_phi(-1e30),
+        normal_kl(0.0, 1e-10, 0.0, 0.0),
+        tanh_cdf(1.0),
+        discretized_gaussian_log_likelihood(0.5, 0.49, -4.0, Variant::Tanh),
+    );
+    assert_eq!(low, normal);
+}
+
+#[test]
+fn subnormal_rounding() {
+    // Phi(-38.48) = 3.0423e-324 = 0.616 * 2^-1074 lies in [2^-1075, 0.75 * 2^-1074], where a
+    // double rounding gives 0: the correct result is the smallest subnormal.
+    assert_eq!(phi(-38.48).value, 5e-324);
+    assert!(phi(-38.48).digits.starts_with("3.04231505250480925257"));
+    // Exactly 2/3 * 2^-1074 rounds up; exactly 2^-1075 is a tie and goes to even (zero).
+    assert_eq!(mean_flat_row(&[5e-324, 5e-324, 0.0]).value, 5e-324);
+    assert_eq!(mean_flat_row(&[5e-324, 0.0]).value, 0.0);
+    assert_eq!(mean_flat_row(&[5e-324, 0.0]).digits, "2.470328229206232720882843964341106861825e-324");
+}
+
+#[test]
+fn specials() {
+    assert!(phi(f64::NAN).value.is_nan());
+    assert_eq!(phi(f64::NAN).digits, "nan");
+    assert_eq!(phi(f64::INFINITY).value, 1.0);
+    assert_eq!(phi(f64::NEG_INFINITY).value, 0.0);
+    assert_eq!(log_phi(f64::NEG_INFINITY).digits, "-inf");
+    assert_eq!(erfc(f64::INFINITY).value, 0.0);
+    assert!(normal_kl(f64::INFINITY, 0.0, f64::INFINITY, 0.0).value.is_nan());
+    assert_eq!(normal_kl(0.0, 0.0, 0.0, f64::INFINITY).value, f64::INFINITY);
+    assert!(mean_flat_row(&[f64::INFINITY, f64::NEG_INFINITY]).value.is_nan());
+    assert_eq!(mean_flat_row(&[1.0, f64::INFINITY]).digits, "inf");
+    assert!(mean_flat_row(&[]).value.is_nan());
+
+    let floor = -27.631021115928547; // ln(1e-12)
+    let r = discretized_gaussian_log_likelihood(f64::NAN, 0.0, 0.0, Variant::Gaussian);
+    assert!(r.value.value.is_nan() && r.branch == Branch::Interior && !r.clamped);
+    let r = discretized_gaussian_log_likelihood(0.2, f64::NAN, 0.0, Variant::Tanh);
+    assert!(r.value.value.is_nan());
+    // log_scale = +inf: inv_stdv = 0, plus_in = min_in = 0, the interior mass is exactly 0.
+    let r = discretized_gaussian_log_likelihood(0.2, 0.1, f64::INFINITY, Variant::Gaussian);
+    assert_eq!(
+        (r.value.value, r.clamped, r.cdf_plus.value, r.cdf_delta.digits.as_str()),
+        (floor, true, 0.5, "0")
+    );
+    assert_eq!(r.log_prob_unclamped.value, f64::NEG_INFINITY);
+    // ... while the edges keep probability 1/2.
+    let r = discretized_gaussian_log_likelihood(-1.0, 0.1, f64::INFINITY, Variant::Gaussian);
+    assert_eq!((r.branch, r.value.value), (Branch::EdgeLeft, -std::f64::consts::LN_2));
+    // x = +inf takes the right edge, whose mass 1 - cdf(+inf) = 0 is clamped.
+    let r = discretized_gaussian_log_likelihood(f64::INFINITY, 0.0, 0.0, Variant::Tanh);
+    assert_eq!((r.branch, r.clamped, r.value.value), (Branch::EdgeRight, true, floor));
+    // mean = +inf: centered = -inf, every z = -inf, cdf = 0; the left edge is clamped.
+    let r = discretized_gaussian_log_likelihood(-1.0, f64::INFINITY, 0.0, Variant::Gaussian);
+    assert_eq!((r.branch, r.clamped, r.cdf_plus.value), (Branch::EdgeLeft, true, 0.0));
+    // log_scale = -inf: inv_stdv = inf; an interior x within half a bin of the mean gets mass 1.
+    let r = discretized_gaussian_log_likelihood(0.1, 0.1, f64::NEG_INFINITY, Variant::Gaussian);
+    assert_eq!((r.value.value, r.clamped), (0.0, false));
+}
+
+#[test]
+fn huge_arguments() {
+    // ln Phi(-z) = -z^2/2 - ln z - ln sqrt(2 pi) + O(1/z^2) for z = 1e30 (the f64 1e30).
+    assert_eq!(log_phi(-1e30).value, -5.000000000000001e59);
+    assert!(log_phi(-1e30).digits.starts_with("-5.000000000000000198846248386560001976"));
+    assert_eq!(phi(-1e30).value, 0.0);
+    assert_eq!(log_phi(1e30).value, 0.0);
+    assert!(log_phi(1e30).value.is_sign_negative());
+    assert!(log_tanh_cdf(-1e30).value.is_finite());
+    // log_scale = -88 (inv_stdv ~ 1.65e38): z ~ 1e37, the masses are far below f64.
+    let r = discretized_gaussian_log_likelihood(0.3, 0.1, -88.0, Variant::Gaussian);
+    assert!(r.clamped && r.log_prob_unclamped.value < -1e74 && r.cdf_delta.value == 0.0);
+    let r = discretized_gaussian_log_likelihood(0.3, 0.1, -88.0, Variant::Tanh);
+    assert!(r.clamped && r.log_prob_unclamped.value < -1e110);
+}
+
+#[test]
+fn loglik_values() {
+    // mpmath: ln(Phi(e^4 (0.01 + 1/255)) - Phi(e^4 (0.01 - 1/255))) with the f64 inputs.
+    let r = discretized_gaussian_log_likelihood(0.5, 0.49, -4.0, Variant::Gaussian);
+    assert_eq!(r.value.digits, "-1.921457319449153247408871128395745618889e0");
+    assert_eq!(r.cdf_plus.digits, "7.764001707712569081860016690915562009042e-1");
+    assert_eq!(r.one_minus_cdf_min.digits, "3.699932937866668725184463427425753815942e-1");
+    let r = discretized_gaussian_log_likelihood(0.5, 0.49, -4.0, Variant::Tanh);
+    assert_eq!(r.value.digits, "-1.922027223252678799455236344875275955958e0");
+    // Right edge, not clamped: ln(1 - Phi(e^2 (0.9 - 1/255))) = -24.75081843604962659643...
+    let r = discretized_gaussian_log_likelihood(1.0, 0.1, -2.0, Variant::Gaussian);
+    assert_eq!((r.branch, r.clamped), (Branch::EdgeRight, false));
+    assert_eq!(r.value.digits, "-2.475081843604962659643518054506697557019e1");
+    // normal_kl: mpmath 0.02277177745970371382580672423860347989700953; tiny d = 1e-10
+    // gives 2.5000000000833335154964032532634688766e-21 (e^d - 1 - d without cancellation).
+    assert_eq!(normal_kl(0.1, 0.2, 0.3, 0.4).digits, "2.277177745970371382580672423860347989701e-2");
+    assert_eq!(normal_kl(0.0, 1e-10, 0.0, 0.0).digits, "2.500000000083333515496403253263468876602e-21");
+}
