@@ -82,25 +82,53 @@ pub fn log_one_minus_phi(z: f64) -> f64 {
     log_phi(-z)
 }
 
+/// sqrt(2/pi) as an unevaluated sum hi + lo (~2^-106 relative).
+const SQRT_2_OVER_PI: (f64, f64) = (0.797_884_560_802_865_4, -4.984_654_404_555_46e-17);
+/// 0.044715 as an unevaluated sum hi + lo (the decimal is not a binary number).
+const TANH_CUBIC: (f64, f64) = (0.044715, 2.196_021_142_708_559_5e-18);
+
 /// The tanh formula `0.5 * (1 + tanh(s))`, `s = sqrt(2/pi) * (z + 0.044715 z^3)`, evaluated as
 /// `1 / (1 + exp(-2 s))` so that the lower tail keeps its relative accuracy (tanh(s) -> -1 would cancel).
-/// Relative error about (2|s| + 4) * 2^-53 from the rounding of s; far below an f32 ulp.
+/// s is carried in double-double and its low part applied to exp as a factor `1 - 2 s_lo`: a plain f64
+/// s has relative error ~3 * 2^-53, which exp(-2s) would amplify by 2|s| (~150 ulps at z = -12).
 pub fn tanh_cdf(z: f64) -> f64 {
-    1.0 / (1.0 + libm::exp(-2.0 * tanh_argument(z)))
+    1.0 / (1.0 + exp_minus_two(tanh_argument(z)))
 }
 
 /// ln of the tanh formula, `-log1p(exp(-2 s))`, finite far below where the formula itself underflows.
 pub fn log_tanh_cdf(z: f64) -> f64 {
-    let m = -2.0 * tanh_argument(z);
-    if m > 30.0 {
-        // log1p(e^m) = m + log1p(e^-m), without overflowing e^m.
-        -(m + libm::log1p(libm::exp(-m)))
+    let (hi, lo) = tanh_argument(z);
+    if hi < -15.0 {
+        // log1p(e^m) = m + log1p(e^-m) with m = -2s > 30: -ln T = -2s + log1p(e^{2s}).
+        2.0 * hi + 2.0 * lo - libm::log1p(libm::exp(2.0 * hi))
     } else {
-        -libm::log1p(libm::exp(m))
+        -libm::log1p(exp_minus_two((hi, lo)))
     }
 }
 
-/// `s = sqrt(2/pi) * (z + 0.044715 z^3)` in f64 (z^3 as z*z*z, like the upstream formula).
-fn tanh_argument(z: f64) -> f64 {
-    0.797_884_560_802_865_4 * (z + 0.044715 * (z * z * z))
+/// `exp(-2 (hi + lo))` as `exp(-2 hi) * (1 - 2 lo)`: -2 hi is exact, |lo| <= 2^-53 |hi|.
+fn exp_minus_two((hi, lo): (f64, f64)) -> f64 {
+    libm::exp(-2.0 * hi) * (1.0 - 2.0 * lo)
+}
+
+/// `s = sqrt(2/pi) * z * (1 + 0.044715 z^2)` in double-double arithmetic (error-free products by fma),
+/// relative error ~2^-100.
+fn tanh_argument(z: f64) -> (f64, f64) {
+    let z2 = z * z;
+    let z2_lo = z.mul_add(z, -z2);
+    // w = c2 * z^2 (double-double)
+    let w = TANH_CUBIC.0 * z2;
+    let w_lo = TANH_CUBIC.0.mul_add(z2, -w) + TANH_CUBIC.0 * z2_lo + TANH_CUBIC.1 * z2;
+    // v = 1 + w (two-sum; w >= 0 so 1 + w >= 1)
+    let v = 1.0 + w;
+    let v_lo = (1.0 - v + w) + w_lo;
+    // u = z * v
+    let u = z * v;
+    let u_lo = z.mul_add(v, -u) + z * v_lo;
+    // s = c1 * u
+    let s = SQRT_2_OVER_PI.0 * u;
+    let s_lo = SQRT_2_OVER_PI.0.mul_add(u, -s) + SQRT_2_OVER_PI.0 * u_lo + SQRT_2_OVER_PI.1 * u;
+    // renormalise
+    let hi = s + s_lo;
+    (hi, s_lo - (hi - s))
 }

@@ -11,6 +11,7 @@ pub mod golden;
 pub mod json_number;
 pub mod loglik;
 pub mod mean_flat;
+pub mod mutants;
 pub mod normal_kl;
 pub mod real;
 pub mod reference;

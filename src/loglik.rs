@@ -21,9 +21,15 @@ impl Branch {
     /// The branch upstream takes for `x` in precision `T`, comparing against `T`'s rounding of 0.999.
     #[inline]
     pub fn of<T: Real>(x: T) -> Branch {
-        if x < -T::EDGE {
+        Branch::with_threshold(x, T::EDGE)
+    }
+
+    /// The branch for `x` with edge threshold `edge` (`x < -edge`, `x > edge`, else interior).
+    #[inline]
+    pub fn with_threshold<T: Real>(x: T, edge: T) -> Branch {
+        if x < -edge {
             Branch::EdgeLeft
-        } else if x > T::EDGE {
+        } else if x > edge {
             Branch::EdgeRight
         } else {
             Branch::Interior
@@ -52,6 +58,40 @@ pub struct PixelInputs<'a, T> {
     pub log_scales: ArrayViewD<'a, T>,
 }
 
+/// The two CDF values of a pixel's bin, `cdf(plus_in)` and `cdf(min_in)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BinCdfs<T> {
+    /// `cdf(inv_stdv * (centered_x + half_width))`.
+    pub cdf_plus: T,
+    /// `cdf(inv_stdv * (centered_x - half_width))`.
+    pub cdf_min: T,
+}
+
+/// The upstream steps up to the CDFs: `centered_x = x - means`, `inv_stdv = exp(-log_scales)`,
+/// `plus_in = inv_stdv * (centered_x + half_width)`, `min_in = inv_stdv * (centered_x - half_width)`.
+/// `half_width` and `cdf` are parameters so that the mutation tests can vary them.
+#[inline]
+pub fn bin_cdfs<T: Real>(x: T, mean: T, log_scale: T, half_width: T, cdf: impl Fn(T) -> T) -> BinCdfs<T> {
+    let centered_x = x - mean;
+    let inv_stdv = (-log_scale).exp();
+    BinCdfs {
+        cdf_plus: cdf(inv_stdv * (centered_x + half_width)),
+        cdf_min: cdf(inv_stdv * (centered_x - half_width)),
+    }
+}
+
+impl<T: Real> BinCdfs<T> {
+    /// The probability upstream assigns to `branch`: `cdf_plus`, `1 - cdf_min`, or `cdf_plus - cdf_min`.
+    #[inline]
+    pub fn probability(self, branch: Branch) -> T {
+        match branch {
+            Branch::EdgeLeft => self.cdf_plus,
+            Branch::EdgeRight => T::one() - self.cdf_min,
+            Branch::Interior => self.cdf_plus - self.cdf_min,
+        }
+    }
+}
+
 /// The log-likelihood of one pixel value, evaluated step by step as upstream does:
 /// ```text
 /// centered_x = x - means;  inv_stdv = exp(-log_scales)
@@ -65,16 +105,8 @@ pub struct PixelInputs<'a, T> {
 /// gives the same value as upstream's `th.where` over all three, since elements are independent.
 #[inline]
 pub fn log_likelihood_point<T: Real>(x: T, mean: T, log_scale: T, cdf: Cdf) -> T {
-    let centered_x = x - mean;
-    let inv_stdv = (-log_scale).exp();
-    let plus_in = inv_stdv * (centered_x + T::BIN_HALF_WIDTH);
-    let min_in = inv_stdv * (centered_x - T::BIN_HALF_WIDTH);
-    let prob = match Branch::of(x) {
-        Branch::EdgeLeft => cdf.eval(plus_in),
-        Branch::EdgeRight => T::one() - cdf.eval(min_in),
-        Branch::Interior => cdf.eval(plus_in) - cdf.eval(min_in),
-    };
-    prob.clamp_min(T::PROB_FLOOR).ln()
+    let bin = bin_cdfs(x, mean, log_scale, T::BIN_HALF_WIDTH, |z| cdf.eval(z));
+    bin.probability(Branch::of(x)).clamp_min(T::PROB_FLOOR).ln()
 }
 
 /// Elementwise log-likelihood of `x` under `N(means, exp(log_scales)^2)` discretised to 256 bins.

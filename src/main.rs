@@ -23,6 +23,8 @@ enum Command {
     Export(cmd::export::ExportArgs),
     /// Judge an implementation's outputs against a golden file (exit 0 pass, 1 fail, 2 unusable input).
     Verify(cmd::verify::VerifyArgs),
+    /// Run the plausible port bugs against the goldens and write the kill table (docs/mutants.md).
+    Mutants(cmd::mutants::MutantsArgs),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
         Command::Generate(args) => cmd::generate::run(&args),
         Command::Export(args) => cmd::export::run(&args),
         Command::Verify(args) => cmd::verify::run(&args),
+        Command::Mutants(args) => cmd::mutants::run(&args),
     };
     match result {
         Ok(code) => code,

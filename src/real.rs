@@ -105,6 +105,45 @@ impl Real for f64 {
     }
 }
 
+/// The half precisions, emulated op by op (each operation in f32, rounded back, as PyTorch's CPU
+/// kernels do for bfloat16/float16). Used by the mutation tests: a port evaluated in half precision
+/// and cast up must fail the f32 goldens.
+macro_rules! half_real {
+    ($t:ty, $name:literal) => {
+        impl Real for $t {
+            const NAME: &'static str = $name;
+            const BIN_HALF_WIDTH: $t = <$t>::from_f64_const(1.0 / 255.0);
+            const PROB_FLOOR: $t = <$t>::from_f64_const(1e-12);
+            const EDGE: $t = <$t>::from_f64_const(0.999);
+            const SQRT_2_OVER_PI: $t = <$t>::from_f64_const(0.7978845608028654);
+            const TANH_CUBIC: $t = <$t>::from_f64_const(0.044715);
+            const SQRT_2: $t = <$t>::from_f64_const(std::f64::consts::SQRT_2);
+
+            fn cast(v: f64) -> $t {
+                <$t>::from_f64(v)
+            }
+            fn as_f64(self) -> f64 {
+                self.to_f64()
+            }
+            fn exp(self) -> $t {
+                <$t>::from_f32(libm::expf(self.to_f32()))
+            }
+            fn ln(self) -> $t {
+                <$t>::from_f32(libm::logf(self.to_f32()))
+            }
+            fn tanh(self) -> $t {
+                <$t>::from_f32(libm::tanhf(self.to_f32()))
+            }
+            fn erf(self) -> $t {
+                <$t>::from_f32(libm::erff(self.to_f32()))
+            }
+        }
+    };
+}
+
+half_real!(half::bf16, "bf16");
+half_real!(half::f16, "f16");
+
 #[cfg(test)]
 mod tests {
     use super::*;

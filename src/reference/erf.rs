@@ -15,6 +15,9 @@ use super::mp::{Ball, Ctx, Val, F};
 /// Below this `w` the series (and `Q = 1/2 - P`, losing at most `w^2/2/ln 2 ~ 18` bits) is
 /// used; above it the continued fraction, which then converges in `O((p/w)^2)` steps.
 pub(crate) const W_CF: f64 = 5.0;
+/// Relative bounds above this make a difference of logs too uncertain for `exp` (`mp`'s
+/// first-order limit is `2^-20`).
+const FIRST_ORDER_REL: f64 = -24.0;
 /// Above this `w^2/2`, `Q(w)` is returned as its logarithm (see `mp::Val::Exp`).
 const LOG_FORM: f64 = 1000.0;
 
@@ -152,8 +155,9 @@ pub(crate) fn q_diff(c: &Ctx, a: &Ball, b: &Ball, width: &Ball) -> Val {
 pub(crate) fn log1mexp(c: &Ctx, d: &Ball) -> Val {
     let dm = d.approx();
     if dm < -LOG_FORM {
-        // -ln(1 - e^d) = e^d (1 + e^d/2 + ...) in [e^d, 2 e^d]: its log is d within ln 2 < 1.
-        return Val::Exp { neg: true, l: d.add_abs_err(0.0) };
+        // -ln(1 - u) = u (1 + u/2 + u^2/3 + ...) in [u, u/(1-u)] for u = e^d <= 1/2: its log is
+        // d within -ln(1-u) <= 2u (an error bound that shrinks with u, not a constant).
+        return Val::Exp { neg: true, l: d.add_abs_err(exp_bound_log2(d) + 1.0) };
     }
     Val::Lin(if dm > -1.0 {
         // -expm1(d) in (0, 0.64): ln has no cancellation.
@@ -168,6 +172,14 @@ pub(crate) fn log1mexp(c: &Ctx, d: &Ball) -> Val {
 pub(crate) fn log_add(c: &Ctx, x: &Ball, y: &Ball) -> Ball {
     let (hi, lo) = if x.mid >= y.mid { (x, y) } else { (y, x) };
     let d = c.sub(lo, hi);
+    if d.lrel > FIRST_ORDER_REL {
+        // d is (nearly) 0 relative to its error, e.g. x and y computed identically (a bin
+        // symmetric about the mean): a relative bound on d is useless. Take d's midpoint as
+        // exact and add its absolute error afterwards: ln(1 + e^d) is 1-Lipschitz.
+        let dabs = super::mp::lsum(&[lo.labs(), hi.labs(), d.l2() + 1.0 - c.p as f64]) + 1e-5;
+        let corr = c.ln_1p(&c.exp(&Ball::exact(d.mid.clone()))).add_abs_err(dabs);
+        return c.add(hi, &corr);
+    }
     if d.approx() < -LOG_FORM {
         return hi.add_abs_err(exp_bound_log2(&d));
     }

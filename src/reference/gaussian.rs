@@ -38,8 +38,8 @@ pub(crate) fn log_phi_val(c: &Ctx, z: &Ball, neg: bool) -> Val {
 
 /// `t = 2 sqrt(2/pi) z (1 + 0.044715 z^2)` (all exact constants; `1 + a z^2 > 0`, no cancellation).
 pub(crate) fn tanh_arg(c: &Ctx, z: &Ball) -> Ball {
-    let k = c.sqrt(&c.div(&Ball::int(2), &c.pi()));
-    let inner = c.add(&Ball::int(1), &c.mul(&c.ratio(44_715, 1_000_000), &c.sqr(z)));
+    let k = c.sqrt_2_over_pi();
+    let inner = c.add(&Ball::int(1), &c.mul(&c.tanh_cubic(), &c.sqr(z)));
     c.mul(&c.mul(&k, z), &inner).scale2(1)
 }
 
@@ -126,9 +126,9 @@ pub(crate) fn delta(
             // sigma(tb) - sigma(ta) = sigma(tb) sigma(-ta) (1 - e^-(tb - ta)), every factor positive;
             // tb - ta = 2k (b - a)(1 + 0.044715 (a^2 + ab + b^2)) and a^2+ab+b^2 >= (a^2+b^2)/2.
             let (ta, tb) = (tanh_arg(c, a), tanh_arg(c, b));
-            let k = c.sqrt(&c.div(&Ball::int(2), &c.pi()));
+            let k = c.sqrt_2_over_pi();
             let quad = c.add(&c.add(&c.sqr(a), &c.sqr(b)), &c.mul(a, b));
-            let inner = c.add(&Ball::int(1), &c.mul(&c.ratio(44_715, 1_000_000), &quad));
+            let inner = c.add(&Ball::int(1), &c.mul(&c.tanh_cubic(), &quad));
             let dt = c.mul(&c.mul(&k, width), &inner).scale2(1);
             let parts =
                 [log_sigma_val(c, &tb, b_neg), log_sigma_val(c, &ta.neg(), !a_neg), log1mexp(c, &dt.neg())];

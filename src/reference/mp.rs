@@ -21,7 +21,8 @@
 //! the same `f64` and to the same 40 significant decimal digits; otherwise the caller retries at
 //! twice the precision (Ziv's strategy).
 
-use std::cell::Cell;
+use std::cell::{Cell, OnceCell, RefCell};
+use std::rc::Rc;
 
 use dashu_float::{round::mode::HalfEven, Context, FBig, FpResult};
 use dashu_int::ops::{BitTest, DivRem, UnsignedAbs};
@@ -46,7 +47,21 @@ pub(crate) const MAX_BITS: usize = 1 << 15;
 /// exponent is computed from `l / ln 10`) rather than by forming `v` in binary.
 const LOG_ROUTE: f64 = 2000.0;
 
+/// The constants at one precision, each computed once per thread (the same `Ball` every time,
+/// so results stay deterministic).
+#[derive(Default)]
+struct Consts {
+    pi: OnceCell<Ball>,
+    ln2: OnceCell<Ball>,
+    ln10: OnceCell<Ball>,
+    ln_sqrt_2pi: OnceCell<Ball>,
+    inv_sqrt_2pi: OnceCell<Ball>,
+    sqrt_2_over_pi: OnceCell<Ball>,
+    tanh_cubic: OnceCell<Ball>,
+}
+
 thread_local! {
+    static CONSTS: RefCell<Vec<(usize, Rc<Consts>)>> = const { RefCell::new(Vec::new()) };
     static START_BITS: Cell<usize> = const { Cell::new(DEFAULT_START_BITS) };
     static RETRIES: Cell<u64> = const { Cell::new(0) };
 }
@@ -207,6 +222,7 @@ impl Ball {
 /// A working precision and the operations on [`Ball`]s at that precision.
 pub(crate) struct Ctx {
     pub p: usize,
+    k: Rc<Consts>,
     ctx: Context<HalfEven>,
     /// log2 of the per-operation rounding bound `2^(1-p)`.
     lu: f64,
@@ -214,7 +230,21 @@ pub(crate) struct Ctx {
 
 impl Ctx {
     pub fn new(p: usize) -> Self {
-        Ctx { p, ctx: Context::new(p), lu: 1.0 - p as f64 }
+        let k = CONSTS.with(|m| {
+            let mut m = m.borrow_mut();
+            if let Some((_, k)) = m.iter().find(|(q, _)| *q == p) {
+                return k.clone();
+            }
+            let k = Rc::new(Consts::default());
+            m.push((p, k.clone()));
+            k
+        });
+        Ctx { p, k, ctx: Context::new(p), lu: 1.0 - p as f64 }
+    }
+
+    /// log2 of the per-operation rounding bound `2^(1-p)`.
+    pub fn lu(&self) -> f64 {
+        self.lu
     }
 
     /// Unwraps a dashu result into (value, log2 of its rounding bound).
@@ -346,8 +376,13 @@ impl Ctx {
 
     /// pi to `p` bits.
     pub fn pi(&self) -> Ball {
-        let (mid, r) = self.rounded(Ok(self.ctx.pi::<2>(None)), "pi");
-        Ball { mid, lrel: r }
+        self.k
+            .pi
+            .get_or_init(|| {
+                let (mid, r) = self.rounded(Ok(self.ctx.pi::<2>(None)), "pi");
+                Ball { mid, lrel: r }
+            })
+            .clone()
     }
 
     /// `n / d` for small integers (e.g. the exact constants 1/255 and 0.044715).
@@ -357,22 +392,37 @@ impl Ctx {
 
     /// `ln(sqrt(2 pi))`.
     pub fn ln_sqrt_2pi(&self) -> Ball {
-        self.ln(&self.pi().scale2(1)).scale2(-1)
+        self.k.ln_sqrt_2pi.get_or_init(|| self.ln(&self.pi().scale2(1)).scale2(-1)).clone()
     }
 
     /// `1 / sqrt(2 pi)`, the standard normal density at 0.
     pub fn inv_sqrt_2pi(&self) -> Ball {
-        self.div(&Ball::int(1), &self.sqrt(&self.pi().scale2(1)))
+        self.k.inv_sqrt_2pi.get_or_init(|| self.div(&Ball::int(1), &self.sqrt(&self.pi().scale2(1)))).clone()
+    }
+
+    /// `sqrt(2 / pi)`, the tanh formula's constant.
+    pub fn sqrt_2_over_pi(&self) -> Ball {
+        self.k.sqrt_2_over_pi.get_or_init(|| self.sqrt(&self.div(&Ball::int(2), &self.pi()))).clone()
+    }
+
+    /// The exact real `0.044715` to `p` bits.
+    pub fn tanh_cubic(&self) -> Ball {
+        self.k.tanh_cubic.get_or_init(|| self.ratio(44_715, 1_000_000)).clone()
     }
 
     /// `ln(2)`.
     pub fn ln2(&self) -> Ball {
-        self.ln(&Ball::int(2))
+        self.k.ln2.get_or_init(|| self.ln(&Ball::int(2))).clone()
+    }
+
+    /// `ln(10)`.
+    pub fn ln10(&self) -> Ball {
+        self.k.ln10.get_or_init(|| self.ln(&Ball::int(10))).clone()
     }
 
     /// `ln(1e-12) = -12 ln 10`, the log of the clamp floor.
     pub fn ln_clamp(&self) -> Ball {
-        self.mul(&Ball::int(-12), &self.ln(&Ball::int(10)))
+        self.mul(&Ball::int(-12), &self.ln10())
     }
 }
 
@@ -547,13 +597,13 @@ pub(crate) fn finalize(c: &Ctx, v: &Val) -> Option<(f64, String)> {
             }
             let value = if lm < 0.0 { sgn * 0.0 } else { sgn * f64::INFINITY };
             // v = 10^t with t = l / ln 10 = n + f, n integer, f in [0, 1): mantissa 10^f.
-            let t = c.div(l, &c.ln(&Ball::int(10)));
+            let t = c.div(l, &c.ln10());
             let n = t.mid.floor();
             let frac = c.sub(&t, &Ball::exact(n.clone()));
             if frac.sign() != Some(Sign::Positive) || frac.is_zero() {
                 return None;
             }
-            let mant = c.exp(&c.mul(&frac, &c.ln(&Ball::int(10))));
+            let mant = c.exp(&c.mul(&frac, &c.ln10()));
             let (lo, hi) = endpoints(&mant)?;
             let (dlo, klo) = dec_digits(&lo);
             let (dhi, khi) = dec_digits(&hi);

@@ -1,0 +1,37 @@
+//! The suite's power: every plausible port bug fails the committed goldens in f32 and in f64, and the
+//! committed kill table (docs/mutants.md) is what the code produces. Correct implementations passing is
+//! tested in tests/golden.rs (Rust) and tools/test_check_port.sh (NumPy through the Python bridge).
+
+use ddpm_golden::golden::format::GoldenFile;
+use ddpm_golden::mutants::{kill_table, kill_table_markdown, Mutant};
+use ddpm_golden::Function;
+
+fn load_all() -> Vec<GoldenFile> {
+    Function::ALL
+        .iter()
+        .map(|f| {
+            let path = format!("{}/golden/{}.json", env!("CARGO_MANIFEST_DIR"), f.name());
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn every_mutant_is_killed_in_both_precisions_and_the_table_is_current() {
+    let rows = kill_table(&load_all());
+    for mutant in Mutant::ALL {
+        for precision in ["f32", "f64"] {
+            let killed = rows
+                .iter()
+                .any(|k| k.mutant == mutant && k.precision == precision && !k.killed_by.is_empty());
+            assert!(killed, "mutant {} survives in {precision}", mutant.name());
+        }
+    }
+    let committed =
+        std::fs::read_to_string(format!("{}/docs/mutants.md", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    assert_eq!(
+        committed,
+        kill_table_markdown(&rows),
+        "docs/mutants.md is stale: run `cargo run --release -- mutants`"
+    );
+}
