@@ -102,7 +102,7 @@ fn loglik_tolerance(
 }
 
 /// Expected values and tolerances of one case.
-fn build_case(spec: &CaseSpec) -> Case {
+pub fn build_case(spec: &CaseSpec) -> Case {
     let mut inputs = IndexMap::new();
     let mut expected = IndexMap::new();
     let mut tolerance: IndexMap<String, IndexMap<String, Tolerance>> = IndexMap::new();
