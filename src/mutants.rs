@@ -57,11 +57,13 @@ pub enum Mutant {
     MeanOverAllAxes,
     /// mean_flat as a sum.
     SumInsteadOfMean,
+    /// mean_flat with a naive running sum in the working precision.
+    MeanNaiveRunningSum,
 }
 
 impl Mutant {
     /// Every mutant, in table order.
-    pub const ALL: [Mutant; 21] = [
+    pub const ALL: [Mutant; 22] = [
         Mutant::TanhDeclaredErf,
         Mutant::ErfDeclaredTanh,
         Mutant::ErfWithoutSqrt2,
@@ -83,6 +85,7 @@ impl Mutant {
         Mutant::KlF16,
         Mutant::MeanOverAllAxes,
         Mutant::SumInsteadOfMean,
+        Mutant::MeanNaiveRunningSum,
     ];
 
     /// A short kebab-case name.
@@ -109,6 +112,7 @@ impl Mutant {
             Mutant::KlF16 => "kl-in-float16",
             Mutant::MeanOverAllAxes => "mean-over-all-axes",
             Mutant::SumInsteadOfMean => "sum-instead-of-mean",
+            Mutant::MeanNaiveRunningSum => "mean-naive-running-sum",
         }
     }
 
@@ -120,7 +124,7 @@ impl Mutant {
                 &[Function::StandardNormalCdf, Function::DiscretizedGaussianLogLikelihood]
             }
             KlSwapped | KlWithoutMinusOne | KlWithoutHalf | KlF16 => &[Function::NormalKl],
-            MeanOverAllAxes | SumInsteadOfMean => &[Function::MeanFlat],
+            MeanOverAllAxes | SumInsteadOfMean | MeanNaiveRunningSum => &[Function::MeanFlat],
             _ => &[Function::DiscretizedGaussianLogLikelihood],
         }
     }
@@ -157,6 +161,12 @@ impl Mutant {
                     _ => normal_kl_point(m1, l1, m2, l2) * T::cast(2.0),
                 };
                 vec![kl.as_f64()]
+            }
+            (MeanNaiveRunningSum, Inputs::MeanFlat { shape, data }) => {
+                let n = shape.iter().skip(1).product::<usize>().max(1);
+                let values: Vec<T> = data.values().into_iter().map(|v| T::cast(f64::from(v))).collect();
+                let mean = |row: &[T]| (row.iter().fold(T::zero(), |acc, &v| acc + v) / T::cast(n as f64)).as_f64();
+                values.chunks(n).take(shape[0]).map(mean).collect()
             }
             (MeanOverAllAxes | SumInsteadOfMean, Inputs::MeanFlat { shape, .. }) => {
                 let rows = eval_fast::<T>(inputs, Cdf::Erf);
