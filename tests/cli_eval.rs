@@ -51,6 +51,38 @@ fn eval_json_is_one_object_with_named_inputs() {
     assert_eq!(v["inputs"]["mean2"], 1.0);
     let results = v["results"].as_array().unwrap();
     assert!(results.iter().all(|r| r["value"] == 0.5), "{v}");
+    // KL(N(0,1) || N(1,1)) = 1/2 exactly: the reference says so to every digit.
+    assert_eq!(v["exact"][0]["value"], 0.5);
+    assert!(
+        v["exact"][0]["digits"].as_str().unwrap().starts_with("5.000000000000000000000000000000000000000e-1"),
+        "{v}"
+    );
+}
+
+#[test]
+fn eval_json_has_exact_value_digits_and_branch_per_variant() {
+    let out = run(&[
+        "eval",
+        "discretized_gaussian_log_likelihood",
+        "--x",
+        "1",
+        "--means",
+        "0.99",
+        "--log-scales",
+        "-5",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for (i, variant) in ["erf", "tanh"].iter().enumerate() {
+        let exact = &v["exact"][i];
+        assert_eq!(exact["variant"], *variant);
+        assert_eq!(exact["branch"], "edge-right");
+        let digits = exact["digits"].as_str().unwrap();
+        assert!(digits.chars().filter(|c| c.is_ascii_digit()).count() >= 40, "{digits}");
+        let value = exact["value"].as_f64().unwrap();
+        assert!(value < 0.0 && value > -3.0, "{value}");
+    }
 }
 
 #[test]

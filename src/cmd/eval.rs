@@ -2,9 +2,11 @@
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
+use ddpm_golden::golden::judge::judge_value;
 use ddpm_golden::loglik::{log_likelihood_point, Branch};
 use ddpm_golden::mean_flat::mean_flat;
 use ddpm_golden::normal_kl::normal_kl_point;
+use ddpm_golden::reference::{self, Variant};
 use ddpm_golden::{json_number, Cdf, Function, Real};
 use ndarray::ArrayViewD;
 use serde_json::{json, Value};
@@ -170,21 +172,65 @@ fn eval_mean_flat<T: Real>(shape: &[usize], data: &[T]) -> Result<Row> {
     })
 }
 
+/// The exact value(s) of one variant (the whole helper when it has none), or why there are none.
+struct ExactRow {
+    variant: Option<Cdf>,
+    values: Result<Vec<reference::Exact>, String>,
+    branch: Option<Branch>,
+    clamped: Option<bool>,
+}
+
+/// The reference's answer for `function` at `p` (f32 inputs widened exactly).
+fn exact_row(function: Function, variant: Option<Cdf>, p: &[f64], data: &[f64], shape: &[usize]) -> ExactRow {
+    let which = match variant {
+        Some(Cdf::Tanh) => Variant::Tanh,
+        _ => Variant::Gaussian,
+    };
+    let mut row = ExactRow { variant, values: Err(String::new()), branch: None, clamped: None };
+    let one = |r: Result<reference::Exact, ddpm_golden::Error>| r.map(|e| vec![e]).map_err(|e| e.to_string());
+    row.values = match function {
+        Function::NormalKl => one(reference::normal_kl(p[0], p[1], p[2], p[3])),
+        Function::StandardNormalCdf => match which {
+            Variant::Tanh => one(reference::tanh_cdf(p[0])),
+            Variant::Gaussian => one(reference::phi(p[0])),
+        },
+        Function::DiscretizedGaussianLogLikelihood => {
+            match reference::discretized_gaussian_log_likelihood(p[0], p[1], p[2], which) {
+                Ok(r) => {
+                    row.branch = Some(r.branch);
+                    row.clamped = Some(r.clamped);
+                    Ok(vec![r.value])
+                }
+                Err(e) => Err(e.to_string()),
+            }
+        }
+        Function::MeanFlat => {
+            let n = shape.iter().skip(1).product::<usize>().max(1);
+            data.chunks(n)
+                .take(shape.first().copied().unwrap_or(0))
+                .map(|r| reference::mean_flat_row(r).map_err(|e| e.to_string()))
+                .collect()
+        }
+    };
+    row
+}
+
 /// Runs `eval`: prints the table (or JSON) and exits 0, or returns an error for unusable arguments.
 pub fn run(args: &EvalArgs) -> Result<ExitCode> {
     let point = args.point()?;
     let mut inputs = serde_json::Map::new();
+    let (mut shape, mut data64, mut p64) = (Vec::new(), Vec::new(), Vec::new());
     let rows = if args.function == Function::MeanFlat {
-        let shape = args.shape.clone().context("mean_flat needs --shape (e.g. --shape 2,3)")?;
+        shape = args.shape.clone().context("mean_flat needs --shape (e.g. --shape 2,3)")?;
         let data = args.data.as_ref().context("mean_flat needs --data (comma-separated values)")?;
         let data32: Vec<f32> = data.iter().map(|&v| to_f32_noting("data", v)).collect();
-        let data64: Vec<f64> = data32.iter().map(|&v| f64::from(v)).collect();
+        data64 = data32.iter().map(|&v| f64::from(v)).collect();
         inputs.insert("shape".into(), json!(shape));
         inputs.insert("data".into(), Value::Array(data64.iter().map(|&v| json_number::encode(v)).collect()));
         vec![eval_mean_flat(&shape, &data32)?, eval_mean_flat(&shape, &data64)?]
     } else {
         let p32: Vec<f32> = point.iter().map(|&(_, v)| v).collect();
-        let p64: Vec<f64> = p32.iter().map(|&v| f64::from(v)).collect();
+        p64 = p32.iter().map(|&v| f64::from(v)).collect();
         for (name, v) in &point {
             inputs.insert((*name).into(), json_number::encode(f64::from(*v)));
         }
@@ -193,7 +239,54 @@ pub fn run(args: &EvalArgs) -> Result<ExitCode> {
         rows.sort_by_key(|r| r.variant.map(|v| v.name()));
         rows
     };
+    let variants: Vec<Option<Cdf>> = if args.function.has_cdf_variants() {
+        Cdf::ALL.iter().copied().map(Some).collect()
+    } else {
+        vec![None]
+    };
+    let exact: Vec<ExactRow> =
+        variants.iter().map(|&v| exact_row(args.function, v, &p64, &data64, &shape)).collect();
+    let exact_of =
+        |v: Option<Cdf>| exact.iter().find(|e| e.variant == v).and_then(|e| e.values.as_ref().ok());
+    // Error of each fast value against the exact value of the variant it implements.
+    let errors = |r: &Row| -> Vec<(f64, f64)> {
+        let bits = if r.precision == "f32" { 24 } else { 53 };
+        match exact_of(r.variant) {
+            Some(ex) => r
+                .value
+                .iter()
+                .zip(ex)
+                .map(|(&got, e)| {
+                    let v = judge_value(e.value, 0.0, got, bits);
+                    (v.abs_err, v.ulps)
+                })
+                .collect(),
+            None => Vec::new(),
+        }
+    };
     if args.json {
+        let exact_json: Vec<Value> = exact
+            .iter()
+            .map(|e| {
+                let (value, digits, error) = match &e.values {
+                    Ok(vals) if args.function == Function::MeanFlat => (
+                        Value::Array(vals.iter().map(|x| json_number::encode(x.value)).collect()),
+                        json!(vals.iter().map(|x| x.digits.clone()).collect::<Vec<_>>()),
+                        Value::Null,
+                    ),
+                    Ok(vals) => (json_number::encode(vals[0].value), json!(vals[0].digits), Value::Null),
+                    Err(msg) => (Value::Null, Value::Null, json!(msg)),
+                };
+                json!({
+                    "variant": e.variant.map(|v| v.name()),
+                    "value": value,
+                    "digits": digits,
+                    "branch": e.branch.map(|b| b.name()),
+                    "clamped": e.clamped,
+                    "error": error,
+                })
+            })
+            .collect();
         let results: Vec<Value> = rows
             .iter()
             .map(|r| {
@@ -201,28 +294,54 @@ pub fn run(args: &EvalArgs) -> Result<ExitCode> {
                     [one] if args.function != Function::MeanFlat => json_number::encode(*one),
                     many => Value::Array(many.iter().map(|&v| json_number::encode(v)).collect()),
                 };
+                let errs = errors(r);
                 json!({
                     "variant": r.variant.map(|v| v.name()),
                     "precision": r.precision,
                     "value": value,
                     "branch": r.branch.map(|b| b.name()),
+                    "abs_error": errs.iter().map(|e| json_number::encode(e.0)).collect::<Vec<_>>(),
+                    "ulps": errs.iter().map(|e| json_number::encode(e.1)).collect::<Vec<_>>(),
                 })
             })
             .collect();
-        let out = json!({ "function": args.function.name(), "inputs": inputs, "results": results });
+        let out = json!({ "function": args.function.name(), "inputs": inputs, "exact": exact_json, "results": results });
         println!("{}", serde_json::to_string_pretty(&out)?);
-    } else {
-        let described: Vec<String> = inputs.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        println!("{}({})", args.function, described.join(", "));
-        println!("{:<8} {:<9} {:<11} value", "variant", "precision", "branch");
-        for r in &rows {
-            let values: Vec<String> = r.value.iter().map(|&v| format_in(r.precision, v)).collect();
+        return Ok(ExitCode::SUCCESS);
+    }
+    let described: Vec<String> = inputs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    println!("{}({})", args.function, described.join(", "));
+    println!("exact (arbitrary precision, correctly rounded to f64; 40 significant digits):");
+    for e in &exact {
+        let label = e.variant.map_or("-", |v| v.name());
+        let facts = match (e.branch, e.clamped) {
+            (Some(b), Some(c)) => format!("  [{}{}]", b.name(), if c { ", clamped at 1e-12" } else { "" }),
+            _ => String::new(),
+        };
+        match &e.values {
+            Ok(vals) => {
+                for x in vals {
+                    println!("  {label:<6} {:<24} {}{facts}", format_in("f64", x.value), x.digits);
+                }
+            }
+            Err(msg) => println!("  {label:<6} unavailable: {msg}"),
+        }
+    }
+    println!("{:<8} {:<9} {:<11} {:<26} {:<12} ulps", "variant", "precision", "branch", "value", "abs error");
+    for r in &rows {
+        let errs = errors(r);
+        for (i, &v) in r.value.iter().enumerate() {
+            let (abs, ulps) = errs.get(i).map_or(("-".to_string(), "-".to_string()), |e| {
+                (format!("{:.2e}", e.0), format!("{:.3}", e.1))
+            });
             println!(
-                "{:<8} {:<9} {:<11} {}",
+                "{:<8} {:<9} {:<11} {:<26} {:<12} {}",
                 r.variant.map_or("-", |v| v.name()),
                 r.precision,
                 r.branch.map_or("-", |b| b.name()),
-                values.join(", ")
+                format_in(r.precision, v),
+                abs,
+                ulps
             );
         }
     }
