@@ -26,4 +26,7 @@ pub enum Error {
     /// A golden or outputs file that cannot be used: names the file and the field.
     #[error("{file}: {field}: {problem}")]
     Unusable { file: String, field: String, problem: String },
+    /// The reference cannot certify a value for this input (outside its documented domain).
+    #[error("reference {function}: cannot certify a correctly rounded value at {inputs} ({reason})")]
+    ReferenceDomain { function: &'static str, inputs: String, reason: String },
 }

@@ -2,6 +2,7 @@
 //! for the likelihood helpers of diffusion models (`normal_kl`, `mean_flat`, the standard normal CDF and
 //! `discretized_gaussian_log_likelihood`).
 
+pub mod audit;
 pub mod broadcast;
 pub mod cdf;
 pub mod engine;

@@ -25,6 +25,8 @@ enum Command {
     Verify(cmd::verify::VerifyArgs),
     /// Run the plausible port bugs against the goldens and write the kill table (docs/mutants.md).
     Mutants(cmd::mutants::MutantsArgs),
+    /// Write the erf-vs-tanh accuracy report (docs/accuracy/); --exhaustive scans all float32 inputs.
+    Audit(cmd::audit::AuditArgs),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
         Command::Export(args) => cmd::export::run(&args),
         Command::Verify(args) => cmd::verify::run(&args),
         Command::Mutants(args) => cmd::mutants::run(&args),
+        Command::Audit(args) => cmd::audit::run(&args),
     };
     match result {
         Ok(code) => code,

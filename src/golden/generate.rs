@@ -85,7 +85,8 @@ fn loglik_tolerance(
             log_scales.into(),
             variant_of(cdf),
             own,
-        );
+        )
+        .expect("catalog inputs are inside the reference's domain");
         let abs = match error_model::loglik_bound(p, cdf, &facts(own, &alt)) {
             error_model::Bound::Abs(a) => Some(JsonF64(a)),
             error_model::Bound::Unconstrained => None,
@@ -118,7 +119,8 @@ pub fn build_case(spec: &CaseSpec) -> Case {
                     (*means).into(),
                     (*log_scales).into(),
                     variant_of(cdf),
-                );
+                )
+                .expect("catalog inputs are inside the reference's domain");
                 for p in &precisions {
                     let t = loglik_tolerance(p, cdf, *x, *means, *log_scales, &r);
                     tolerance.entry(p.name.to_string()).or_default().insert(cdf.name().into(), t);
@@ -142,7 +144,8 @@ pub fn build_case(spec: &CaseSpec) -> Case {
                 let r = match cdf {
                     Cdf::Erf => reference::phi((*z).into()),
                     Cdf::Tanh => reference::tanh_cdf((*z).into()),
-                };
+                }
+                .expect("catalog inputs are inside the reference's domain");
                 for p in &precisions {
                     let t = tolerance_of(error_model::cdf_bound(p, cdf, (*z).into(), r.value));
                     tolerance.entry(p.name.to_string()).or_default().insert(cdf.name().into(), t);
@@ -159,7 +162,8 @@ pub fn build_case(spec: &CaseSpec) -> Case {
                 inputs.insert(name.to_string(), Input::Scalar(JsonF64((*v).into())));
             }
             let [m1, l1, m2, l2] = a.map(f64::from);
-            let r = reference::normal_kl(m1, l1, m2, l2);
+            let r = reference::normal_kl(m1, l1, m2, l2)
+                .expect("catalog inputs are inside the reference's domain");
             for p in &precisions {
                 let t = tolerance_of(error_model::normal_kl_bound(p, m1, l1, m2, l2, r.value));
                 tolerance.entry(p.name.to_string()).or_default().insert(UPSTREAM.into(), t);
@@ -181,7 +185,12 @@ pub fn build_case(spec: &CaseSpec) -> Case {
             );
             let values: Vec<f64> = data.values().into_iter().map(f64::from).collect();
             let rows: Vec<&[f64]> = values.chunks(row_len(shape).max(1)).take(shape[0]).collect();
-            let exact: Vec<reference::Exact> = rows.iter().map(|row| reference::mean_flat_row(row)).collect();
+            let exact: Vec<reference::Exact> = rows
+                .iter()
+                .map(|row| {
+                    reference::mean_flat_row(row).expect("catalog inputs are inside the reference's domain")
+                })
+                .collect();
             for p in &precisions {
                 let mut abs = Vec::new();
                 let mut free = false;

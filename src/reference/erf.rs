@@ -38,7 +38,7 @@ pub(crate) fn exp_bound_log2(l: &Ball) -> f64 {
 
 /// `P(w) = Phi(w) - 1/2` for a ball `0 <= w`, by the positive series.
 fn p_series(c: &Ctx, w: &Ball) -> Ball {
-    if w.is_zero() {
+    if w.is_zero() && w.is_exact() {
         return Ball::exact(F::ZERO);
     }
     let w2 = c.sqr(w);
@@ -176,7 +176,7 @@ pub(crate) fn log_add(c: &Ctx, x: &Ball, y: &Ball) -> Ball {
         // d is (nearly) 0 relative to its error, e.g. x and y computed identically (a bin
         // symmetric about the mean): a relative bound on d is useless. Take d's midpoint as
         // exact and add its absolute error afterwards: ln(1 + e^d) is 1-Lipschitz.
-        let dabs = super::mp::lsum(&[lo.labs(), hi.labs(), d.l2() + 1.0 - c.p as f64]) + 1e-5;
+        let dabs = super::mp::lsum(&[lo.labs(), hi.labs(), d.l2() + c.lu()]) + 1e-5;
         let corr = c.ln_1p(&c.exp(&Ball::exact(d.mid.clone()))).add_abs_err(dabs);
         return c.add(hi, &corr);
     }

@@ -1,12 +1,16 @@
 //! The upstream helpers evaluated in exact real arithmetic: the discretized Gaussian
 //! log-likelihood, `normal_kl` and the mean of a row.
 
+use dashu_int::ops::UnsignedAbs;
 use dashu_int::Sign;
 
 use super::erf::{exp_bound_log2, log_add};
 use super::gaussian::{cdf, delta};
-use super::mp::{exact_add, f, finalize, round_f64, ziv, Ball, Ctx, Val, F};
-use super::{Branch, Exact, LoglikExact, Variant};
+use super::mp::{
+    exact_add, f, finalize, finalize_above, finalize_ratio, log2_abs, lsum, round_f64, scale2, ziv, Ball,
+    Ctx, Val, F,
+};
+use super::{Branch, Exact, LoglikExact, Variant, LOG_SCALE_MAX, LOG_SCALE_MIN};
 
 /// Exact `Exact` of a value known exactly as an `f64` (0, 1/2, 1, specials), via the same
 /// formatting as every other result.
@@ -21,7 +25,12 @@ fn exact_f64(v: f64) -> Exact {
 /// `ln(1e-12)` correctly rounded (the clamped log-likelihood), computed once.
 fn ln_clamp_exact() -> Exact {
     static FLOOR: std::sync::OnceLock<Exact> = std::sync::OnceLock::new();
-    FLOOR.get_or_init(|| ziv("ln(1e-12)", |c| finalize(c, &Val::Lin(c.ln_clamp())).map(Exact::from))).clone()
+    FLOOR
+        .get_or_init(|| {
+            ziv(|c| finalize(c, &Val::Lin(c.ln_clamp())).map(Exact::from))
+                .expect("ln(1e-12) certifies at 192 bits")
+        })
+        .clone()
 }
 
 /// `ln(1e-12) = -27.631021115928548208...` to f64 accuracy, for the cheap clamp decision.
@@ -47,14 +56,15 @@ fn is_neg(x: &F) -> bool {
     x.repr().significand().sign() == Sign::Negative
 }
 
-/// See [`super::discretized_gaussian_log_likelihood`]; `forced` overrides the branch.
+/// See [`super::discretized_gaussian_log_likelihood`]; `forced` overrides the branch. `Err`
+/// gives the reason a value cannot be certified.
 pub(crate) fn loglik(
     x: f64,
     mean: f64,
     log_scale: f64,
     variant: Variant,
     forced: Option<Branch>,
-) -> LoglikExact {
+) -> Result<LoglikExact, String> {
     // Exact comparisons with 0.999 = 999/1000: 1000 x < -999 (1000 x is exact in an FBig).
     let x1000 = x.is_finite().then(|| {
         let fx = f(x);
@@ -70,7 +80,12 @@ pub(crate) fn loglik(
     let branch = forced.unwrap_or(branch);
     let finite = x.is_finite() && mean.is_finite() && (log_scale.is_finite() || log_scale == f64::INFINITY);
     if !finite {
-        return loglik_nonfinite(x, mean, log_scale, variant, branch);
+        return Ok(loglik_nonfinite(x, mean, log_scale, variant, branch));
+    }
+    if log_scale.is_finite() && !(LOG_SCALE_MIN..=LOG_SCALE_MAX).contains(&log_scale) {
+        return Err(format!(
+            "finite log_scale outside the supported domain [{LOG_SCALE_MIN}, {LOG_SCALE_MAX:e}]"
+        ));
     }
     let cx = exact_add(&f(x), &-f(mean));
     let (n_plus, n_min) = (affine255(&cx, 1), affine255(&cx, -1));
@@ -78,7 +93,7 @@ pub(crate) fn loglik(
     // inv_stdv = exp(-log_scale) = 0 exactly for log_scale = +inf: plus_in = min_in = 0.
     let zero_scale = log_scale == f64::INFINITY;
     let floor = ln_clamp_exact();
-    ziv("discretized_gaussian_log_likelihood", |c| {
+    ziv(|c| {
         let inv255 = if zero_scale {
             Ball::int(0)
         } else {
@@ -173,7 +188,7 @@ fn loglik_nonfinite(x: f64, mean: f64, log_scale: f64, variant: Variant, branch:
 const KL_LIN: f64 = 1000.0;
 
 /// See [`super::normal_kl`].
-pub(crate) fn normal_kl(mean1: f64, logvar1: f64, mean2: f64, logvar2: f64) -> Exact {
+pub(crate) fn normal_kl(mean1: f64, logvar1: f64, mean2: f64, logvar2: f64) -> Result<Exact, String> {
     if ![mean1, logvar1, mean2, logvar2].iter().all(|v| v.is_finite()) {
         // Upstream formula in IEEE arithmetic; with an infinite input every evaluation order
         // yields +inf or NaN (some term is infinite, or inf - inf / 0 * inf appears).
@@ -181,16 +196,21 @@ pub(crate) fn normal_kl(mean1: f64, logvar1: f64, mean2: f64, logvar2: f64) -> E
             * (-1.0 + logvar2 - logvar1
                 + (logvar1 - logvar2).exp()
                 + (mean1 - mean2) * (mean1 - mean2) * (-logvar2).exp());
-        return if v.is_finite() { exact_f64(v) } else { Exact::special(v) };
+        return Ok(if v.is_finite() { exact_f64(v) } else { Exact::special(v) });
     }
     let d = exact_add(&f(logvar1), &-f(logvar2));
     let m = exact_add(&f(mean1), &-f(mean2));
     let (dz, mz) = (d.repr().significand().is_zero(), m.repr().significand().is_zero());
     if dz && mz {
-        return exact_f64(0.0); // identical Gaussians: exactly 0
+        return Ok(exact_f64(0.0)); // identical Gaussians: exactly 0
     }
     let (dapprox, lv2) = (round_f64(&d), logvar2);
-    ziv("normal_kl", |c| {
+    if dapprox < -KL_LIN {
+        if let Some(out) = kl_exact_part(&d, &m, lv2) {
+            return Ok(out);
+        }
+    }
+    ziv(|c| {
         let db = Ball::exact(d.clone());
         // KL = (g(d) + m^2 e^-logvar2) / 2, g(d) = e^d - 1 - d >= 0: two nonnegative terms.
         let v = if dapprox.abs() <= KL_LIN && lv2.abs() <= KL_LIN {
@@ -212,6 +232,27 @@ pub(crate) fn normal_kl(mean1: f64, logvar1: f64, mean2: f64, logvar2: f64) -> E
         };
         finalize(c, &v).map(Exact::from)
     })
+}
+
+/// `normal_kl` for `d < -KL_LIN` as an exact part plus a positive remainder:
+/// `KL = E + T`, `E = (-d - 1 + [logvar2 = 0] m^2) / 2` (a dyadic number),
+/// `T = (e^d + [logvar2 != 0] m^2 e^-logvar2) / 2 > 0`. When `T` is negligible, `E` may be a
+/// rounding tie (e.g. 41 significant digits ending in 5) that no ball around `E + T` could ever
+/// decide: the tie is then resolved upwards. `None` if `T` is not negligible.
+fn kl_exact_part(d: &F, m: &F, lv2: f64) -> Option<Exact> {
+    let mut e = exact_add(&-d.clone(), &F::from(-1));
+    let mz = m.repr().significand().is_zero();
+    let mut lts = vec![exp_bound_log2(&Ball::exact(d.clone()))];
+    if lv2 == 0.0 {
+        let (sig, ex) = (m.repr().significand(), m.repr().exponent());
+        e = exact_add(&e, &F::from_parts(sig * sig, 2 * ex));
+    } else if !mz {
+        // log2(m^2 e^-lv2), rounded up generously.
+        let x = -lv2 * std::f64::consts::LOG2_E;
+        lts.push(2.0 * log2_abs(m) + x + x.abs() * 1e-12 + 1e-9);
+    }
+    let e = scale2(&e, -1);
+    finalize_above(&e, lsum(&lts) - 1.0 + 1e-9).map(Exact::from)
 }
 
 /// `g(d) = e^d - 1 - d` without cancellation: the series `sum_(n>=2) d^n/n!` for `|d| < 1/2`
@@ -240,7 +281,8 @@ fn kl_g(c: &Ctx, d: &Ball) -> Ball {
 fn kl_ln_g(c: &Ctx, d: &Ball, dapprox: f64) -> Ball {
     if dapprox > KL_LIN {
         // g = e^d (1 - (1+d) e^-d): ln g = d + ln_1p(-u), u = (1+d)e^-d tiny, |ln_1p(-u)| <= 2u.
-        let lu = (1.0 + dapprox).log2() * 1.000001 + exp_bound_log2(&d.neg());
+        // log2(1 + d) <= log2(d) + 1e-3 for d > 1000 (from the ball, as d may exceed f64::MAX).
+        let lu = d.l2_upper() + 1e-3 + exp_bound_log2(&d.neg());
         d.add_abs_err(lu + 1.0)
     } else if dapprox < -KL_LIN {
         // g = (-d - 1) + e^d: ln g = ln(-d-1) + ln_1p(e^d/(-d-1)), the last term <= e^d.
@@ -252,17 +294,20 @@ fn kl_ln_g(c: &Ctx, d: &Ball, dapprox: f64) -> Ball {
 }
 
 /// See [`super::mean_flat_row`].
-pub(crate) fn mean_flat_row(data: &[f64]) -> Exact {
+pub(crate) fn mean_flat_row(data: &[f64]) -> Result<Exact, String> {
     if data.is_empty() || data.iter().any(|v| !v.is_finite()) {
         // IEEE: the f64 sum of the non-finite values decides (inf - inf = NaN, NaN propagates).
         let s: f64 = data.iter().filter(|v| !v.is_finite()).sum();
-        return Exact::special(if data.is_empty() { f64::NAN } else { s });
+        return Ok(Exact::special(if data.is_empty() { f64::NAN } else { s }));
     }
     // The sum of finitely many binary numbers is a binary number: form it exactly.
     let sum = data.iter().fold(F::ZERO, |s, &v| exact_add(&s, &f(v)));
     if sum.repr().significand().is_zero() {
-        return exact_f64(0.0);
+        return Ok(exact_f64(0.0));
     }
-    let n = Ball::int(data.len() as i64);
-    ziv("mean_flat", |c| finalize(c, &Val::Lin(c.div(&Ball::exact(sum.clone()), &n))).map(Exact::from))
+    // The mean is the exact rational sum / n: rounded directly (a Ziv loop could not decide a
+    // mean that is exactly a decimal rounding tie, e.g. (1 + 2^-41) / 5).
+    let neg = sum.repr().significand().sign() == Sign::Negative;
+    let den = dashu_int::UBig::from(data.len());
+    Ok(finalize_ratio(neg, &sum.repr().significand().unsigned_abs(), sum.repr().exponent(), &den).into())
 }

@@ -4,18 +4,26 @@
 //! `1/255`, `1e-12`, `0.999`, `sqrt(2/pi)` and `0.044715` are the exact reals. Each result is the
 //! real value rounded to nearest-even `f64` plus its first 40 significant decimal digits
 //! (correctly rounded), both certified by Ziv's strategy over a rigorous ball arithmetic
-//! (see `mp.rs`): start at 192 bits, double on failure, panic beyond 32768 bits.
+//! (see `mp.rs`): start at 192 bits, double on failure, give up beyond 32768 bits.
 //!
 //! Specials follow IEEE semantics through the upstream formula steps: NaN in, NaN out (digits
 //! `"nan"`); infinities give `"inf"`/`"-inf"`; values that are exactly zero give `"0"`.
 //! Astronomically small or large values (e.g. `phi(-1e30) = exp(-5e59)`) round to `0`/`inf`
 //! while `digits` still gives their true 40 digits (with a long decimal exponent).
 //!
-//! Supported domain: every finite input of `erf`, `erfc`, `phi`, `log_phi`, `log_one_minus_phi`,
-//! `tanh_cdf`, `log_tanh_cdf`, `normal_kl`, `mean_flat_row`; for the log-likelihood any finite
-//! `x`, `mean` with `-700 <= log_scale <= 1e6` (checked; this covers every f32 `exp(-log_scale)`
-//! that is finite and nonzero). Far outside it the cost explodes (`log_scale = 1e9` takes seconds,
-//! `-5000` hits the precision cap, `1e15` overflows inside dashu): the call then panics.
+//! Every function returns `Err(Error::ReferenceDomain)` instead of a value it cannot certify; it
+//! never panics. Supported domain (each call well under a second in release builds):
+//!
+//! * `erf`, `erfc`, `phi`, `log_phi`, `log_one_minus_phi`, `tanh_cdf`, `log_tanh_cdf`,
+//!   `normal_kl`, `mean_flat_row`: every `f64` input, including NaN and infinities;
+//! * the log-likelihood: any `x`, `mean` (finite or not) with
+//!   [`LOG_SCALE_MIN`]` <= log_scale <= `[`LOG_SCALE_MAX`] or `log_scale = +-inf`/NaN (a finite
+//!   `log_scale` outside is refused up front). This covers every finite, nonzero `exp(-log_scale)`
+//!   of `f32` and `f64`; beyond it the cost explodes (`log_scale = 1e9` takes seconds, `-5000`
+//!   needs more than the precision cap).
+//!
+//! Anything else that cannot be certified (none is known) is reported the same way: the
+//! precision cap and any refusal of the underlying arithmetic are errors, not panics.
 
 mod erf;
 mod gaussian;
@@ -23,6 +31,14 @@ mod helpers;
 mod mp;
 
 use mp::{finalize, special_digits, ziv, Ball, Val};
+
+use crate::Error;
+
+/// Smallest finite `log_scale` the log-likelihood accepts (`exp(-log_scale) = e^1000`; the
+/// normalised arguments then reach `2^2100` for the largest `f64` `x - mean`).
+pub const LOG_SCALE_MIN: f64 = -1000.0;
+/// Largest finite `log_scale` the log-likelihood accepts (`exp(-log_scale) = e^-1e6`).
+pub const LOG_SCALE_MAX: f64 = 1e6;
 
 /// A correctly rounded `f64` together with at least 40 correct significant decimal digits.
 #[derive(Clone, Debug, PartialEq)]
@@ -82,74 +98,82 @@ fn nan() -> Exact {
     Exact::special(f64::NAN)
 }
 
+/// The error for a value that cannot be certified (or an input refused up front).
+fn domain_error(function: &'static str, inputs: String, reason: String) -> Error {
+    Error::ReferenceDomain { function, inputs, reason }
+}
+
 /// Evaluates a one-argument function of an exact finite `z` through Ziv's loop.
-fn unary(what: &str, z: f64, f: impl Fn(&mp::Ctx, &Ball, bool) -> Val) -> Exact {
+fn unary(what: &'static str, z: f64, f: impl Fn(&mp::Ctx, &Ball, bool) -> Val) -> Result<Exact, Error> {
     let zb = Ball::exact(mp::f(z));
-    ziv(what, |c| finalize(c, &f(c, &zb, z < 0.0)).map(Exact::from))
+    ziv(|c| finalize(c, &f(c, &zb, z < 0.0)).map(Exact::from))
+        .map_err(|r| domain_error(what, format!("z = {z:?}"), r))
 }
 
 /// The error function `erf(x)`.
-pub fn erf(x: f64) -> Exact {
+pub fn erf(x: f64) -> Result<Exact, Error> {
     match x {
-        _ if x.is_nan() => nan(),
-        f64::INFINITY => helpers_exact(1.0),
-        f64::NEG_INFINITY => helpers_exact(-1.0),
-        _ if x == 0.0 => Exact::special(x), // erf(+-0) = +-0 exactly
-        _ => ziv("erf", |c| finalize(c, &erf::erf_val(c, x)).map(Exact::from)),
+        _ if x.is_nan() => Ok(nan()),
+        f64::INFINITY => Ok(helpers_exact(1.0)),
+        f64::NEG_INFINITY => Ok(helpers_exact(-1.0)),
+        _ if x == 0.0 => Ok(Exact::special(x)), // erf(+-0) = +-0 exactly
+        _ => ziv(|c| finalize(c, &erf::erf_val(c, x)).map(Exact::from))
+            .map_err(|r| domain_error("erf", format!("x = {x:?}"), r)),
     }
 }
 
 /// The complementary error function `erfc(x) = 1 - erf(x)` (never formed by subtraction for `x > 0`).
-pub fn erfc(x: f64) -> Exact {
+pub fn erfc(x: f64) -> Result<Exact, Error> {
     match x {
-        _ if x.is_nan() => nan(),
-        f64::INFINITY => Exact::special(0.0),
-        f64::NEG_INFINITY => helpers_exact(2.0),
-        _ => ziv("erfc", |c| finalize(c, &erf::erfc_val(c, x)).map(Exact::from)),
+        _ if x.is_nan() => Ok(nan()),
+        f64::INFINITY => Ok(Exact::special(0.0)),
+        f64::NEG_INFINITY => Ok(helpers_exact(2.0)),
+        _ => ziv(|c| finalize(c, &erf::erfc_val(c, x)).map(Exact::from))
+            .map_err(|r| domain_error("erfc", format!("x = {x:?}"), r)),
     }
 }
 
 /// The standard normal CDF `Phi(z)` (`Phi(0) = 1/2` exactly).
-pub fn phi(z: f64) -> Exact {
+pub fn phi(z: f64) -> Result<Exact, Error> {
     match z {
-        _ if z.is_nan() => nan(),
-        f64::INFINITY => helpers_exact(1.0),
-        f64::NEG_INFINITY => Exact::special(0.0),
+        _ if z.is_nan() => Ok(nan()),
+        f64::INFINITY => Ok(helpers_exact(1.0)),
+        f64::NEG_INFINITY => Ok(Exact::special(0.0)),
         _ => unary("phi", z, gaussian::phi_val),
     }
 }
 
 /// `ln Phi(z)`, also far below the `f64` range of `Phi` (e.g. `z = -1e30`).
-pub fn log_phi(z: f64) -> Exact {
+pub fn log_phi(z: f64) -> Result<Exact, Error> {
     match z {
-        _ if z.is_nan() => nan(),
-        f64::INFINITY => Exact::special(0.0),
-        f64::NEG_INFINITY => Exact::special(f64::NEG_INFINITY),
+        _ if z.is_nan() => Ok(nan()),
+        f64::INFINITY => Ok(Exact::special(0.0)),
+        f64::NEG_INFINITY => Ok(Exact::special(f64::NEG_INFINITY)),
         _ => unary("log_phi", z, gaussian::log_phi_val),
     }
 }
 
 /// `ln(1 - Phi(z)) = ln Phi(-z)` (the upper tail, never by subtraction).
-pub fn log_one_minus_phi(z: f64) -> Exact {
+pub fn log_one_minus_phi(z: f64) -> Result<Exact, Error> {
     log_phi(-z)
 }
 
 /// The tanh formula `1/(1 + exp(-2 sqrt(2/pi) (z + 0.044715 z^3)))` evaluated exactly.
-pub fn tanh_cdf(z: f64) -> Exact {
+pub fn tanh_cdf(z: f64) -> Result<Exact, Error> {
     match z {
-        _ if z.is_nan() => nan(),
-        f64::INFINITY => helpers_exact(1.0),
-        f64::NEG_INFINITY => Exact::special(0.0),
+        _ if z.is_nan() => Ok(nan()),
+        f64::INFINITY => Ok(helpers_exact(1.0)),
+        f64::NEG_INFINITY => Ok(Exact::special(0.0)),
         _ => unary("tanh_cdf", z, |c, zb, neg| gaussian::sigma_val(c, &gaussian::tanh_arg(c, zb), neg)),
     }
 }
 
 /// `ln` of [`tanh_cdf`], also far below the `f64` range of the CDF itself.
-pub fn log_tanh_cdf(z: f64) -> Exact {
+pub fn log_tanh_cdf(z: f64) -> Result<Exact, Error> {
     match z {
-        _ if z.is_nan() => nan(),
-        f64::INFINITY => Exact::special(0.0),
-        f64::NEG_INFINITY => Exact::special(f64::NEG_INFINITY),
+        _ if z.is_nan() => Ok(nan()),
+        f64::INFINITY => Ok(Exact::special(0.0)),
+        f64::NEG_INFINITY => Ok(Exact::special(f64::NEG_INFINITY)),
         _ => {
             unary("log_tanh_cdf", z, |c, zb, neg| gaussian::log_sigma_val(c, &gaussian::tanh_arg(c, zb), neg))
         }
@@ -157,14 +181,21 @@ pub fn log_tanh_cdf(z: f64) -> Exact {
 }
 
 /// The discretized Gaussian log-likelihood of one element (upstream `improved-diffusion`
-/// semantics, exact real arithmetic; see the module docs for specials).
+/// semantics, exact real arithmetic; see the module docs for specials and the domain of
+/// `log_scale`).
 pub fn discretized_gaussian_log_likelihood(
     x: f64,
     mean: f64,
     log_scale: f64,
     variant: Variant,
-) -> LoglikExact {
-    helpers::loglik(x, mean, log_scale, variant, None)
+) -> Result<LoglikExact, Error> {
+    helpers::loglik(x, mean, log_scale, variant, None).map_err(|r| {
+        domain_error(
+            "discretized_gaussian_log_likelihood",
+            format!("x = {x:?}, mean = {mean:?}, log_scale = {log_scale:?}, {variant:?}"),
+            r,
+        )
+    })
 }
 
 /// The same with the branch forced (e.g. the one a lower precision's comparison selects), so the
@@ -175,18 +206,32 @@ pub fn log_likelihood_in_branch(
     log_scale: f64,
     variant: Variant,
     branch: Branch,
-) -> LoglikExact {
-    helpers::loglik(x, mean, log_scale, variant, Some(branch))
+) -> Result<LoglikExact, Error> {
+    helpers::loglik(x, mean, log_scale, variant, Some(branch)).map_err(|r| {
+        domain_error(
+            "log_likelihood_in_branch",
+            format!("x = {x:?}, mean = {mean:?}, log_scale = {log_scale:?}, {variant:?}, {branch:?}"),
+            r,
+        )
+    })
 }
 
 /// `0.5 (-1 + logvar2 - logvar1 + exp(logvar1 - logvar2) + (mean1 - mean2)^2 exp(-logvar2))`.
-pub fn normal_kl(mean1: f64, logvar1: f64, mean2: f64, logvar2: f64) -> Exact {
-    helpers::normal_kl(mean1, logvar1, mean2, logvar2)
+pub fn normal_kl(mean1: f64, logvar1: f64, mean2: f64, logvar2: f64) -> Result<Exact, Error> {
+    helpers::normal_kl(mean1, logvar1, mean2, logvar2).map_err(|r| {
+        domain_error(
+            "normal_kl",
+            format!("mean1 = {mean1:?}, logvar1 = {logvar1:?}, mean2 = {mean2:?}, logvar2 = {logvar2:?}"),
+            r,
+        )
+    })
 }
 
-/// The exact mean of a finite list (exact sum, one rounding); NaN for an empty list.
-pub fn mean_flat_row(data: &[f64]) -> Exact {
+/// The exact mean of a list (exact sum, one rounding); NaN for an empty list, IEEE semantics
+/// for non-finite elements.
+pub fn mean_flat_row(data: &[f64]) -> Result<Exact, Error> {
     helpers::mean_flat_row(data)
+        .map_err(|r| domain_error("mean_flat_row", format!("a row of {} values", data.len()), r))
 }
 
 /// Runs `f` with every Ziv loop on this thread starting at `bits` of precision (default 192);

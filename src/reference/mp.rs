@@ -41,8 +41,12 @@ const FIRST_ORDER: f64 = -20.0;
 pub(crate) const DIGITS: usize = 40;
 /// Precision of the first attempt (enough for 40 digits after typical cancellation).
 pub(crate) const DEFAULT_START_BITS: usize = 192;
-/// Ziv gives up (panics) beyond this precision; no input in the documented domain needs it.
+/// Ziv gives up (returns an error) beyond this precision; no input in the documented domain
+/// needs it.
 pub(crate) const MAX_BITS: usize = 1 << 15;
+/// `exp` refuses arguments above `2^EXP_MAX_L2` in magnitude (no input of the documented domain
+/// needs more than ~2^21; far beyond, dashu overflows or takes very long).
+const EXP_MAX_L2: f64 = 24.0;
 /// `|ln v|` above which a value `v = exp(l)` is finalised from its logarithm (its decimal
 /// exponent is computed from `l / ln 10`) rather than by forming `v` in binary.
 const LOG_ROUTE: f64 = 2000.0;
@@ -68,7 +72,7 @@ thread_local! {
 
 /// Runs `f` with the Ziv loop starting at `bits` of precision (on this thread).
 pub(crate) fn with_start_bits<T>(bits: usize, f: impl FnOnce() -> T) -> T {
-    let old = START_BITS.with(|s| s.replace(bits.max(2)));
+    let old = START_BITS.with(|s| s.replace(bits.clamp(2, MAX_BITS)));
     let out = f();
     START_BITS.with(|s| s.set(old));
     out
@@ -79,20 +83,28 @@ pub(crate) fn retries() -> u64 {
     RETRIES.with(Cell::get)
 }
 
-/// Ziv's loop: evaluate at increasing precision until `eval` can certify its result.
-pub(crate) fn ziv<T>(what: &str, mut eval: impl FnMut(&Ctx) -> Option<T>) -> T {
+/// Ziv's loop: evaluate at increasing precision until `eval` can certify its result. Fails
+/// (with the reason) when the precision would exceed [`MAX_BITS`] or an operation could not be
+/// carried out at all (see [`Ctx::fatal`]); a certified result is always returned, even if some
+/// operation of an unused branch failed.
+pub(crate) fn ziv<T>(mut eval: impl FnMut(&Ctx) -> Option<T>) -> Result<T, String> {
     let mut p = START_BITS.with(Cell::get);
     loop {
-        if let Some(out) = eval(&Ctx::new(p)) {
-            return out;
+        let c = Ctx::new(p);
+        if let Some(out) = eval(&c) {
+            return Ok(out);
+        }
+        if let Some(reason) = c.fatal.take() {
+            return Err(reason);
+        }
+        p *= 2;
+        if p > MAX_BITS {
+            return Err(format!(
+                "correct rounding not certified within {MAX_BITS} bits of precision \
+                 (input outside the supported domain)"
+            ));
         }
         RETRIES.with(|r| r.set(r.get() + 1));
-        p *= 2;
-        assert!(
-            p <= MAX_BITS,
-            "reference::{what}: correct rounding not certified at {MAX_BITS} bits \
-             (input outside the supported domain, or an exact rounding boundary)"
-        );
     }
 }
 
@@ -171,6 +183,18 @@ impl Ball {
     pub fn is_zero(&self) -> bool {
         self.mid.repr().significand().is_zero()
     }
+    /// A ball that carries no information (`lrel = +inf`): every result computed from it is
+    /// unusable too, so it can never be finalised.
+    pub fn unusable() -> Self {
+        Ball { mid: F::ONE, lrel: f64::INFINITY }
+    }
+    pub fn is_unusable(&self) -> bool {
+        !(self.lrel <= FIRST_ORDER)
+    }
+    /// Whether the whole ball is `> 0`.
+    pub fn is_positive(&self) -> bool {
+        self.sign() == Some(Sign::Positive) && !self.is_zero()
+    }
     /// log2 of the midpoint's magnitude.
     pub fn l2(&self) -> f64 {
         log2_abs(&self.mid)
@@ -223,6 +247,9 @@ impl Ball {
 pub(crate) struct Ctx {
     pub p: usize,
     k: Rc<Consts>,
+    /// Set when an operation cannot be performed at all (dashu refused it, or an argument is
+    /// beyond what it can evaluate in reasonable time): the Ziv loop then stops with this reason.
+    fatal: RefCell<Option<String>>,
     ctx: Context<HalfEven>,
     /// log2 of the per-operation rounding bound `2^(1-p)`.
     lu: f64,
@@ -239,7 +266,7 @@ impl Ctx {
             m.push((p, k.clone()));
             k
         });
-        Ctx { p, k, ctx: Context::new(p), lu: 1.0 - p as f64 }
+        Ctx { p, k, fatal: RefCell::new(None), ctx: Context::new(p), lu: 1.0 - p as f64 }
     }
 
     /// log2 of the per-operation rounding bound `2^(1-p)`.
@@ -247,12 +274,26 @@ impl Ctx {
         self.lu
     }
 
-    /// Unwraps a dashu result into (value, log2 of its rounding bound).
+    /// Records that an operation is impossible (the first reason is kept) and returns an
+    /// unusable ball in its place.
+    fn fail(&self, reason: impl FnOnce() -> String) -> Ball {
+        let mut f = self.fatal.borrow_mut();
+        if f.is_none() {
+            *f = Some(reason());
+        }
+        Ball::unusable()
+    }
+
+    /// Unwraps a dashu result into (value, log2 of its rounding bound); a dashu error (e.g. an
+    /// infinite operand or an overflow) yields an unusable value and stops the Ziv loop.
     fn rounded(&self, r: FpResult<F>, what: &str) -> (F, f64) {
         match r {
             Ok(dashu_float::round::Rounded::Exact(v)) => (v, f64::NEG_INFINITY),
             Ok(dashu_float::round::Rounded::Inexact(v, _)) => (v, self.lu),
-            Err(e) => panic!("reference: {what} failed at {} bits: {e:?}", self.p),
+            Err(e) => {
+                let b = self.fail(|| format!("{what} failed at {} bits: {e:?}", self.p));
+                (b.mid, b.lrel)
+            }
         }
     }
 
@@ -301,8 +342,11 @@ impl Ctx {
         self.mul(a, a)
     }
 
-    /// `a / b`; `b` must not be exactly zero.
+    /// `a / b` (unusable unless `b` is bounded away from 0).
     pub fn div(&self, a: &Ball, b: &Ball) -> Ball {
+        if b.is_zero() || b.is_unusable() {
+            return Ball::unusable();
+        }
         if a.is_zero() && a.is_exact() {
             return Ball::exact(F::ZERO);
         }
@@ -316,6 +360,14 @@ impl Ctx {
         if a.is_zero() && a.is_exact() {
             return Ball::int(1);
         }
+        if a.l2() > EXP_MAX_L2 {
+            // Only a usable ball proves the argument really is that large (a low-precision
+            // midpoint may be garbage: then retrying at a higher precision is the answer).
+            if a.is_unusable() {
+                return Ball::unusable();
+            }
+            return self.fail(|| format!("exp argument {:e} beyond 2^{EXP_MAX_L2}", a.approx()));
+        }
         let (mid, r) = self.rounded(self.ctx.exp(a.mid.repr(), None), "exp");
         let d = if a.is_exact() { f64::NEG_INFINITY } else { a.labs() };
         Ball { mid, lrel: self.first_order(&[d, a.lrel.min(FIRST_ORDER)], r) }
@@ -325,9 +377,11 @@ impl Ctx {
     /// `<= e^am e^(|am| ea) |am| ea` while `|expm1(am)| >= |am| e^am`, so the relative bound is
     /// `ea` to first order (this needs `|am| ea <= 2^-20` too).
     pub fn expm1_nonpos(&self, a: &Ball) -> Ball {
-        debug_assert!(a.sign() != Some(Sign::Positive) || a.is_zero());
         if a.is_zero() && a.is_exact() {
             return Ball::exact(F::ZERO);
+        }
+        if a.is_unusable() || a.sign() != Some(Sign::Negative) || a.l2() > EXP_MAX_L2 {
+            return Ball::unusable();
         }
         let (mid, r) = self.rounded(self.ctx.exp_m1(a.mid.repr(), None), "exp_m1");
         Ball { mid, lrel: self.first_order(&[a.lrel, a.labs().min(FIRST_ORDER)], r) }
@@ -336,6 +390,9 @@ impl Ctx {
     /// `ln(a)` for `a > 0`: a relative error `ea` of `a` is an absolute `<= ea(1+2ea)` of the
     /// result, divided by `|mid|` for the relative bound.
     pub fn ln(&self, a: &Ball) -> Ball {
+        if !a.is_positive() || a.is_unusable() {
+            return Ball::unusable();
+        }
         let (mid, r) = self.rounded(self.ctx.ln(a.mid.repr(), None), "ln");
         let lrel = self.log_bound(a.lrel, &mid, r);
         Ball { mid, lrel }
@@ -346,6 +403,9 @@ impl Ctx {
     pub fn ln_1p(&self, a: &Ball) -> Ball {
         if a.is_zero() && a.is_exact() {
             return Ball::exact(F::ZERO);
+        }
+        if a.is_unusable() || a.mid < F::from_parts((-1).into(), -1) {
+            return Ball::unusable();
         }
         let (mid, r) = self.rounded(self.ctx.ln_1p(a.mid.repr(), None), "ln_1p");
         let abs = if a.is_exact() { f64::NEG_INFINITY } else { a.labs() + 1.0 };
@@ -370,6 +430,9 @@ impl Ctx {
 
     /// `sqrt(a)`: relative error halves.
     pub fn sqrt(&self, a: &Ball) -> Ball {
+        if !a.is_positive() || a.is_unusable() {
+            return Ball::unusable();
+        }
         let (mid, r) = self.rounded(self.ctx.sqrt(a.mid.repr()), "sqrt");
         Ball { mid, lrel: self.first_order(&[a.lrel - 1.0], r) }
     }
@@ -448,37 +511,61 @@ impl Val {
     }
 }
 
+/// How an exact tie is resolved when rounding: half-even for an exactly known value, or
+/// towards the larger / smaller magnitude when the true value lies just above / below it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Tie {
+    Even,
+    Up,
+    Down,
+}
+
+/// `true` to round `hi + 1` (magnitude up) given the remainder comparison and the tie mode.
+fn round_up(twice_rem: &UBig, den: &UBig, odd: bool, tie: Tie) -> bool {
+    match twice_rem.cmp(den) {
+        std::cmp::Ordering::Greater => true,
+        std::cmp::Ordering::Less => false,
+        std::cmp::Ordering::Equal => match tie {
+            Tie::Even => odd,
+            Tie::Up => true,
+            Tie::Down => false,
+        },
+    }
+}
+
 /// Round an exact dyadic value to the nearest `f64`, ties to even (own implementation: dashu's
 /// `to_f64` double-rounds in `[2^-1075, 0.75 * 2^-1074]`).
 pub(crate) fn round_f64(x: &F) -> f64 {
-    let (sig, exp) = (x.repr().significand(), x.repr().exponent());
-    let neg = sig.sign() == Sign::Negative;
-    let m = sig.unsigned_abs();
-    let bits = m.bit_len();
-    if bits == 0 {
-        return 0.0;
-    }
+    let neg = x.repr().significand().sign() == Sign::Negative;
+    round_ratio_f64(neg, &x.repr().significand().unsigned_abs(), x.repr().exponent(), &UBig::ONE, Tie::Even)
+}
+
+/// Round `(-1)^neg m 2^e / den` (exact rational, `den > 0`) to the nearest `f64`.
+pub(crate) fn round_ratio_f64(neg: bool, m: &UBig, e: isize, den: &UBig, tie: Tie) -> f64 {
     let sgn = if neg { -1.0 } else { 1.0 };
-    let top = exp as i128 + bits as i128 - 1; // x in [2^top, 2^(top+1))
+    let (bm, bd) = (m.bit_len() as isize, den.bit_len() as isize);
+    if bm == 0 {
+        return sgn * 0.0;
+    }
+    // m/den in [2^(s-1), 2^(s+1)) with s = bm - bd; decide which half exactly.
+    let s = bm - bd;
+    let ge = if s >= 0 { *m >= (den.clone() << s as usize) } else { (m.clone() << (-s) as usize) >= *den };
+    let top = e as i128 + s as i128 - if ge { 0 } else { 1 }; // value in [2^top, 2^(top+1))
     if top > 1023 {
         return sgn * f64::INFINITY;
     }
-    if top < -1075 {
-        return sgn * 0.0;
+    if top < -1076 {
+        return sgn * 0.0; // below a quarter of the smallest subnormal, whatever the tie mode
     }
     let q = (top - 52).max(-1074) as isize; // exponent of the target ulp
-    let n: UBig = if exp >= q {
-        m << (exp - q) as usize
+                                            // n = round(m 2^(e-q) / den).
+    let (num, dd) = if e >= q {
+        (m.clone() << (e - q) as usize, den.clone())
     } else {
-        let shift = (q - exp) as usize;
-        let (hi, lo) = m.div_rem(UBig::ONE << shift);
-        let half = UBig::ONE << (shift - 1);
-        if lo > half || (lo == half && hi.bit(0)) {
-            hi + UBig::ONE
-        } else {
-            hi
-        }
+        (m.clone(), den.clone() << (q - e) as usize)
     };
+    let (hi, lo) = num.div_rem(&dd);
+    let n = if round_up(&(lo << 1), &dd, hi.bit(0), tie) { hi + UBig::ONE } else { hi };
     let n = u64::try_from(&n).expect("at most 2^53");
     // n * 2^q is representable (n <= 2^53, q >= -1074) unless it overflows: scalbn is exact.
     sgn * libm::scalbn(n as f64, q as i32)
@@ -487,15 +574,18 @@ pub(crate) fn round_f64(x: &F) -> f64 {
 /// `(D, k)` with `10^(DIGITS-1) <= D < 10^DIGITS` and `D * 10^k` the correctly rounded
 /// (half-even) `DIGITS`-digit decimal of the nonzero dyadic `x` (sign ignored).
 fn dec_digits(x: &F) -> (UBig, isize) {
-    let m = x.repr().significand().unsigned_abs();
-    let e = x.repr().exponent();
-    let top = e as f64 + m.bit_len() as f64 - 1.0;
+    dec_digits_ratio(&x.repr().significand().unsigned_abs(), x.repr().exponent(), &UBig::ONE, Tie::Even)
+}
+
+/// The same for the nonzero rational `m 2^e / den`, ties resolved by `tie`.
+fn dec_digits_ratio(m: &UBig, e: isize, den0: &UBig, tie: Tie) -> (UBig, isize) {
+    let top = e as f64 + m.bit_len() as f64 - den0.bit_len() as f64;
     let mut k = (top * std::f64::consts::LOG10_2).floor() as isize - (DIGITS as isize - 1);
     let lo = UBig::from(10u8).pow(DIGITS - 1);
     let hi = UBig::from(10u8).pow(DIGITS);
     loop {
         let ten_k = UBig::from(10u8).pow(k.unsigned_abs());
-        let (mut num, mut den) = (m.clone(), UBig::ONE);
+        let (mut num, mut den) = (m.clone(), den0.clone());
         if e >= 0 {
             num <<= e as usize
         } else {
@@ -507,8 +597,7 @@ fn dec_digits(x: &F) -> (UBig, isize) {
             num *= ten_k
         }
         let (q, r) = num.div_rem(&den);
-        let twice = r << 1;
-        let d = if twice > den || (twice == den && q.bit(0)) { q + UBig::ONE } else { q };
+        let d = if round_up(&(r << 1), &den, q.bit(0), tie) { q + UBig::ONE } else { q };
         if d >= hi {
             k += 1;
         } else if d < lo {
@@ -517,6 +606,43 @@ fn dec_digits(x: &F) -> (UBig, isize) {
             return (d, k);
         }
     }
+}
+
+/// Certified `(f64, digits)` of the exact positive rational `m 2^e / den` (no Ziv loop needed).
+pub(crate) fn finalize_ratio(neg: bool, m: &UBig, e: isize, den: &UBig) -> (f64, String) {
+    if m.bit_len() == 0 {
+        return (0.0, special_digits(0.0));
+    }
+    let v = round_ratio_f64(neg, m, e, den, Tie::Even);
+    let (d, k) = dec_digits_ratio(m, e, den, Tie::Even);
+    (v, fmt_digits(neg, &d, k + DIGITS as isize - 1))
+}
+
+/// Certified `(f64, digits)` of a value known to lie in `(lo, lo + 2^labs]` for an exact
+/// positive dyadic `lo`: an exact part plus a positive remainder too small to form (e.g.
+/// `e^-1e19`). A rounding tie at `lo` is then resolved upwards. `None` if the interval is too
+/// wide to decide.
+pub(crate) fn finalize_above(lo: &F, labs: f64) -> Option<(f64, String)> {
+    debug_assert!(lo.repr().significand().sign() == Sign::Positive);
+    if !(labs < log2_abs(lo) - 4.0) {
+        return None;
+    }
+    // A wider interval is still sound: cap the radius at 2^-(4 MAX_BITS) relative.
+    let k = labs.ceil().max(log2_abs(lo).floor() - 4.0 * MAX_BITS as f64) as isize;
+    let hi = exact_add(lo, &F::from_parts(IBig::ONE, k));
+    let parts = |x: &F| (x.repr().significand().unsigned_abs(), x.repr().exponent());
+    let ((ml, el), (mh, eh)) = (parts(lo), parts(&hi));
+    let vlo = round_ratio_f64(false, &ml, el, &UBig::ONE, Tie::Up);
+    let vhi = round_ratio_f64(false, &mh, eh, &UBig::ONE, Tie::Down);
+    if vlo != vhi {
+        return None;
+    }
+    let (dlo, klo) = dec_digits_ratio(&ml, el, &UBig::ONE, Tie::Up);
+    let (dhi, khi) = dec_digits_ratio(&mh, eh, &UBig::ONE, Tie::Down);
+    if dlo != dhi || klo != khi {
+        return None;
+    }
+    Some((vlo, fmt_digits(false, &dlo, klo + DIGITS as isize - 1)))
 }
 
 fn fmt_digits(neg: bool, d: &UBig, exp10: impl std::fmt::Display) -> String {

@@ -1,0 +1,194 @@
+//! The `normal_kl` section: relative error for nearly identical Gaussians (logvar differences 1e-2 to
+//! 1e-7, the regime of most VLB terms), where `-1 + logvar2 - logvar1 + exp(logvar1 - logvar2)` cancels
+//! down to ~d^2/2, and how often f32 returns 0 or a negative KL.
+
+use super::accurate;
+use super::sample::Stream;
+use super::stats::{summarize, Fig, Summary};
+use super::{Precision, Settings};
+use crate::normal_kl::normal_kl_point;
+use crate::{reference, Error, Real};
+use serde::Serialize;
+
+/// A family of KL arguments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Family {
+    /// `mean1 = mean2`: only the variances differ.
+    VarianceOnly,
+    /// The means also differ, by `10^U[-7,-2]` standard deviations.
+    MeanAndVariance,
+}
+
+impl Family {
+    /// Both families.
+    pub const ALL: [Family; 2] = [Family::VarianceOnly, Family::MeanAndVariance];
+
+    /// The family's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::VarianceOnly => "variance only",
+            Family::MeanAndVariance => "mean and variance",
+        }
+    }
+
+    /// Draw `i`: `logvar2 ~ U[-10, -1]`, `logvar1 = logvar2 + d` with `|d| = 10^U[-7,-2]` (rounded to f32,
+    /// so the realised d is a multiple of logvar2's spacing), `mean2 ~ U[-1, 1]`.
+    fn draw(self, stream: Stream, i: u64) -> KlInput {
+        let logvar2 = stream.uniform(4 * i, -10.0, -1.0);
+        let logvar1 = (f64::from(logvar2) + stream.signed_log_uniform(4 * i + 1, -7.0, -2.0)) as f32;
+        let mean2 = stream.uniform(4 * i + 2, -1.0, 1.0);
+        let mean1 = match self {
+            Family::VarianceOnly => mean2,
+            Family::MeanAndVariance => {
+                let gap =
+                    stream.signed_log_uniform(4 * i + 3, -7.0, -2.0) * libm::exp(0.5 * f64::from(logvar2));
+                (f64::from(mean2) + gap) as f32
+            }
+        };
+        KlInput { mean1, logvar1, mean2, logvar2 }
+    }
+}
+
+/// The four f32 arguments of one KL.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct KlInput {
+    /// Mean of the first Gaussian.
+    pub mean1: f32,
+    /// Its log-variance.
+    pub logvar1: f32,
+    /// Mean of the second Gaussian.
+    pub mean2: f32,
+    /// Its log-variance.
+    pub logvar2: f32,
+}
+
+impl KlInput {
+    /// `normal_kl` evaluated in `p`.
+    pub fn fast(self, p: Precision) -> f64 {
+        match p {
+            Precision::F32 => fast_in::<f32>(self),
+            Precision::F64 => fast_in::<f64>(self),
+        }
+    }
+
+    /// The accurate value.
+    fn exact(self) -> f64 {
+        accurate::normal_kl(self.mean1.into(), self.logvar1.into(), self.mean2.into(), self.logvar2.into())
+    }
+
+    /// The reference value.
+    pub fn reference(self) -> Result<f64, Error> {
+        Ok(reference::normal_kl(
+            self.mean1.into(),
+            self.logvar1.into(),
+            self.mean2.into(),
+            self.logvar2.into(),
+        )?
+        .value)
+    }
+
+    /// The realised `|logvar1 - logvar2|` (exact in f64).
+    fn d(self) -> f64 {
+        (f64::from(self.logvar1) - f64::from(self.logvar2)).abs()
+    }
+}
+
+/// [`KlInput::fast`] in `T`.
+fn fast_in<T: Real>(a: KlInput) -> f64 {
+    let c = |v: f32| T::cast(v.into());
+    normal_kl_point(c(a.mean1), c(a.logvar1), c(a.mean2), c(a.logvar2)).as_f64()
+}
+
+/// One decade of |d| in one precision.
+#[derive(Debug, Clone, Serialize)]
+pub struct KlRow {
+    /// The family.
+    pub family: Family,
+    /// The precision.
+    pub precision: Precision,
+    /// Lower end of the |d| decade (0 for the row of d = 0).
+    pub d_from: Fig,
+    /// Upper end.
+    pub d_to: Fig,
+    /// Elements in the row.
+    pub count: usize,
+    /// Of these, identical Gaussians (exact KL exactly 0), and the largest |computed KL| among them.
+    pub identical: usize,
+    /// See `identical`.
+    pub identical_max_abs: Fig,
+    /// Relative error against the exact KL (elements with exact KL 0 excluded); worst re-judged by the
+    /// reference.
+    pub relative_error: Option<Summary<KlInput>>,
+    /// Share of elements where the computed KL is exactly 0 although the exact one is positive.
+    pub zero_share: Fig,
+    /// Share of elements where the computed KL is negative.
+    pub negative_share: Fig,
+}
+
+/// The `normal_kl` section.
+#[derive(Debug, Clone, Serialize)]
+pub struct KlAudit {
+    /// Rows by family, precision and decade of |d|.
+    pub rows: Vec<KlRow>,
+    /// Largest relative difference between the accurate f64 KL and the reference over the worst inputs.
+    pub crosscheck_max_rel_diff: Fig,
+}
+
+/// Relative error thresholds: 1% and "no correct digit".
+const THRESHOLDS: [f64; 2] = [0.01, 1.0];
+
+/// Runs the `normal_kl` section.
+pub fn audit(settings: &Settings) -> Result<KlAudit, Error> {
+    let mut rows = Vec::new();
+    let mut crosscheck: f64 = 0.0;
+    for (k, family) in Family::ALL.iter().enumerate() {
+        let stream = Stream::new(settings.seed, 20 + k as u64);
+        let inputs: Vec<KlInput> = (0..settings.kl_samples as u64).map(|i| family.draw(stream, i)).collect();
+        // Decades [1e-3, 1e-2), ..., [1e-7, 1e-6) (smaller nonzero d joins the last), then d = 0.
+        let bounds: Vec<(f64, f64)> = (2..7)
+            .map(|e| (libm::pow(10.0, -(e as f64) - 1.0), libm::pow(10.0, -(e as f64))))
+            .chain([(0.0, 0.0)])
+            .collect();
+        for p in Precision::ALL {
+            for (b, &(lo, hi)) in bounds.iter().enumerate() {
+                let last_decade = b + 2 == bounds.len();
+                let in_row = |a: &&KlInput| {
+                    let d = a.d();
+                    if hi == 0.0 {
+                        d == 0.0
+                    } else {
+                        d > 0.0 && d < hi && (d >= lo || last_decade)
+                    }
+                };
+                let members: Vec<KlInput> = inputs.iter().filter(in_row).copied().collect();
+                let judged: Vec<(KlInput, f64, f64)> =
+                    members.iter().map(|&a| (a, a.fast(p), a.exact())).filter(|&(_, _, e)| e > 0.0).collect();
+                let errors: Vec<f64> = judged.iter().map(|&(_, f, e)| ((f - e) / e).abs()).collect();
+                let worst_inputs: Vec<KlInput> = judged.iter().map(|j| j.0).collect();
+                let mut relative_error = summarize(&errors, &worst_inputs, &THRESHOLDS);
+                if let Some(s) = relative_error.as_mut() {
+                    let truth = s.worst.reference()?;
+                    s.reference = Some(Fig(((s.worst.fast(p) - truth) / truth).abs()));
+                    crosscheck = crosscheck.max(((s.worst.exact() - truth) / truth).abs());
+                }
+                let n = members.len().max(1) as f64;
+                let identical: Vec<f64> =
+                    members.iter().filter(|a| a.exact() == 0.0).map(|a| a.fast(p).abs()).collect();
+                rows.push(KlRow {
+                    family: *family,
+                    precision: p,
+                    d_from: Fig(lo),
+                    d_to: Fig(hi),
+                    count: members.len(),
+                    identical: identical.len(),
+                    identical_max_abs: Fig(identical.iter().copied().fold(0.0, f64::max)),
+                    relative_error,
+                    zero_share: Fig(judged.iter().filter(|j| j.1 == 0.0).count() as f64 / n),
+                    negative_share: Fig(members.iter().filter(|a| a.fast(p) < 0.0).count() as f64 / n),
+                });
+            }
+        }
+    }
+    Ok(KlAudit { rows, crosscheck_max_rel_diff: Fig(crosscheck) })
+}
