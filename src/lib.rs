@@ -16,6 +16,7 @@ pub mod mutants;
 pub mod normal_kl;
 pub mod real;
 pub mod reference;
+pub mod stable;
 pub mod verify;
 
 pub use cdf::Cdf;

@@ -36,6 +36,14 @@ pub trait Real: FloatCore + Debug + Display + Default + Send + Sync + 'static {
     fn tanh(self) -> Self;
     /// `erf` from `libm`.
     fn erf(self) -> Self;
+    /// `erfc` from `libm` (accurate in the upper tail, where `1 - erf` cancels).
+    fn erfc(self) -> Self;
+    /// `exp(x) - 1` from `libm`, accurate near 0.
+    fn exp_m1(self) -> Self;
+    /// `ln(1 + x)` from `libm`, accurate near 0.
+    fn ln_1p(self) -> Self;
+    /// `self * a + b` with one rounding (fused multiply-add), for error-free products.
+    fn mul_add(self, a: Self, b: Self) -> Self;
     /// `max(self, floor)` that propagates NaN like `torch.clamp(min=...)`: `f32::max` would return
     /// `floor` for a NaN `self` and silently turn a NaN input into `ln(1e-12)`.
     fn clamp_min(self, floor: Self) -> Self {
@@ -74,6 +82,18 @@ impl Real for f32 {
     fn erf(self) -> f32 {
         libm::erff(self)
     }
+    fn erfc(self) -> f32 {
+        libm::erfcf(self)
+    }
+    fn exp_m1(self) -> f32 {
+        libm::expm1f(self)
+    }
+    fn ln_1p(self) -> f32 {
+        libm::log1pf(self)
+    }
+    fn mul_add(self, a: f32, b: f32) -> f32 {
+        libm::fmaf(self, a, b)
+    }
 }
 
 impl Real for f64 {
@@ -102,6 +122,18 @@ impl Real for f64 {
     }
     fn erf(self) -> f64 {
         libm::erf(self)
+    }
+    fn erfc(self) -> f64 {
+        libm::erfc(self)
+    }
+    fn exp_m1(self) -> f64 {
+        libm::expm1(self)
+    }
+    fn ln_1p(self) -> f64 {
+        libm::log1p(self)
+    }
+    fn mul_add(self, a: f64, b: f64) -> f64 {
+        libm::fma(self, a, b)
     }
 }
 
@@ -136,6 +168,18 @@ macro_rules! half_real {
             }
             fn erf(self) -> $t {
                 <$t>::from_f32(libm::erff(self.to_f32()))
+            }
+            fn erfc(self) -> $t {
+                <$t>::from_f32(libm::erfcf(self.to_f32()))
+            }
+            fn exp_m1(self) -> $t {
+                <$t>::from_f32(libm::expm1f(self.to_f32()))
+            }
+            fn ln_1p(self) -> $t {
+                <$t>::from_f32(libm::log1pf(self.to_f32()))
+            }
+            fn mul_add(self, a: $t, b: $t) -> $t {
+                <$t>::from_f32(libm::fmaf(self.to_f32(), a.to_f32(), b.to_f32()))
             }
         }
     };

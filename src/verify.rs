@@ -2,7 +2,7 @@
 //! problem names the file and the field), judging every case, and summarising the verdict.
 
 use crate::golden::format::{GoldenFile, SCHEMA};
-use crate::golden::generate::UPSTREAM;
+use crate::golden::generate::{expected_key, STABLE, UPSTREAM};
 use crate::golden::judge::{judge, Verdict};
 use crate::json_number;
 use crate::{Error, Function};
@@ -41,12 +41,13 @@ pub struct Outputs {
     pub values: IndexMap<String, Vec<f64>>,
 }
 
-/// The variants a helper's goldens are keyed by.
+/// The variants an outputs file may claim for a helper.
 fn variant_keys(function: Function) -> &'static [&'static str] {
-    if function.has_cdf_variants() {
-        &["erf", "tanh"]
-    } else {
-        &[UPSTREAM]
+    match function {
+        Function::DiscretizedGaussianLogLikelihood => &["erf", "tanh", STABLE],
+        Function::StandardNormalCdf => &["erf", "tanh"],
+        Function::NormalKl => &[UPSTREAM, STABLE],
+        Function::MeanFlat => &[UPSTREAM],
     }
 }
 
@@ -85,9 +86,14 @@ pub fn parse_outputs(file: &str, text: &str, golden: &GoldenFile) -> Result<Outp
         (Some(Value::String(v)), true) if variant_keys(function).contains(&v.as_str()) => v.clone(),
         (None | Some(Value::Null), false) => UPSTREAM.into(),
         (Some(Value::String(v)), false) if v == "erf" || v == UPSTREAM => UPSTREAM.into(),
+        (Some(Value::String(v)), false) if variant_keys(function).contains(&v.as_str()) => v.clone(),
         (found, _) => {
-            let allowed =
-                if function.has_cdf_variants() { "\"erf\" or \"tanh\"" } else { "omitted or \"erf\"" };
+            let allowed = match function {
+                Function::DiscretizedGaussianLogLikelihood => "\"erf\", \"tanh\" or \"stable\"",
+                Function::StandardNormalCdf => "\"erf\" or \"tanh\"",
+                Function::NormalKl => "omitted, \"erf\" or \"stable\"",
+                Function::MeanFlat => "omitted or \"erf\"",
+            };
             let found = found.map_or("nothing".into(), |v| v.to_string());
             return Err(unusable(
                 file,
@@ -96,6 +102,19 @@ pub fn parse_outputs(file: &str, text: &str, golden: &GoldenFile) -> Result<Outp
             ));
         }
     };
+    // Every case must be judgeable for this precision and variant: a golden file that lacks a key is
+    // refused here rather than its cases skipped silently.
+    for case in &golden.cases {
+        let has_expected = case.expected.contains_key(expected_key(function, &variant));
+        let has_tolerance = case.tolerance.get(precision).is_some_and(|t| t.contains_key(&variant));
+        if !(has_expected && has_tolerance) {
+            return Err(unusable(
+                file,
+                "variant",
+                format!("the golden file has no {precision}/{variant} tolerance for case '{}'", case.id),
+            ));
+        }
+    }
     let outputs = obj
         .get("outputs")
         .and_then(Value::as_object)
@@ -183,7 +202,7 @@ pub fn verify(golden: &GoldenFile, outputs: &Outputs) -> Report {
         report.unconstrained.entry(family.clone()).or_insert(0);
         let got = outputs.values[&case.id].clone();
         let (Some(expected), Some(tol)) = (
-            case.expected.get(&outputs.variant),
+            case.expected.get(expected_key(golden.function, &outputs.variant)),
             case.tolerance.get(outputs.precision).and_then(|t| t.get(&outputs.variant)),
         ) else {
             continue;

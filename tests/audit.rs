@@ -176,8 +176,9 @@ fn worst_inputs_are_confirmed_by_the_reference() {
             r.d_from.0,
             r.d_to.0
         );
-        // The accurate KL is good to a few f64 ulps relative: it resolves both precisions' errors.
-        check(&what, s, true, |a| {
+        // The accurate KL is good to a few f64 ulps relative: it resolves every error well above that.
+        let resolves = r.precision == Precision::F32 || s.max.0 > 1e-12;
+        check(&what, s, resolves, |a| {
             let truth = a.reference().unwrap();
             ((a.fast(r.precision) - truth) / truth).abs()
         });

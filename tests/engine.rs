@@ -60,3 +60,20 @@ fn tanh_formula_is_within_4_ulps() {
     let (err, at) = max_ulps(&points, engine::log_tanh_cdf, |z| reference::log_tanh_cdf(z).unwrap().value);
     assert!(err <= 4.0, "log_tanh_cdf: {err} ulps at z={at}");
 }
+
+#[test]
+fn f32_engine_log_phi_is_within_4_f32_ulps() {
+    // The same code in f32 is the core of the stable log-likelihood; judged in f32 ulps.
+    let mut worst = (0.0f64, 0.0f32);
+    for z in grid(-60.0, 16.0).into_iter().map(|z| z as f32).chain([-1e3f32, -1e6, -3e38]) {
+        let exact = reference::log_phi(f64::from(z)).unwrap().value;
+        let got = f64::from(engine::log_phi(z));
+        // Beyond f32's range the correctly rounded answer is -inf itself.
+        let err = if exact as f32 == got as f32 { 0.0 } else { (got - exact).abs() / ulp(exact, 24) };
+        if err > worst.0 {
+            worst = (err, z);
+        }
+    }
+    eprintln!("f32 log_phi max {} ulps at z={}", worst.0, worst.1);
+    assert!(worst.0 <= 4.0, "f32 log_phi: {} ulps at z={}", worst.0, worst.1);
+}

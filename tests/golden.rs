@@ -2,9 +2,9 @@
 //! every precision and variant (hard assertions), plus an insta snapshot of the error summary.
 
 use ddpm_golden::golden::catalog::{self, FAMILIES};
-use ddpm_golden::golden::evaluate::{case_inputs, eval_fast};
+use ddpm_golden::golden::evaluate::{case_inputs, eval_fast, eval_stable};
 use ddpm_golden::golden::format::{GoldenFile, SCHEMA};
-use ddpm_golden::golden::generate::{SEED, UPSTREAM};
+use ddpm_golden::golden::generate::{expected_key, SEED, STABLE, UPSTREAM};
 use ddpm_golden::golden::judge::judge;
 use ddpm_golden::{Cdf, Function, Real};
 use std::collections::BTreeSet;
@@ -16,18 +16,23 @@ fn load(function: Function) -> GoldenFile {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-/// The variants of a helper as (golden key, CDF used by the fast implementation).
-fn variants(function: Function) -> Vec<(&'static str, Cdf)> {
-    if function.has_cdf_variants() {
-        Cdf::ALL.iter().map(|c| (c.name(), *c)).collect()
+/// The implementations judged per helper: (tolerance key, CDF of the upstream form, or None for the
+/// stable variant).
+fn variants(function: Function) -> Vec<(&'static str, Option<Cdf>)> {
+    let mut out: Vec<(&'static str, Option<Cdf>)> = if function.has_cdf_variants() {
+        Cdf::ALL.iter().map(|c| (c.name(), Some(*c))).collect()
     } else {
-        vec![(UPSTREAM, Cdf::Erf)]
+        vec![(UPSTREAM, None)]
+    };
+    if matches!(function, Function::DiscretizedGaussianLogLikelihood | Function::NormalKl) {
+        out.push((STABLE, None));
     }
+    out
 }
 
 /// Runs the fast implementation in `T` over one file and variant; returns the summary line and the
 /// failures.
-fn check<T: Real>(file: &GoldenFile, key: &str, cdf: Cdf) -> (String, Vec<String>) {
+fn check<T: Real>(file: &GoldenFile, key: &str, cdf: Option<Cdf>) -> (String, Vec<String>) {
     let bits = if T::NAME == "f32" { 24 } else { 53 };
     let (mut max_ulps, mut max_tol, mut sum_tol, mut judged, mut free) =
         (0.0f64, 0.0f64, 0.0f64, 0usize, 0usize);
@@ -35,9 +40,12 @@ fn check<T: Real>(file: &GoldenFile, key: &str, cdf: Cdf) -> (String, Vec<String
     let mut failures = Vec::new();
     for case in &file.cases {
         let inputs = case_inputs(file.function, case).expect("committed cases decode");
-        let got = eval_fast::<T>(&inputs, cdf);
+        let got = match (key, cdf) {
+            (STABLE, _) => eval_stable::<T>(&inputs).expect("stable variant exists"),
+            (_, cdf) => eval_fast::<T>(&inputs, cdf.unwrap_or(Cdf::Erf)),
+        };
         let tol = &case.tolerance[T::NAME][key];
-        let verdicts = judge(&case.expected[key], tol, &got, bits);
+        let verdicts = judge(&case.expected[expected_key(file.function, key)], tol, &got, bits);
         assert_eq!(verdicts.len(), got.len(), "{}: one verdict per value", case.id);
         for v in verdicts {
             if v.unconstrained {
@@ -103,7 +111,11 @@ fn files_are_well_formed_and_ids_unique() {
                         "{}: no {precision}/{key} tolerance",
                         c.id
                     );
-                    assert!(c.expected.contains_key(key), "{}: no expected {key}", c.id);
+                    assert!(
+                        c.expected.contains_key(expected_key(function, key)),
+                        "{}: no expected {key}",
+                        c.id
+                    );
                 }
             }
             assert!(c.tags[0] == "regression" || c.reason.is_none(), "{}", c.id);

@@ -2,7 +2,7 @@
 //! proptest-regressions/). Strategies include subnormals, infinities and NaN.
 
 use ddpm_golden::golden::catalog::{pixel, CaseSpec, Inputs};
-use ddpm_golden::golden::evaluate::eval_fast;
+use ddpm_golden::golden::evaluate::{eval_fast, eval_stable};
 use ddpm_golden::golden::generate::build_case;
 use ddpm_golden::golden::judge::judge;
 use ddpm_golden::loglik::{bin_cdfs, log_likelihood_point, Branch};
@@ -180,6 +180,33 @@ fn fast_loglik_is_within_the_error_model_on_random_decoder_outputs() {
                         v[0]
                     );
                 }
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn stable_kl_is_nonnegative_and_within_its_tolerance_for_nearly_identical_gaussians() {
+    // The regime of most VLB terms, where the upstream f32 formula returns 0 or negative values.
+    let strategy = (-1.0f32..1.0, -10.0f32..2.0, -1e-3f32..1e-3, -1e-3f32..1e-3);
+    runner(200)
+        .run(&strategy, |(m2, lv2, dm, dlv)| {
+            let inputs = Inputs::NormalKl([m2 + dm, lv2 + dlv, m2, lv2]);
+            let spec = CaseSpec {
+                id: "p".into(),
+                tags: vec!["random".into()],
+                reason: None,
+                inputs: inputs.clone(),
+            };
+            let case = build_case(&spec);
+            for (precision, bits, got) in [
+                ("f32", 24, eval_stable::<f32>(&inputs).unwrap()),
+                ("f64", 53, eval_stable::<f64>(&inputs).unwrap()),
+            ] {
+                prop_assert!(got[0] >= 0.0, "{precision}: stable KL {}", got[0]);
+                let v = judge(&case.expected["upstream"], &case.tolerance[precision]["stable"], &got, bits);
+                prop_assert!(v[0].pass, "{precision}: {:?}", v[0]);
             }
             Ok(())
         })

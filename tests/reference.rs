@@ -244,3 +244,130 @@ fn loglik_values() {
     assert_eq!(normal_kl(0.1, 0.2, 0.3, 0.4).digits, "2.277177745970371382580672423860347989701e-2");
     assert_eq!(normal_kl(0.0, 1e-10, 0.0, 0.0).digits, "2.500000000083333515496403253263468876602e-21");
 }
+
+#[test]
+fn masses_within_an_ulp_of_one() {
+    // Regression: sigma = e^-12 and x = mean put the bin at +-638.25 standard deviations, mass
+    // 1 - 2Q(638.25) = 1 - 1.6e-88462. The two tails are computed identically, and their log-sum
+    // used to lose every bit (no certification up to 32768 bits). mpmath (300 bits):
+    // ln(1 - 2Q(z)) = -2Q(z)(1 + O(Q)) = -1.584228171420624118436487382533258243710830e-88462 and,
+    // for the tanh formula, ln tanh(t/2) = -6.481968749771500035436168363056858491678750e-8057722.
+    let r = discretized_gaussian_log_likelihood(0.0, 0.0, -12.0, Variant::Gaussian);
+    assert_eq!((r.branch, r.clamped), (Branch::Interior, false));
+    assert_eq!(r.value.value.to_bits(), (-0.0f64).to_bits());
+    assert_eq!(r.value.digits, "-1.584228171420624118436487382533258243711e-88462");
+    assert_eq!((r.cdf_plus.value, r.cdf_delta.value), (1.0, 1.0));
+    assert_eq!(r.cdf_delta.digits, "1.000000000000000000000000000000000000000e0");
+    let r = discretized_gaussian_log_likelihood(0.0, 0.0, -12.0, Variant::Tanh);
+    assert_eq!(r.value.digits, "-6.481968749771500035436168363056858491679e-8057722");
+    // A bin that is not symmetric about the mean, and a pixel of the golden catalog.
+    let r = discretized_gaussian_log_likelihood(
+        -0.992_156_86_f32 as f64,
+        -0.992_152_7_f32 as f64,
+        -11.0,
+        Variant::Tanh,
+    );
+    assert_eq!(r.value.value, -0.0);
+    assert!(r.value.digits.starts_with('-') && r.value.digits.contains("e-"));
+}
+
+#[test]
+fn exact_rounding_ties_plus_an_infinitesimal() {
+    // normal_kl = (lv2 - lv1 - 1)/2 + (e^(lv1-lv2) + m^2 e^-lv2)/2: the exact part is
+    // 7432860490043353087.5827310085296630859375, 41 significant digits ending in 5, and the
+    // remainder ~e^-1.5e19 is positive: the 40-digit rounding goes up (it used to exhaust the
+    // precision cap).
+    let r = normal_kl(-3.679980785349185e-139, -0.16546201705932617, 5e-324, 1.4865720980086706e19);
+    assert_eq!(r.value, 7.432860490043353e18);
+    assert_eq!(r.digits, "7.432860490043353087582731008529663085938e18");
+    // The same exact part with m = 0 (remainder e^d / 2 only).
+    assert_eq!(normal_kl(0.0, -0.16546201705932617, 0.0, 1.4865720980086706e19).digits, r.digits);
+    // mean_flat: (1 + 2^-41)/5 = 0.20000000000009094947017729282379150390625 exactly (a decimal
+    // tie at 40 digits): half-even keeps ...0390625 -> ...039062.
+    let x = 1.0 + 2f64.powi(-41);
+    let m = mean_flat_row(&[x, 0.0, 0.0, 0.0, 0.0]);
+    assert_eq!(m.value, x / 5.0);
+    assert_eq!(m.digits, "2.000000000000909494701772928237915039062e-1");
+    // Binary ties: (2^53 + 1)/2 = 2^52 + 1/2 and (2^53 + 3)/2 = 2^52 + 3/2 lie halfway between two
+    // f64: to even.
+    let p53 = 2f64.powi(53);
+    assert_eq!(mean_flat_row(&[p53, 1.0]).value, p53 / 2.0);
+    assert_eq!(mean_flat_row(&[p53, 3.0]).value, p53 / 2.0 + 2.0);
+    assert_eq!(mean_flat_row(&[p53, 1.0]).digits, "4.503599627370496500000000000000000000000e15");
+}
+
+fn assert_domain_error<T: std::fmt::Debug>(r: Result<T, Error>, function: &str) {
+    match r {
+        Err(Error::ReferenceDomain { function: f, ref inputs, ref reason }) => {
+            assert_eq!(f, function);
+            assert!(!inputs.is_empty() && !reason.is_empty());
+            let msg = r.unwrap_err().to_string();
+            assert!(msg.starts_with(&format!("reference {function}: cannot certify")), "{msg}");
+        }
+        other => panic!("expected a domain error from {function}, got {other:?}"),
+    }
+}
+
+#[test]
+fn out_of_domain_inputs_are_errors_not_panics() {
+    let t = std::time::Instant::now();
+    for log_scale in [1e20, -5000.0, 1e7, -1000.5, 1e6 + 1.0, f64::MAX, -f64::MAX, 1e15] {
+        for v in [Variant::Gaussian, Variant::Tanh] {
+            assert_domain_error(
+                r::discretized_gaussian_log_likelihood(0.3, 0.1, log_scale, v),
+                "discretized_gaussian_log_likelihood",
+            );
+            assert_domain_error(
+                r::log_likelihood_in_branch(0.3, 3e38, log_scale, v, Branch::EdgeLeft),
+                "log_likelihood_in_branch",
+            );
+        }
+    }
+    // Refused up front: no time is spent.
+    assert!(t.elapsed().as_secs_f64() < 1.0);
+    let e = r::discretized_gaussian_log_likelihood(0.5, 3e38, 1e20, Variant::Tanh).unwrap_err().to_string();
+    assert!(e.contains("log_scale = 1e20") && e.contains("mean = 3e38") && e.contains("[-1000, 1e6]"), "{e}");
+    // The documented domain ends are accepted, and specials stay IEEE.
+    for log_scale in [r::LOG_SCALE_MIN, r::LOG_SCALE_MAX, f64::INFINITY, f64::NEG_INFINITY, f64::NAN] {
+        assert!(r::discretized_gaussian_log_likelihood(0.3, 0.1, log_scale, Variant::Gaussian).is_ok());
+    }
+}
+
+#[test]
+fn extreme_inputs_inside_the_domain() {
+    // Centred values near f64::MAX with a tiny scale (the bin mass then cancels ~1000 bits), which
+    // used to hit an infinite midpoint inside the arithmetic.
+    let r = discretized_gaussian_log_likelihood(0.0, f64::MAX, 1000.0, Variant::Gaussian);
+    assert!(r.clamped && r.cdf_plus.value == 0.5);
+    let r = discretized_gaussian_log_likelihood(f64::MAX, -f64::MAX, 1e6, Variant::Tanh);
+    assert_eq!(r.branch, Branch::EdgeRight);
+    // normal_kl with logvar1 - logvar2 beyond f64::MAX.
+    let r = normal_kl(0.0, f64::MAX, 0.0, -f64::MAX);
+    assert_eq!(r.value, f64::INFINITY);
+    let r = normal_kl(0.0, -f64::MAX, 0.0, f64::MAX);
+    assert_eq!(r.value, f64::MAX); // (2 f64::MAX - 1)/2 rounds to f64::MAX
+    for z in [f64::MAX, -f64::MAX, 5e-324, -5e-324] {
+        for f in [r::phi, r::log_phi, r::tanh_cdf, r::log_tanh_cdf, r::erf, r::erfc] {
+            assert!(f(z).is_ok(), "{z}");
+        }
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 16, ..Default::default() })]
+    /// Arbitrary bit patterns (NaN, infinities, subnormals, huge values) never panic: every call
+    /// returns a value or a domain error.
+    #[test]
+    fn never_panics(a in proptest::num::f64::ANY, b in proptest::num::f64::ANY, c in proptest::num::f64::ANY,
+                    d in proptest::num::f64::ANY, small in -1000.0f64..1000.0) {
+        let _ = (r::phi(a), r::log_phi(a), r::tanh_cdf(a), r::log_tanh_cdf(a), r::erf(a), r::erfc(a));
+        let _ = r::normal_kl(a, b, c, d);
+        let _ = r::mean_flat_row(&[a, b, c, d]);
+        for ls in [c, small] {
+            for v in [Variant::Gaussian, Variant::Tanh] {
+                let _ = r::discretized_gaussian_log_likelihood(a, b, ls, v);
+                let _ = r::log_likelihood_in_branch(a, b, ls, v, Branch::Interior);
+            }
+        }
+    }
+}

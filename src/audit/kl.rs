@@ -35,14 +35,14 @@ impl Family {
     /// Draw `i`: `logvar2 ~ U[-10, -1]`, `logvar1 = logvar2 + d` with `|d| = 10^U[-7,-2]` (rounded to f32,
     /// so the realised d is a multiple of logvar2's spacing), `mean2 ~ U[-1, 1]`.
     fn draw(self, stream: Stream, i: u64) -> KlInput {
-        let logvar2 = stream.uniform(4 * i, -10.0, -1.0);
-        let logvar1 = (f64::from(logvar2) + stream.signed_log_uniform(4 * i + 1, -7.0, -2.0)) as f32;
-        let mean2 = stream.uniform(4 * i + 2, -1.0, 1.0);
+        let logvar2 = stream.fork(0).uniform(i, -10.0, -1.0);
+        let logvar1 = (f64::from(logvar2) + stream.fork(1).signed_log_uniform(i, -7.0, -2.0)) as f32;
+        let mean2 = stream.fork(2).uniform(i, -1.0, 1.0);
         let mean1 = match self {
             Family::VarianceOnly => mean2,
             Family::MeanAndVariance => {
                 let gap =
-                    stream.signed_log_uniform(4 * i + 3, -7.0, -2.0) * libm::exp(0.5 * f64::from(logvar2));
+                    stream.fork(3).signed_log_uniform(i, -7.0, -2.0) * libm::exp(0.5 * f64::from(logvar2));
                 (f64::from(mean2) + gap) as f32
             }
         };

@@ -42,10 +42,10 @@ impl Family {
     /// Element `j` (row `j / 256`, pixel level `j % 256`) of the family.
     fn pixel(self, stream: Stream, j: u64) -> Pixel {
         let x = (j % 256) as f32 / 127.5 - 1.0;
-        let log_scale = stream.uniform(3 * j, -6.0, -2.0);
+        let log_scale = stream.fork(0).uniform(j, -6.0, -2.0);
         let mean = match self {
-            Family::Calibrated => x - libm::expf(log_scale) * stream.normal(3 * j + 1) as f32,
-            Family::Miscalibrated => x + stream.uniform(3 * j + 2, -0.03, 0.03),
+            Family::Calibrated => x - libm::expf(log_scale) * stream.fork(1).normal(j) as f32,
+            Family::Miscalibrated => x + stream.fork(2).uniform(j, -0.03, 0.03),
         };
         Pixel { x, mean, log_scale }
     }
@@ -98,6 +98,9 @@ impl Config {
         }
     }
 }
+
+/// Indices of the f32 configurations (erf, tanh) in `Config::ALL`.
+const F32_CONFIGS: [usize; 2] = [0, 2];
 
 /// The exact formula a CDF variant stands for.
 fn variant(cdf: Cdf) -> Variant {
@@ -396,13 +399,8 @@ fn family_audit(
         let bpd = bits_per_dim(elements.iter().map(|e| e.fast[c].value));
         let vs_formula = summary(elements, c, own)?;
         let vs_gaussian = if own == Variant::Tanh { summary(elements, c, Variant::Gaussian)? } else { None };
-        for s in vs_formula
-            .iter()
-            .map(|s| (s.worst, own))
-            .chain(vs_gaussian.iter().map(|s| (s.worst, Variant::Gaussian)))
-        {
-            check.push(s);
-        }
+        check.extend(vs_formula.iter().map(|s| (s.worst, own)));
+        check.extend(vs_gaussian.iter().map(|s| (s.worst, Variant::Gaussian)));
         configs.push(ConfigAudit {
             config: *config,
             vs_formula,
@@ -416,8 +414,23 @@ fn family_audit(
             minus_exact_gaussian: Fig(bpd - exact_g),
         });
     }
+    let worst = worst_rows(elements, check)?;
+    let bpd = |c: usize| configs[c].bits_per_dim.0;
+    Ok(FamilyAudit {
+        family,
+        count: elements.len(),
+        exact_bits_per_dim: Fig(exact_g),
+        exact_tanh_bits_per_dim: Fig(exact_t),
+        tanh_minus_erf: [Fig(bpd(2) - bpd(0)), Fig(bpd(3) - bpd(1))],
+        configs,
+        worst,
+    })
+}
+
+/// The top 3 f32 inputs of each f32 configuration against its own formula, each re-judged by the reference.
+fn worst_rows(elements: &[Element], check: &mut Vec<(Pixel, Variant)>) -> Result<Vec<WorstRow>, Error> {
     let mut worst = Vec::new();
-    for c in [0, 2] {
+    for c in F32_CONFIGS {
         let own = Config::ALL[c].formula();
         let errors: Vec<f64> = elements.iter().map(|e| e.error(c, own)).collect();
         for i in top_k(&errors, 3) {
@@ -440,16 +453,7 @@ fn family_audit(
             });
         }
     }
-    let bpd = |c: usize| configs[c].bits_per_dim.0;
-    Ok(FamilyAudit {
-        family,
-        count: elements.len(),
-        exact_bits_per_dim: Fig(exact_g),
-        exact_tanh_bits_per_dim: Fig(exact_t),
-        tanh_minus_erf: [Fig(bpd(2) - bpd(0)), Fig(bpd(3) - bpd(1))],
-        configs,
-        worst,
-    })
+    Ok(worst)
 }
 
 /// The decade table over all elements.
@@ -510,7 +514,7 @@ pub fn audit(settings: &Settings) -> Result<LoglikAudit, Error> {
         .iter()
         .map(|&cause| CauseCount {
             cause,
-            count: [0, 2].map(|c| {
+            count: F32_CONFIGS.map(|c| {
                 let own = Config::ALL[c].formula();
                 all.iter()
                     .filter(|e| e.error(c, own) > 0.1 && Cause::of(&e.fast[c], e.exact(own)) == cause)

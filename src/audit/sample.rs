@@ -13,6 +13,11 @@ impl Stream {
         Stream(splitmix64(seed, id))
     }
 
+    /// An independent sub-stream `k`, one per drawn quantity, so that no two quantities share a counter.
+    pub fn fork(self, k: u64) -> Stream {
+        Stream(splitmix64(self.0, k))
+    }
+
     /// A uniform f32 in `[lo, hi)` (rounded to f32), draw `i`.
     pub fn uniform(self, i: u64, lo: f32, hi: f32) -> f32 {
         lo + (hi - lo) * unit_f32(self.0, i)

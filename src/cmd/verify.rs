@@ -3,6 +3,7 @@
 use anyhow::{Context, Result};
 use clap::Args;
 use ddpm_golden::golden::format::{Case, GoldenFile};
+use ddpm_golden::golden::generate::expected_key;
 use ddpm_golden::verify::{parse_outputs, read_golden, verify, Outputs, Report};
 use serde_json::json;
 use std::path::PathBuf;
@@ -75,7 +76,7 @@ fn print_report(golden: &GoldenFile, outputs: &Outputs, report: &Report, limit: 
             let Some(case) = by_id(&f.id) else { continue };
             let expected = case
                 .expected
-                .get(&outputs.variant)
+                .get(expected_key(golden.function, &outputs.variant))
                 .map(|e| serde_json::to_string(&e.value).unwrap_or_default());
             println!(
                 "{:<56} {:<44} {:<24} {:<24} {:>10.3e} {:>10.3e}",

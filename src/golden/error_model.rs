@@ -201,6 +201,94 @@ pub fn loglik_bound(p: &Precision, cdf: Cdf, f: &LoglikFacts) -> Bound {
     Bound::Abs(below.max(above).max(0.0))
 }
 
+/// Ulps (of the log-probability, or of 1 where it is smaller) allowed to the stable variant's own
+/// log-space evaluation: log_phi is within 2.5 f32 ulps and 3 f64 ulps (tests/engine.rs), log1mexp and the
+/// final sums add a few roundings; measured worst over the corpus and the property tests: see
+/// tests/golden.rs's snapshot (max_tol_units of the stable rows).
+pub const STABLE_ULPS: f64 = 8.0;
+
+/// Bound on `|got - expected|` of the stable log-likelihood (src/stable.rs) in `p`: the rounding of its
+/// inputs (centered_x, exp(-log_scale), the constant 1/255) propagated through the exact derivatives of
+/// ln p, plus [`STABLE_ULPS`] ulps of `max(1, |ln p|)` for the evaluation itself. Judged against the
+/// true-Gaussian expected value.
+pub fn stable_loglik_bound(p: &Precision, f: &LoglikFacts) -> Bound {
+    if f.expected.is_nan() {
+        return Bound::Abs(0.0);
+    }
+    let ln_floor_gap = (p.floor.ln() - 1e-12f64.ln()).abs();
+    let inputs_finite = f.x.is_finite() && f.mean.is_finite() && f.log_scale.is_finite();
+    if !inputs_finite {
+        return Bound::Abs(SAFETY * (p.func_err(f.expected) + ln_floor_gap));
+    }
+    let c = f.x - f.mean;
+    let v = (-f.log_scale).exp();
+    if v > p.max || v * (c.abs() + p.half_width) > p.max {
+        return Bound::Unconstrained;
+    }
+    let h = 1.0 / 255.0;
+    let hw_rel = (p.half_width - h).abs() / h;
+    let (b, a) = (v * (c + h), v * (c - h));
+    // d ln p / dz = pdf(z) / p, in log space so that tiny p and pdf do not underflow.
+    let ratio = |z: f64| (-0.5 * z * z - 0.918_938_533_204_672_8 - f.log_prob).exp();
+    let z_err = |z: f64, shifted: f64| {
+        v * (p.u * c.abs() + hw_rel * h + p.u * shifted.abs()) + z.abs() * (p.func + p.u)
+    };
+    let propagated = match f.branch {
+        Branch::EdgeLeft => ratio(b) * z_err(b, c + h),
+        Branch::EdgeRight => ratio(a) * z_err(a, c - h),
+        Branch::Interior => {
+            // Through the midpoint m = v c and width w = 2 v h, both formed directly:
+            // d ln p/dm = (pdf(b) - pdf(a))/p, d ln p/dw = (pdf(b) + pdf(a))/(2p).
+            let (m, w) = (v * c, 2.0 * v * h);
+            let dm = m.abs() * (p.func + 2.0 * p.u);
+            let dw = w * (p.func + p.u + hw_rel);
+            let narrow = w * m.abs().max(1.0) <= 0.05;
+            // Wide bins use the two arguments, each rounded once more when formed.
+            let wide =
+                if narrow { 0.0 } else { p.u * v * (ratio(b) * (c + h).abs() + ratio(a) * (c - h).abs()) };
+            (ratio(b) - ratio(a)).abs() * dm + 0.5 * (ratio(b) + ratio(a)) * dw + wide
+        }
+    };
+    let own = STABLE_ULPS * 2.0 * p.u * f.log_prob.abs().max(1.0) + FUNCTION_ULPS * p.tiny;
+    let delta = SAFETY * (propagated + own);
+    // The clamp max(ln p, ln floor) applied to both ends of [ln p - delta, ln p + delta]; ln floor is
+    // itself evaluated in the precision (one more log error).
+    let ln_floor = p.floor.ln();
+    let lo = (f.log_prob - delta).max(ln_floor);
+    let hi = (f.log_prob + delta).max(ln_floor);
+    Bound::Abs((f.expected - lo).abs().max((hi - f.expected).abs()) + SAFETY * p.func_err(ln_floor))
+}
+
+/// Bound on `|got - expected|` of the stable `normal_kl` (src/stable.rs): both terms are non-negative,
+/// so relative errors add: `expm1(d) - d` inherits d's rounding through its derivative `expm1(d)` and
+/// [`STABLE_ULPS`] ulps of evaluation; the gap term as in the upstream model.
+pub fn stable_normal_kl_bound(
+    p: &Precision,
+    mean1: f64,
+    logvar1: f64,
+    mean2: f64,
+    logvar2: f64,
+    expected: f64,
+) -> Bound {
+    if expected.is_nan() || expected.is_infinite() {
+        return Bound::Abs(0.0);
+    }
+    let d = logvar1 - logvar2;
+    let g = mean1 - mean2;
+    let e2 = (-logvar2).exp();
+    let variance_term = d.exp_m1() - d;
+    let gap_term = g * g * e2;
+    if [variance_term, e2, gap_term, g * g].iter().any(|m| m.is_nan() || m.abs() > p.max) {
+        return Bound::Unconstrained;
+    }
+    let first_order = d.exp_m1().abs() * d.abs() * p.u
+        + STABLE_ULPS * 2.0 * p.u * variance_term
+        + gap_term * (4.0 * p.u + p.func)
+        + g * g * FUNCTION_ULPS * p.tiny
+        + p.u * (variance_term + gap_term);
+    Bound::Abs(SAFETY * 0.5 * first_order + FUNCTION_ULPS * p.tiny)
+}
+
 /// Bound on `|got - expected|` of upstream `normal_kl` evaluated in `p` (docs/error-model.md, KL).
 pub fn normal_kl_bound(
     p: &Precision,

@@ -6,6 +6,7 @@ use crate::golden::format::{Case, Input};
 use crate::loglik::log_likelihood_point;
 use crate::mean_flat::mean_flat;
 use crate::normal_kl::normal_kl_point;
+use crate::stable::{log_likelihood_stable, normal_kl_stable};
 use crate::{Cdf, Error, Function, Real};
 use ndarray::ArrayViewD;
 
@@ -78,5 +79,18 @@ pub fn eval_fast<T: Real>(inputs: &Inputs, cdf: Cdf) -> Vec<f64> {
                 Err(_) => Vec::new(),
             }
         }
+    }
+}
+
+/// The stable variant's result(s) on `inputs` in precision `T` (src/stable.rs), or `None` for helpers
+/// that have no stable variant.
+pub fn eval_stable<T: Real>(inputs: &Inputs) -> Option<Vec<f64>> {
+    let t = |v: f32| T::cast(f64::from(v));
+    match inputs {
+        Inputs::NormalKl([a, b, c, d]) => Some(vec![normal_kl_stable(t(*a), t(*b), t(*c), t(*d)).as_f64()]),
+        Inputs::Loglik { x, means, log_scales } => {
+            Some(vec![log_likelihood_stable(t(*x), t(*means), t(*log_scales)).as_f64()])
+        }
+        Inputs::Cdf(_) | Inputs::MeanFlat { .. } => None,
     }
 }

@@ -58,14 +58,14 @@ fn branch_in(p: &Precision, x: f32) -> Branch {
     }
 }
 
-/// The log-likelihood bound for one precision and variant, with the alternative branch when the
-/// precision's comparison disagrees with the exact one.
+/// The log-likelihood bound for one precision and variant (`bound` is the variant's error model, `cdf`
+/// the CDF its expected value uses), with the alternative branch when the precision's comparison
+/// disagrees with the exact one.
 fn loglik_tolerance(
     p: &Precision,
     cdf: Cdf,
-    x: f32,
-    means: f32,
-    log_scales: f32,
+    bound: &dyn Fn(&LoglikFacts) -> error_model::Bound,
+    (x, means, log_scales): (f32, f32, f32),
     exact: &reference::LoglikExact,
 ) -> Tolerance {
     let facts = |branch, r: &reference::LoglikExact| LoglikFacts {
@@ -76,7 +76,7 @@ fn loglik_tolerance(
         log_prob: r.log_prob_unclamped.value,
         expected: r.value.value,
     };
-    let mut tol = tolerance_of(error_model::loglik_bound(p, cdf, &facts(exact.branch, exact)));
+    let mut tol = tolerance_of(bound(&facts(exact.branch, exact)));
     let own = branch_in(p, x);
     if own != exact.branch {
         let alt = reference::log_likelihood_in_branch(
@@ -87,7 +87,7 @@ fn loglik_tolerance(
             own,
         )
         .expect("catalog inputs are inside the reference's domain");
-        let abs = match error_model::loglik_bound(p, cdf, &facts(own, &alt)) {
+        let abs = match bound(&facts(own, &alt)) {
             error_model::Bound::Abs(a) => Some(JsonF64(a)),
             error_model::Bound::Unconstrained => None,
         };
@@ -121,9 +121,17 @@ pub fn build_case(spec: &CaseSpec) -> Case {
                     variant_of(cdf),
                 )
                 .expect("catalog inputs are inside the reference's domain");
+                let point = (*x, *means, *log_scales);
                 for p in &precisions {
-                    let t = loglik_tolerance(p, cdf, *x, *means, *log_scales, &r);
+                    let upstream = |f: &LoglikFacts| error_model::loglik_bound(p, cdf, f);
+                    let t = loglik_tolerance(p, cdf, &upstream, point, &r);
                     tolerance.entry(p.name.to_string()).or_default().insert(cdf.name().into(), t);
+                    if cdf == Cdf::Erf {
+                        // The stable variant means the true Gaussian: judged against the erf expected value.
+                        let stable = |f: &LoglikFacts| error_model::stable_loglik_bound(p, f);
+                        let t = loglik_tolerance(p, cdf, &stable, point, &r);
+                        tolerance.entry(p.name.to_string()).or_default().insert(STABLE.into(), t);
+                    }
                 }
                 let (value, digits) = one(&r.value);
                 expected.insert(
@@ -167,6 +175,8 @@ pub fn build_case(spec: &CaseSpec) -> Case {
             for p in &precisions {
                 let t = tolerance_of(error_model::normal_kl_bound(p, m1, l1, m2, l2, r.value));
                 tolerance.entry(p.name.to_string()).or_default().insert(UPSTREAM.into(), t);
+                let t = tolerance_of(error_model::stable_normal_kl_bound(p, m1, l1, m2, l2, r.value));
+                tolerance.entry(p.name.to_string()).or_default().insert(STABLE.into(), t);
             }
             let (value, digits) = one(&r);
             expected.insert(
@@ -231,6 +241,19 @@ pub fn build_case(spec: &CaseSpec) -> Case {
 
 /// The key of helpers without CDF variants in `expected` and `tolerance`.
 pub const UPSTREAM: &str = "upstream";
+
+/// The tolerance key of the stable variants (src/stable.rs), judged against the true-Gaussian expected
+/// value (`erf`) of the log-likelihood and the `upstream` expected value of `normal_kl`.
+pub const STABLE: &str = "stable";
+
+/// The expected-value key a tolerance key is judged against (`stable` means the true Gaussian).
+pub fn expected_key(function: Function, variant: &str) -> &str {
+    match (variant, function) {
+        (STABLE, Function::DiscretizedGaussianLogLikelihood) => "erf",
+        (STABLE, _) => UPSTREAM,
+        (other, _) => other,
+    }
+}
 
 /// Elements per row of a `[B, ...]` tensor.
 pub fn row_len(shape: &[usize]) -> usize {

@@ -172,16 +172,22 @@ pub(crate) fn log1mexp(c: &Ctx, d: &Ball) -> Val {
 pub(crate) fn log_add(c: &Ctx, x: &Ball, y: &Ball) -> Ball {
     let (hi, lo) = if x.mid >= y.mid { (x, y) } else { (y, x) };
     let d = c.sub(lo, hi);
+    // Absolute error of d, valid even when d is ~0 relative to its error (so `d.lrel` is useless,
+    // e.g. x and y computed identically, or huge x and y whose difference is comparatively small).
+    let dabs = super::mp::lsum(&[lo.labs(), hi.labs(), d.l2() + c.lu()]) + 1e-5;
+    if d.approx() < -LOG_FORM {
+        // 0 < ln(1 + e^d) <= e^d <= e^(dm + 2^dabs).
+        let wide = Ball { mid: d.mid.clone(), lrel: dabs - d.l2() };
+        return hi.add_abs_err(exp_bound_log2(&wide));
+    }
     if d.lrel > FIRST_ORDER_REL {
-        // d is (nearly) 0 relative to its error, e.g. x and y computed identically (a bin
-        // symmetric about the mean): a relative bound on d is useless. Take d's midpoint as
-        // exact and add its absolute error afterwards: ln(1 + e^d) is 1-Lipschitz.
-        let dabs = super::mp::lsum(&[lo.labs(), hi.labs(), d.l2() + c.lu()]) + 1e-5;
+        if dabs > FIRST_ORDER_REL {
+            return Ball::unusable(); // not enough precision yet
+        }
+        // Take d's midpoint as exact (-1000 <= dm <= 0) and add its absolute error afterwards:
+        // ln(1 + e^d) is 1-Lipschitz.
         let corr = c.ln_1p(&c.exp(&Ball::exact(d.mid.clone()))).add_abs_err(dabs);
         return c.add(hi, &corr);
-    }
-    if d.approx() < -LOG_FORM {
-        return hi.add_abs_err(exp_bound_log2(&d));
     }
     c.add(hi, &c.ln_1p(&c.exp(&d)))
 }
