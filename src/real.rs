@@ -55,87 +55,55 @@ pub trait Real: FloatCore + Debug + Display + Default + Send + Sync + 'static {
     }
 }
 
-impl Real for f32 {
-    const NAME: &'static str = "f32";
-    const BIN_HALF_WIDTH: f32 = (1.0f64 / 255.0) as f32;
-    const PROB_FLOOR: f32 = 1e-12f64 as f32;
-    const EDGE: f32 = 0.999f64 as f32;
-    const SQRT_2_OVER_PI: f32 = 0.7978845608028654f64 as f32;
-    const TANH_CUBIC: f32 = 0.044715f64 as f32;
-    const SQRT_2: f32 = std::f64::consts::SQRT_2 as f32;
+/// `Real` for a native precision: the constants are the Python doubles rounded to it, the functions the
+/// `libm` ones of that precision.
+macro_rules! native_real {
+    ($t:ty, $name:literal, $exp:ident, $log:ident, $tanh:ident, $erf:ident, $erfc:ident, $expm1:ident, $log1p:ident, $fma:ident) => {
+        impl Real for $t {
+            const NAME: &'static str = $name;
+            const BIN_HALF_WIDTH: $t = (1.0f64 / 255.0) as $t;
+            const PROB_FLOOR: $t = 1e-12f64 as $t;
+            const EDGE: $t = 0.999f64 as $t;
+            const SQRT_2_OVER_PI: $t = 0.7978845608028654f64 as $t;
+            const TANH_CUBIC: $t = 0.044715f64 as $t;
+            const SQRT_2: $t = std::f64::consts::SQRT_2 as $t;
 
-    fn cast(v: f64) -> f32 {
-        v as f32
-    }
-    fn as_f64(self) -> f64 {
-        self as f64
-    }
-    fn exp(self) -> f32 {
-        libm::expf(self)
-    }
-    fn ln(self) -> f32 {
-        libm::logf(self)
-    }
-    fn tanh(self) -> f32 {
-        libm::tanhf(self)
-    }
-    fn erf(self) -> f32 {
-        libm::erff(self)
-    }
-    fn erfc(self) -> f32 {
-        libm::erfcf(self)
-    }
-    fn exp_m1(self) -> f32 {
-        libm::expm1f(self)
-    }
-    fn ln_1p(self) -> f32 {
-        libm::log1pf(self)
-    }
-    fn mul_add(self, a: f32, b: f32) -> f32 {
-        libm::fmaf(self, a, b)
-    }
+            fn cast(v: f64) -> $t {
+                v as $t
+            }
+            fn as_f64(self) -> f64 {
+                self as f64
+            }
+            fn exp(self) -> $t {
+                libm::$exp(self)
+            }
+            fn ln(self) -> $t {
+                libm::$log(self)
+            }
+            fn tanh(self) -> $t {
+                libm::$tanh(self)
+            }
+            fn erf(self) -> $t {
+                libm::$erf(self)
+            }
+            fn erfc(self) -> $t {
+                libm::$erfc(self)
+            }
+            fn exp_m1(self) -> $t {
+                libm::$expm1(self)
+            }
+            fn ln_1p(self) -> $t {
+                libm::$log1p(self)
+            }
+            fn mul_add(self, a: $t, b: $t) -> $t {
+                libm::$fma(self, a, b)
+            }
+        }
+    };
 }
 
-impl Real for f64 {
-    const NAME: &'static str = "f64";
-    const BIN_HALF_WIDTH: f64 = 1.0 / 255.0;
-    const PROB_FLOOR: f64 = 1e-12;
-    const EDGE: f64 = 0.999;
-    const SQRT_2_OVER_PI: f64 = 0.7978845608028654;
-    const TANH_CUBIC: f64 = 0.044715;
-    const SQRT_2: f64 = std::f64::consts::SQRT_2;
-
-    fn cast(v: f64) -> f64 {
-        v
-    }
-    fn as_f64(self) -> f64 {
-        self
-    }
-    fn exp(self) -> f64 {
-        libm::exp(self)
-    }
-    fn ln(self) -> f64 {
-        libm::log(self)
-    }
-    fn tanh(self) -> f64 {
-        libm::tanh(self)
-    }
-    fn erf(self) -> f64 {
-        libm::erf(self)
-    }
-    fn erfc(self) -> f64 {
-        libm::erfc(self)
-    }
-    fn exp_m1(self) -> f64 {
-        libm::expm1(self)
-    }
-    fn ln_1p(self) -> f64 {
-        libm::log1p(self)
-    }
-    fn mul_add(self, a: f64, b: f64) -> f64 {
-        libm::fma(self, a, b)
-    }
-}
+native_real!(f32, "f32", expf, logf, tanhf, erff, erfcf, expm1f, log1pf, fmaf);
+native_real!(f64, "f64", exp, log, tanh, erf, erfc, expm1, log1p, fma);
 
 /// The half precisions, emulated op by op (each operation in f32, rounded back, as PyTorch's CPU
 /// kernels do for bfloat16/float16). Used by the mutation tests: a port evaluated in half precision

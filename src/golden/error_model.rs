@@ -150,23 +150,33 @@ pub struct LoglikFacts {
     pub expected: f64,
 }
 
-/// Bound on `|got - expected|` of upstream's log-likelihood evaluated in `p` with `cdf`.
-pub fn loglik_bound(p: &Precision, cdf: Cdf, f: &LoglikFacts) -> Bound {
-    let inputs_finite = f.x.is_finite() && f.mean.is_finite() && f.log_scale.is_finite();
-    let ln_floor_gap = (p.floor.ln() - 1e-12f64.ln()).abs();
+/// The cases both log-likelihood models settle before any analysis, or the model's inputs: the exact
+/// `centered_x` and `inv_stdv` of a finite case within the precision's range.
+fn loglik_inputs(p: &Precision, f: &LoglikFacts) -> Result<(f64, f64), Bound> {
     if f.expected.is_nan() {
-        return Bound::Abs(0.0);
+        return Err(Bound::Abs(0.0));
     }
-    if !inputs_finite {
+    if !(f.x.is_finite() && f.mean.is_finite() && f.log_scale.is_finite()) {
         // The special paths produce ln(1), ln(1/2) or the clamp exactly up to the log's own error.
-        return Bound::Abs(SAFETY * (p.func_err(f.expected) + ln_floor_gap));
+        let ln_floor_gap = (p.floor.ln() - 1e-12f64.ln()).abs();
+        return Err(Bound::Abs(SAFETY * (p.func_err(f.expected) + ln_floor_gap)));
     }
     let c = f.x - f.mean;
     let v = (-f.log_scale).exp();
     if v > p.max || v * (c.abs() + p.half_width) > p.max {
         // exp(-log_scale) or the CDF argument overflows the precision: outside the model.
-        return Bound::Unconstrained;
+        return Err(Bound::Unconstrained);
     }
+    Ok((c, v))
+}
+
+/// Bound on `|got - expected|` of upstream's log-likelihood evaluated in `p` with `cdf`.
+pub fn loglik_bound(p: &Precision, cdf: Cdf, f: &LoglikFacts) -> Bound {
+    let (c, v) = match loglik_inputs(p, f) {
+        Ok(cv) => cv,
+        Err(settled) => return settled,
+    };
+    let ln_floor_gap = (p.floor.ln() - 1e-12f64.ln()).abs();
     let h = 1.0 / 255.0;
     let hw_err = (p.half_width - h).abs();
     // Error of z = inv_stdv * (centered + -h): centered rounded, constant deviation, sum rounded, exp
@@ -212,19 +222,10 @@ pub const STABLE_ULPS: f64 = 8.0;
 /// ln p, plus [`STABLE_ULPS`] ulps of `max(1, |ln p|)` for the evaluation itself. Judged against the
 /// true-Gaussian expected value.
 pub fn stable_loglik_bound(p: &Precision, f: &LoglikFacts) -> Bound {
-    if f.expected.is_nan() {
-        return Bound::Abs(0.0);
-    }
-    let ln_floor_gap = (p.floor.ln() - 1e-12f64.ln()).abs();
-    let inputs_finite = f.x.is_finite() && f.mean.is_finite() && f.log_scale.is_finite();
-    if !inputs_finite {
-        return Bound::Abs(SAFETY * (p.func_err(f.expected) + ln_floor_gap));
-    }
-    let c = f.x - f.mean;
-    let v = (-f.log_scale).exp();
-    if v > p.max || v * (c.abs() + p.half_width) > p.max {
-        return Bound::Unconstrained;
-    }
+    let (c, v) = match loglik_inputs(p, f) {
+        Ok(cv) => cv,
+        Err(settled) => return settled,
+    };
     let h = 1.0 / 255.0;
     let hw_rel = (p.half_width - h).abs() / h;
     let (b, a) = (v * (c + h), v * (c - h));
