@@ -354,7 +354,12 @@ fn extreme_inputs_inside_the_domain() {
 }
 
 proptest::proptest! {
-    #![proptest_config(proptest::prelude::ProptestConfig { cases: 16, ..Default::default() })]
+    // Fixed, logged seed: the same 16 bit patterns on every run.
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 16,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x0dd9_601d),
+        ..Default::default()
+    })]
     /// Arbitrary bit patterns (NaN, infinities, subnormals, huge values) never panic: every call
     /// returns a value or a domain error.
     #[test]

@@ -189,7 +189,7 @@ impl Ball {
         Ball { mid: F::ONE, lrel: f64::INFINITY }
     }
     pub fn is_unusable(&self) -> bool {
-        !(self.lrel <= FIRST_ORDER)
+        self.lrel > FIRST_ORDER || self.lrel.is_nan()
     }
     /// Whether the whole ball is `> 0`.
     pub fn is_positive(&self) -> bool {
@@ -624,7 +624,7 @@ pub(crate) fn finalize_ratio(neg: bool, m: &UBig, e: isize, den: &UBig) -> (f64,
 /// wide to decide.
 pub(crate) fn finalize_above(lo: &F, labs: f64) -> Option<(f64, String)> {
     debug_assert!(lo.repr().significand().sign() == Sign::Positive);
-    if !(labs < log2_abs(lo) - 4.0) {
+    if labs.is_nan() || labs >= log2_abs(lo) - 4.0 {
         return None;
     }
     // A wider interval is still sound: cap the radius at 2^-(4 MAX_BITS) relative.
