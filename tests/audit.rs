@@ -170,8 +170,9 @@ fn worst_inputs_are_confirmed_by_the_reference() {
     for r in &audit.normal_kl.rows {
         let Some(s) = &r.relative_error else { continue };
         let what = format!(
-            "normal_kl {} {} d in [{}, {})",
+            "normal_kl {} {} {} d in [{}, {})",
             r.family.name(),
+            r.form.name(),
             r.precision.name(),
             r.d_from.0,
             r.d_to.0
@@ -180,7 +181,7 @@ fn worst_inputs_are_confirmed_by_the_reference() {
         let resolves = r.precision == Precision::F32 || s.max.0 > 1e-12;
         check(&what, s, resolves, |a| {
             let truth = a.reference().unwrap();
-            ((a.fast(r.precision) - truth) / truth).abs()
+            ((a.fast(r.form, r.precision) - truth) / truth).abs()
         });
     }
 }

@@ -1,12 +1,14 @@
 //! The `normal_kl` section: relative error for nearly identical Gaussians (logvar differences 1e-2 to
 //! 1e-7, the regime of most VLB terms), where `-1 + logvar2 - logvar1 + exp(logvar1 - logvar2)` cancels
-//! down to ~d^2/2, and how often f32 returns 0 or a negative KL.
+//! down to ~d^2/2, and how often f32 returns 0 or a negative KL; the upstream formula beside the stable
+//! `normal_kl_stable`.
 
 use super::accurate;
 use super::sample::Stream;
 use super::stats::{summarize, Fig, Summary};
 use super::{Precision, Settings};
 use crate::normal_kl::normal_kl_point;
+use crate::stable::normal_kl_stable;
 use crate::{reference, Error, Real};
 use serde::Serialize;
 
@@ -50,6 +52,29 @@ impl Family {
     }
 }
 
+/// Which `normal_kl` formula is audited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Form {
+    /// Upstream's `-1 + logvar2 - logvar1 + exp(logvar1 - logvar2) + ...`.
+    Upstream,
+    /// [`normal_kl_stable`]: `expm1(d) - d` by its series near 0.
+    Stable,
+}
+
+impl Form {
+    /// Both forms, upstream first.
+    pub const ALL: [Form; 2] = [Form::Upstream, Form::Stable];
+
+    /// `"upstream"` or `"stable"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Form::Upstream => "upstream",
+            Form::Stable => "stable",
+        }
+    }
+}
+
 /// The four f32 arguments of one KL.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct KlInput {
@@ -64,11 +89,11 @@ pub struct KlInput {
 }
 
 impl KlInput {
-    /// `normal_kl` evaluated in `p`.
-    pub fn fast(self, p: Precision) -> f64 {
+    /// `normal_kl` in `form`, evaluated in `p`.
+    pub fn fast(self, form: Form, p: Precision) -> f64 {
         match p {
-            Precision::F32 => fast_in::<f32>(self),
-            Precision::F64 => fast_in::<f64>(self),
+            Precision::F32 => fast_in::<f32>(self, form),
+            Precision::F64 => fast_in::<f64>(self, form),
         }
     }
 
@@ -95,16 +120,23 @@ impl KlInput {
 }
 
 /// [`KlInput::fast`] in `T`.
-fn fast_in<T: Real>(a: KlInput) -> f64 {
+fn fast_in<T: Real>(a: KlInput, form: Form) -> f64 {
     let c = |v: f32| T::cast(v.into());
-    normal_kl_point(c(a.mean1), c(a.logvar1), c(a.mean2), c(a.logvar2)).as_f64()
+    let (m1, lv1, m2, lv2) = (c(a.mean1), c(a.logvar1), c(a.mean2), c(a.logvar2));
+    match form {
+        Form::Upstream => normal_kl_point(m1, lv1, m2, lv2),
+        Form::Stable => normal_kl_stable(m1, lv1, m2, lv2),
+    }
+    .as_f64()
 }
 
-/// One decade of |d| in one precision.
+/// One decade of |d| for one form in one precision.
 #[derive(Debug, Clone, Serialize)]
 pub struct KlRow {
     /// The family.
     pub family: Family,
+    /// The formula.
+    pub form: Form,
     /// The precision.
     pub precision: Precision,
     /// Lower end of the |d| decade (0 for the row of d = 0).
@@ -129,7 +161,7 @@ pub struct KlRow {
 /// The `normal_kl` section.
 #[derive(Debug, Clone, Serialize)]
 pub struct KlAudit {
-    /// Rows by family, precision and decade of |d|.
+    /// Rows by family, form, precision and decade of |d|.
     pub rows: Vec<KlRow>,
     /// Largest relative difference between the accurate f64 KL and the reference over the worst inputs.
     pub crosscheck_max_rel_diff: Fig,
@@ -150,7 +182,7 @@ pub fn audit(settings: &Settings) -> Result<KlAudit, Error> {
             .map(|e| (libm::pow(10.0, -(e as f64) - 1.0), libm::pow(10.0, -(e as f64))))
             .chain([(0.0, 0.0)])
             .collect();
-        for p in Precision::ALL {
+        for (form, p) in Form::ALL.iter().flat_map(|&f| Precision::ALL.map(|p| (f, p))) {
             for (b, &(lo, hi)) in bounds.iter().enumerate() {
                 let last_decade = b + 2 == bounds.len();
                 let in_row = |a: &&KlInput| {
@@ -162,21 +194,25 @@ pub fn audit(settings: &Settings) -> Result<KlAudit, Error> {
                     }
                 };
                 let members: Vec<KlInput> = inputs.iter().filter(in_row).copied().collect();
-                let judged: Vec<(KlInput, f64, f64)> =
-                    members.iter().map(|&a| (a, a.fast(p), a.exact())).filter(|&(_, _, e)| e > 0.0).collect();
+                let judged: Vec<(KlInput, f64, f64)> = members
+                    .iter()
+                    .map(|&a| (a, a.fast(form, p), a.exact()))
+                    .filter(|&(_, _, e)| e > 0.0)
+                    .collect();
                 let errors: Vec<f64> = judged.iter().map(|&(_, f, e)| ((f - e) / e).abs()).collect();
                 let worst_inputs: Vec<KlInput> = judged.iter().map(|j| j.0).collect();
                 let mut relative_error = summarize(&errors, &worst_inputs, &THRESHOLDS);
                 if let Some(s) = relative_error.as_mut() {
                     let truth = s.worst.reference()?;
-                    s.reference = Some(Fig(((s.worst.fast(p) - truth) / truth).abs()));
+                    s.reference = Some(Fig(((s.worst.fast(form, p) - truth) / truth).abs()));
                     crosscheck = crosscheck.max(((s.worst.exact() - truth) / truth).abs());
                 }
                 let n = members.len().max(1) as f64;
                 let identical: Vec<f64> =
-                    members.iter().filter(|a| a.exact() == 0.0).map(|a| a.fast(p).abs()).collect();
+                    members.iter().filter(|a| a.exact() == 0.0).map(|a| a.fast(form, p).abs()).collect();
                 rows.push(KlRow {
                     family: *family,
+                    form,
                     precision: p,
                     d_from: Fig(lo),
                     d_to: Fig(hi),
@@ -185,7 +221,7 @@ pub fn audit(settings: &Settings) -> Result<KlAudit, Error> {
                     identical_max_abs: Fig(identical.iter().copied().fold(0.0, f64::max)),
                     relative_error,
                     zero_share: Fig(judged.iter().filter(|j| j.1 == 0.0).count() as f64 / n),
-                    negative_share: Fig(members.iter().filter(|a| a.fast(p) < 0.0).count() as f64 / n),
+                    negative_share: Fig(members.iter().filter(|a| a.fast(form, p) < 0.0).count() as f64 / n),
                 });
             }
         }

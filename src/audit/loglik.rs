@@ -1,6 +1,7 @@
 //! The log-likelihood section: `discretized_gaussian_log_likelihood` at t = 0 on realistic decoder outputs
-//! (all 256 pixel levels), per CDF variant and precision: errors in nats, clamp behaviour, bits/dim, the
-//! error by bin probability, the causes of the f32 breakdown with the worst inputs, and the heatmaps.
+//! (all 256 pixel levels), per form (upstream with erf or tanh, or the stable log-space variant) and
+//! precision: errors in nats, clamp behaviour, bits/dim, the error by bin probability, the causes of the f32
+//! breakdown with the worst inputs, and the heatmaps.
 
 use super::accurate::{self, Loglik};
 use super::sample::Stream;
@@ -8,6 +9,7 @@ use super::stats::{summarize, top_k, Fig, Summary};
 use super::{Precision, Settings};
 use crate::loglik::{bin_cdfs, log_likelihood_point, Branch};
 use crate::reference::{self, Variant};
+use crate::stable::log_likelihood_stable;
 use crate::{Cdf, Error, Real};
 use serde::Serialize;
 use std::f64::consts::LN_2;
@@ -62,80 +64,123 @@ pub struct Pixel {
     pub log_scale: f32,
 }
 
-/// A CDF variant in a precision.
+/// How a configuration computes the log-likelihood.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// Upstream's formula with this CDF.
+    Upstream(Cdf),
+    /// [`log_likelihood_stable`]: the true Gaussian in log space.
+    Stable,
+}
+
+impl Form {
+    /// `"erf"`, `"tanh"` or `"stable"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Form::Upstream(cdf) => cdf.name(),
+            Form::Stable => "stable",
+        }
+    }
+
+    /// The upstream CDF, `None` for the stable form (it evaluates no CDF values).
+    pub fn cdf(self) -> Option<Cdf> {
+        match self {
+            Form::Upstream(cdf) => Some(cdf),
+            Form::Stable => None,
+        }
+    }
+}
+
+impl Serialize for Form {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+/// A form (upstream CDF variant or stable) in a precision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Config {
-    /// The CDF formula.
-    pub cdf: Cdf,
+    /// The formula.
+    pub form: Form,
     /// The working precision.
     pub precision: Precision,
 }
 
 impl Config {
-    /// The four audited configurations.
-    pub const ALL: [Config; 4] = [
-        Config { cdf: Cdf::Erf, precision: Precision::F32 },
-        Config { cdf: Cdf::Erf, precision: Precision::F64 },
-        Config { cdf: Cdf::Tanh, precision: Precision::F32 },
-        Config { cdf: Cdf::Tanh, precision: Precision::F64 },
+    /// The six audited configurations.
+    pub const ALL: [Config; 6] = [
+        Config { form: Form::Upstream(Cdf::Erf), precision: Precision::F32 },
+        Config { form: Form::Upstream(Cdf::Erf), precision: Precision::F64 },
+        Config { form: Form::Upstream(Cdf::Tanh), precision: Precision::F32 },
+        Config { form: Form::Upstream(Cdf::Tanh), precision: Precision::F64 },
+        Config { form: Form::Stable, precision: Precision::F32 },
+        Config { form: Form::Stable, precision: Precision::F64 },
     ];
 
     /// E.g. `"tanh f32"`.
     pub fn name(self) -> String {
-        format!("{} {}", self.cdf, self.precision.name())
+        format!("{} {}", self.form.name(), self.precision.name())
     }
 
-    /// The exact function the configuration approximates: the true Gaussian for erf, the formula for tanh.
+    /// The exact function the configuration approximates: the tanh formula for tanh, the true Gaussian
+    /// for erf and stable.
     pub fn formula(self) -> Variant {
-        variant(self.cdf)
+        match self.form {
+            Form::Upstream(Cdf::Tanh) => Variant::Tanh,
+            Form::Upstream(Cdf::Erf) | Form::Stable => Variant::Gaussian,
+        }
     }
 
-    /// Evaluates one element as upstream does.
+    /// Evaluates one element.
     pub fn evaluate(self, px: Pixel) -> Evaluated {
         match self.precision {
-            Precision::F32 => evaluate_in::<f32>(px, self.cdf),
-            Precision::F64 => evaluate_in::<f64>(px, self.cdf),
+            Precision::F32 => evaluate_in::<f32>(px, self.form),
+            Precision::F64 => evaluate_in::<f64>(px, self.form),
         }
     }
 }
 
-/// Indices of the f32 configurations (erf, tanh) in `Config::ALL`.
-const F32_CONFIGS: [usize; 2] = [0, 2];
-
-/// The exact formula a CDF variant stands for.
-fn variant(cdf: Cdf) -> Variant {
-    match cdf {
-        Cdf::Erf => Variant::Gaussian,
-        Cdf::Tanh => Variant::Tanh,
-    }
+/// Indices of the f32 configurations in `Config::ALL`.
+fn f32_configs() -> impl Iterator<Item = usize> {
+    (0..Config::ALL.len()).filter(|&c| Config::ALL[c].precision == Precision::F32)
 }
 
 /// A fast evaluation of one element, with the intermediates that explain its error.
 #[derive(Debug, Clone, Copy)]
 pub struct Evaluated {
-    /// The log-likelihood (`log_likelihood_point`).
+    /// The log-likelihood.
     pub value: f64,
-    /// The branch probability before the clamp.
-    pub prob: f64,
-    /// Whether the clamp fired (`prob < 1e-12` rounded to the precision).
+    /// Whether the clamp fired (upstream: `prob < 1e-12` rounded to the precision; stable: the result
+    /// is the clamped `ln 1e-12`).
     pub fires: bool,
-    /// `cdf(plus_in)` and `cdf(min_in)` in the precision.
-    pub cdf_plus: f64,
-    /// See `cdf_plus`.
-    pub cdf_min: f64,
+    /// `cdf(plus_in)` in the precision (upstream forms only).
+    pub cdf_plus: Option<f64>,
+    /// `cdf(min_in)` in the precision (upstream forms only).
+    pub cdf_min: Option<f64>,
 }
 
 /// [`Config::evaluate`] in `T`.
-fn evaluate_in<T: Real>(px: Pixel, cdf: Cdf) -> Evaluated {
+fn evaluate_in<T: Real>(px: Pixel, form: Form) -> Evaluated {
     let (x, mean, log_scale) = (T::cast(px.x.into()), T::cast(px.mean.into()), T::cast(px.log_scale.into()));
-    let bin = bin_cdfs(x, mean, log_scale, T::BIN_HALF_WIDTH, |z| cdf.eval(z));
-    let prob = bin.probability(Branch::of(x));
-    Evaluated {
-        value: log_likelihood_point(x, mean, log_scale, cdf).as_f64(),
-        prob: prob.as_f64(),
-        fires: prob < T::PROB_FLOOR,
-        cdf_plus: bin.cdf_plus.as_f64(),
-        cdf_min: bin.cdf_min.as_f64(),
+    match form {
+        Form::Upstream(cdf) => {
+            let bin = bin_cdfs(x, mean, log_scale, T::BIN_HALF_WIDTH, |z| cdf.eval(z));
+            Evaluated {
+                value: log_likelihood_point(x, mean, log_scale, cdf).as_f64(),
+                fires: bin.probability(Branch::of(x)) < T::PROB_FLOOR,
+                cdf_plus: Some(bin.cdf_plus.as_f64()),
+                cdf_min: Some(bin.cdf_min.as_f64()),
+            }
+        }
+        Form::Stable => {
+            let value = log_likelihood_stable(x, mean, log_scale);
+            Evaluated {
+                value: value.as_f64(),
+                fires: value <= T::PROB_FLOOR.ln(),
+                cdf_plus: None,
+                cdf_min: None,
+            }
+        }
     }
 }
 
@@ -220,8 +265,8 @@ pub struct CauseCount {
     /// The cause.
     pub cause: Cause,
     /// Elements with error > 0.1 nat (vs the own formula) attributed to it, per f32 configuration
-    /// (erf f32, tanh f32).
-    pub count: [usize; 2],
+    /// (`Config::ALL` order: erf, tanh, stable).
+    pub count: Vec<usize>,
 }
 
 /// One configuration on one family.
@@ -262,10 +307,10 @@ pub struct WorstRow {
     pub plus_in: f64,
     /// See `plus_in`.
     pub min_in: f64,
-    /// The configuration's `cdf(plus_in)`, `cdf(min_in)`.
-    pub cdf_plus: f64,
+    /// The configuration's `cdf(plus_in)`, `cdf(min_in)` (upstream forms only).
+    pub cdf_plus: Option<f64>,
     /// See `cdf_plus`.
-    pub cdf_min: f64,
+    pub cdf_min: Option<f64>,
     /// Computed log-likelihood.
     pub computed: Fig,
     /// Exact log-likelihood of the own formula (accurate f64).
@@ -308,6 +353,14 @@ pub struct FamilyAudit {
     pub worst: Vec<WorstRow>,
 }
 
+impl FamilyAudit {
+    /// The audit of `form` in `precision`.
+    pub fn config(&self, form: Form, precision: Precision) -> &ConfigAudit {
+        let wanted = Config { form, precision };
+        self.configs.iter().find(|c| c.config == wanted).expect("every configuration is audited")
+    }
+}
+
 /// Error by decade of the exact bin probability (own formula), over both families.
 #[derive(Debug, Clone, Serialize)]
 pub struct DecadeRow {
@@ -342,7 +395,7 @@ struct Element {
     gaussian: Loglik,
     tanh: Loglik,
     /// `Config::ALL` order.
-    fast: [Evaluated; 4],
+    fast: [Evaluated; Config::ALL.len()],
 }
 
 impl Element {
@@ -430,7 +483,7 @@ fn family_audit(
 /// The top 3 f32 inputs of each f32 configuration against its own formula, each re-judged by the reference.
 fn worst_rows(elements: &[Element], check: &mut Vec<(Pixel, Variant)>) -> Result<Vec<WorstRow>, Error> {
     let mut worst = Vec::new();
-    for c in F32_CONFIGS {
+    for c in f32_configs() {
         let own = Config::ALL[c].formula();
         let errors: Vec<f64> = elements.iter().map(|e| e.error(c, own)).collect();
         for i in top_k(&errors, 3) {
@@ -514,12 +567,14 @@ pub fn audit(settings: &Settings) -> Result<LoglikAudit, Error> {
         .iter()
         .map(|&cause| CauseCount {
             cause,
-            count: F32_CONFIGS.map(|c| {
-                let own = Config::ALL[c].formula();
-                all.iter()
-                    .filter(|e| e.error(c, own) > 0.1 && Cause::of(&e.fast[c], e.exact(own)) == cause)
-                    .count()
-            }),
+            count: f32_configs()
+                .map(|c| {
+                    let own = Config::ALL[c].formula();
+                    all.iter()
+                        .filter(|e| e.error(c, own) > 0.1 && Cause::of(&e.fast[c], e.exact(own)) == cause)
+                        .count()
+                })
+                .collect(),
         })
         .collect();
     Ok(LoglikAudit {
@@ -559,19 +614,21 @@ pub struct Heatmap {
 const HEATMAP_LEVELS: [u32; 8] = [1, 40, 80, 127, 128, 170, 210, 254];
 
 /// Heatmaps of the f32 error over ((x - mean)/scale, log_scale): erf against the Gaussian, tanh against
-/// its formula (rounding only) and tanh against the Gaussian (everything a tanh user gets).
+/// its formula (rounding only), tanh against the Gaussian (everything a tanh user gets) and the stable
+/// form against the Gaussian.
 pub fn heatmaps() -> Vec<Heatmap> {
     let offsets: Vec<f64> = (-24..=24).map(|k| f64::from(k) * 0.5).collect();
     let log_scales: Vec<f64> = (0..=28).map(|k| -7.0 + f64::from(k) * 0.25).collect();
     let panels = [
-        ("erf f32 vs exact Gaussian", Cdf::Erf, Variant::Gaussian),
-        ("tanh f32 vs exact tanh formula", Cdf::Tanh, Variant::Tanh),
-        ("tanh f32 vs exact Gaussian", Cdf::Tanh, Variant::Gaussian),
+        ("erf f32 vs exact Gaussian", Form::Upstream(Cdf::Erf), Variant::Gaussian),
+        ("tanh f32 vs exact tanh formula", Form::Upstream(Cdf::Tanh), Variant::Tanh),
+        ("tanh f32 vs exact Gaussian", Form::Upstream(Cdf::Tanh), Variant::Gaussian),
+        ("stable f32 vs exact Gaussian", Form::Stable, Variant::Gaussian),
     ];
     panels
         .iter()
-        .map(|&(title, cdf, variant)| {
-            let config = Config { cdf, precision: Precision::F32 };
+        .map(|&(title, form, variant)| {
+            let config = Config { form, precision: Precision::F32 };
             let error = log_scales
                 .iter()
                 .map(|&ls| {

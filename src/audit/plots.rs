@@ -231,6 +231,7 @@ pub fn render(audit: &LoglikAudit) -> Result<Vec<(String, String)>, crate::Error
         "loglik_heatmap_erf_f32.svg",
         "loglik_heatmap_tanh_f32.svg",
         "loglik_heatmap_tanh_f32_vs_gaussian.svg",
+        "loglik_heatmap_stable_f32.svg",
     ];
     for (name, map) in names.iter().zip(loglik::heatmaps()) {
         files.push((name.to_string(), heatmap_plot(&map)?));

@@ -3,12 +3,12 @@
 
 use super::cdf::{CdfAudit, Judged, Subject};
 use super::exhaustive::{self, Exhaustive};
-use super::kl::KlAudit;
-use super::loglik::{Config, FamilyAudit, LoglikAudit};
+use super::kl::{Form as KlForm, KlAudit};
+use super::loglik::{Config, ConfigAudit, FamilyAudit, Form, LoglikAudit};
 use super::mean::{MeanAudit, Method};
 use super::stats::{Fig, Summary};
-use super::{plots, Audit};
-use crate::Error;
+use super::{plots, Audit, Precision};
+use crate::{Cdf, Error};
 use std::fmt::Write;
 
 /// A figure with 3 significant digits (plain notation between 1e-3 and 1e5).
@@ -73,26 +73,22 @@ fn vs_true_gaussian(f: &FamilyAudit, c: usize) -> &Option<Summary<super::loglik:
 /// The headline table (also printed on the terminal).
 pub fn headline(audit: &Audit) -> String {
     let mut rows = Vec::new();
-    let subject = |c: &Config| {
-        audit
-            .cdf
-            .subjects
-            .iter()
-            .find(|s| s.subject.name() == c.name())
-            .expect("every config is a CDF subject")
-    };
+    // The CDF of an upstream configuration (the stable form evaluates none: "-").
+    let subject = |c: &Config| audit.cdf.subjects.iter().find(|s| s.subject.name() == c.name());
+    let cdf_cell =
+        |c: &Config, f: &dyn Fn(&super::cdf::SubjectAudit) -> String| subject(c).map_or("-".into(), f);
     let cols = |f: &dyn Fn(usize, &Config) -> String| {
         Config::ALL.iter().enumerate().map(|(i, c)| f(i, c)).collect::<Vec<_>>()
     };
     let mut row = |label: String, cells: Vec<String>| rows.push([vec![label], cells].concat());
-    row("CDF: max abs error vs Phi (sampled)".into(), cols(&|_, c| max_of(&subject(c).vs_phi.abs)));
-    row("CDF: exactly 0 at and below z".into(), cols(&|_, c| num(subject(c).zero_at.z)));
-    row("CDF: exactly 1 at and above z".into(), cols(&|_, c| num(subject(c).one_at.z)));
+    row("CDF: max abs error vs Phi (sampled)".into(), cols(&|_, c| cdf_cell(c, &|s| max_of(&s.vs_phi.abs))));
+    row("CDF: exactly 0 at and below z".into(), cols(&|_, c| cdf_cell(c, &|s| num(s.zero_at.z))));
+    row("CDF: exactly 1 at and above z".into(), cols(&|_, c| cdf_cell(c, &|s| num(s.one_at.z))));
     if let Some(ex) = &audit.exhaustive {
         // The proven figures exist for the f32 columns only.
         let proven = |pick: &dyn Fn(&exhaustive::Judged) -> &Option<exhaustive::Worst>| {
-            cols(&|_, c| match (c.precision, ex.variants.iter().find(|v| v.cdf == c.cdf)) {
-                (super::Precision::F32, Some(v)) => {
+            cols(&|_, c| match (c.precision, ex.variants.iter().find(|v| Some(v.cdf) == c.form.cdf())) {
+                (Precision::F32, Some(v)) => {
                     pick(&v.vs_phi).as_ref().map_or("-".into(), |w| num(w.reference_error.0))
                 }
                 _ => "-".into(),
@@ -353,8 +349,8 @@ fn loglik_section(out: &mut String, l: &LoglikAudit, rows_per_family: usize) {
         "`discretized_gaussian_log_likelihood` on {rows_per_family} rows of all 256 pixel levels per family \
          (x = k/127.5 - 1 in f32). *Calibrated*: log_scale ~ U[-6, -2], mean = x - scale * N(0, 1). \
          *Miscalibrated*: log_scale ~ U[-6, -2], mean = x + U[-0.03, 0.03] (up to 12 scales off). Errors in \
-         nats against the exact value of each configuration's own formula (true Gaussian for erf, tanh formula \
-         for tanh), from a careful f64 evaluation in log space; maxima re-judged by the reference. The clamp \
+         nats against the exact value of each configuration's own formula (true Gaussian for erf and for the \
+         stable form `log_likelihood_stable`, tanh formula for tanh), from a careful f64 evaluation in log space; maxima re-judged by the reference. The clamp \
          *should* fire where the exact probability is below exactly 1e-12.\n"
     );
     for f in &l.families {
@@ -373,7 +369,10 @@ fn loglik_section(out: &mut String, l: &LoglikAudit, rows_per_family: usize) {
         };
         let mut rows = Vec::new();
         for c in &f.configs {
-            let own = if c.config.cdf == crate::Cdf::Tanh { "tanh formula" } else { "Gaussian" };
+            let own = match c.config.formula() {
+                crate::reference::Variant::Tanh => "tanh formula",
+                crate::reference::Variant::Gaussian => "Gaussian",
+            };
             let mut row = vec![format!("{} vs exact {own}", c.config.name())];
             row.extend(errors(&c.vs_formula));
             row.push(format!(
@@ -418,16 +417,18 @@ fn loglik_section(out: &mut String, l: &LoglikAudit, rows_per_family: usize) {
         let _ = writeln!(
             out,
             "What to do ({}): against the exact Gaussian bits/dim, erf in f32 is off by {}, tanh by {} (f32) and \
-             {} (f64), erf in f64 by {}. A bits/dim difference between two models smaller than the error of the \
-             configuration that measured it is noise; erf in f64 is the only configuration whose error is \
-             negligible everywhere.\n",
+             {} (f64), erf in f64 by {}, the stable form by {} (f32) and {} (f64). A bits/dim difference between \
+             two models smaller than the error of the configuration that measured it is noise.\n",
             f.family.name(),
             d(0),
             d(2),
             d(3),
-            d(1)
+            d(1),
+            d(4),
+            d(5)
         );
     }
+    stable_loglik_note(out, l);
     let _ = writeln!(
         out,
         "**Where f32 breaks down: error by the exact bin probability P** (both families; max / median nats \
@@ -443,7 +444,8 @@ fn loglik_section(out: &mut String, l: &LoglikAudit, rows_per_family: usize) {
                 format!("[{}, {})", fig(r.prob_from), fig(r.prob_to))
             }];
             row.extend(
-                (0..4).map(|c| format!("{} / {} (n={})", fig(r.max[c]), fig(r.median[c]), r.count[c])),
+                (0..r.count.len())
+                    .map(|c| format!("{} / {} (n={})", fig(r.max[c]), fig(r.median[c]), r.count[c])),
             );
             row
         })
@@ -462,15 +464,17 @@ fn loglik_section(out: &mut String, l: &LoglikAudit, rows_per_family: usize) {
         .causes
         .iter()
         .map(|c| {
-            vec![
-                format!("`{}`", kebab(&c.cause)),
-                c.cause.explain().into(),
-                c.count[0].to_string(),
-                c.count[1].to_string(),
-            ]
+            vec![format!("`{}`", kebab(&c.cause)), c.cause.explain().into()]
+                .into_iter()
+                .chain(c.count.iter().map(usize::to_string))
+                .collect()
         })
         .collect();
-    table(out, &["cause", "what happens", "erf f32", "tanh f32"], &rows);
+    let header: Vec<String> = ["cause".to_string(), "what happens".into()]
+        .into_iter()
+        .chain(Config::ALL.iter().filter(|c| c.precision == Precision::F32).map(|c| c.name()))
+        .collect();
+    table(out, &header.iter().map(String::as_str).collect::<Vec<_>>(), &rows);
     let _ = writeln!(out, "**Worst f32 inputs** (against the own formula):\n");
     let rows: Vec<Vec<String>> = l
         .families
@@ -483,7 +487,10 @@ fn loglik_section(out: &mut String, l: &LoglikAudit, rows_per_family: usize) {
                     format!("{}, {}, {}", w.pixel.x, w.pixel.mean, w.pixel.log_scale),
                     w.branch.name().into(),
                     format!("{}, {}", num(w.min_in), num(w.plus_in)),
-                    format!("{}, {}", num(w.cdf_min), num(w.cdf_plus)),
+                    match (w.cdf_min, w.cdf_plus) {
+                        (Some(lo), Some(hi)) => format!("{}, {}", num(lo), num(hi)),
+                        _ => "-".into(),
+                    },
                     fig(w.computed),
                     fig(w.reference),
                     fig(w.exact_prob),
@@ -518,7 +525,34 @@ fn loglik_section(out: &mut String, l: &LoglikAudit, rows_per_family: usize) {
     let _ = writeln!(
         out,
         "![erf f32 heatmap](loglik_heatmap_erf_f32.svg)\n\n![tanh f32 heatmap](loglik_heatmap_tanh_f32.svg)\n\n\
-         ![tanh f32 vs Gaussian heatmap](loglik_heatmap_tanh_f32_vs_gaussian.svg)\n\n![bits/dim](bits_per_dim.svg)\n"
+         ![tanh f32 vs Gaussian heatmap](loglik_heatmap_tanh_f32_vs_gaussian.svg)\n\n\
+         ![stable f32 heatmap](loglik_heatmap_stable_f32.svg)\n\n![bits/dim](bits_per_dim.svg)\n"
+    );
+}
+
+/// What the stable log-likelihood rows show, in figures from the audit.
+fn stable_loglik_note(out: &mut String, l: &LoglikAudit) {
+    let max = |c: &ConfigAudit| c.vs_formula.as_ref().map_or(f64::NAN, |s| s.reference.unwrap_or(s.max).0);
+    let per_family = |pick: &dyn Fn(&FamilyAudit) -> String| {
+        l.families.iter().map(|f| format!("{} ({})", pick(f), f.family.name())).collect::<Vec<_>>().join(", ")
+    };
+    let _ = writeln!(
+        out,
+        "**Stable rows**: in f32 `log_likelihood_stable` is off the exact Gaussian by at most {} nats, erf \
+         f32 by up to {}; its share of elements off by more than 1e-3 nat is {}, its clamp fires / should \
+         {}. In f64 its maxima are {} nats. The sweep truth shares `engine::log_phi` with the stable form: \
+         in f64 only these reference-judged maxima are independent of it (its bits/dim difference is not).\n",
+        per_family(&|f| num(max(f.config(Form::Stable, Precision::F32)))),
+        per_family(&|f| num(max(f.config(Form::Upstream(Cdf::Erf), Precision::F32)))),
+        per_family(&|f| {
+            let c = f.config(Form::Stable, Precision::F32);
+            c.vs_formula.as_ref().map_or("-".into(), |s| num(s.beyond[0].share.0))
+        }),
+        per_family(&|f| {
+            let c = f.config(Form::Stable, Precision::F32);
+            format!("{} / {}", c.clamp_fires, c.clamp_should)
+        }),
+        per_family(&|f| num(max(f.config(Form::Stable, Precision::F64)))),
     );
 }
 
@@ -543,6 +577,7 @@ fn kl_section(out: &mut String, kl: &KlAudit) {
             let s = r.relative_error.as_ref();
             vec![
                 r.family.name().into(),
+                r.form.name().into(),
                 r.precision.name().into(),
                 if r.d_to.0 == 0.0 {
                     "d = 0".into()
@@ -567,6 +602,7 @@ fn kl_section(out: &mut String, kl: &KlAudit) {
         out,
         &[
             "family",
+            "form",
             "precision",
             "abs(d)",
             "n",
@@ -584,10 +620,31 @@ fn kl_section(out: &mut String, kl: &KlAudit) {
         "The relative error counts elements whose exact KL is positive; \"share = 0\" and \"share < 0\" are \
          of all elements of the row (a KL is never negative). What to do: in f32 the KL of nearly identical \
          Gaussians is noise, its absolute error ~1e-6 against an exact value ~d^2/4 (and it is nonzero, of \
-         either sign, for identical ones); compute `normal_kl` in f64, or as \
-         `0.5 * (expm1(d) - d + gap^2 exp(-logvar2))`. Accurate-KL cross-check: within {} relative of the \
+         either sign, for identical ones); compute `normal_kl` in f64, or use `normal_kl_stable` \
+         (`0.5 * (expm1(d) - d + gap^2 exp(-logvar2))`). Accurate-KL cross-check: within {} relative of the \
          reference at every worst input.\n",
         fig(kl.crosscheck_max_rel_diff)
+    );
+    let stable = |p: Precision| kl.rows.iter().filter(move |r| r.form == KlForm::Stable && r.precision == p);
+    let worst = |p: Precision| {
+        stable(p)
+            .filter_map(|r| r.relative_error.as_ref())
+            .map(|s| s.reference.unwrap_or(s.max).0)
+            .fold(0.0, f64::max)
+    };
+    let zero_or_negative = Precision::ALL
+        .iter()
+        .flat_map(|&p| stable(p))
+        .map(|r| r.zero_share.0 + r.negative_share.0)
+        .fold(0.0, f64::max);
+    let _ = writeln!(
+        out,
+        "Stable rows: `normal_kl_stable` stays within {} relative of the exact KL in f32 and {} in f64 over \
+         every row (maxima re-judged by the reference); the largest share of results that are 0 or negative in \
+         any of its rows is {}.\n",
+        num(worst(Precision::F32)),
+        num(worst(Precision::F64)),
+        num(zero_or_negative)
     );
 }
 
@@ -643,7 +700,8 @@ pub fn markdown(audit: &Audit) -> String {
         out,
         "Every maximum is `sampled` (a lower bound) except the row marked proven. bits/dim is the mean of \
          -loglik / ln 2 over the family; \"fires / should\" counts elements where the 1e-12 clamp fired and \
-         where the exact probability is below 1e-12.\n"
+         where the exact probability is below 1e-12. *stable*: `log_likelihood_stable` (true Gaussian in log \
+         space, no CDF values, hence no CDF rows).\n"
     );
     cdf_section(&mut out, &audit.cdf, s.seed, s.cdf_samples);
     exhaustive_section(&mut out, audit.exhaustive.as_ref());
