@@ -10,6 +10,7 @@ pub mod error;
 pub mod functions;
 pub mod golden;
 pub mod json_number;
+pub mod kernels;
 pub mod loglik;
 pub mod mean_flat;
 pub mod mutants;

@@ -92,6 +92,18 @@ impl<T: Real> BinCdfs<T> {
     }
 }
 
+impl<T> PixelInputs<'_, T> {
+    /// `Ok` when `x`, `means` and `log_scales` have exactly one shape (upstream asserts it; no
+    /// broadcasting), else the error naming all three.
+    pub fn check_shapes(&self) -> Result<(), Error> {
+        let (x, m, s) = (self.x.shape(), self.means.shape(), self.log_scales.shape());
+        if x == m && x == s {
+            return Ok(());
+        }
+        Err(Error::LoglikShape { x: x.to_vec(), means: m.to_vec(), log_scales: s.to_vec() })
+    }
+}
+
 /// The log-likelihood of one pixel value, evaluated step by step as upstream does:
 /// ```text
 /// centered_x = x - means;  inv_stdv = exp(-log_scales)
@@ -115,13 +127,7 @@ pub fn discretized_gaussian_log_likelihood<T: Real>(
     inputs: &PixelInputs<'_, T>,
     cdf: Cdf,
 ) -> Result<ArrayD<T>, Error> {
+    inputs.check_shapes()?;
     let PixelInputs { x, means, log_scales } = inputs;
-    if x.shape() != means.shape() || x.shape() != log_scales.shape() {
-        return Err(Error::LoglikShape {
-            x: x.shape().to_vec(),
-            means: means.shape().to_vec(),
-            log_scales: log_scales.shape().to_vec(),
-        });
-    }
     Ok(Zip::from(x).and(means).and(log_scales).map_collect(|&x, &m, &s| log_likelihood_point(x, m, s, cdf)))
 }

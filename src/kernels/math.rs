@@ -1,0 +1,69 @@
+//! Which elementary functions a kernel uses: `libm`'s (bit-identical to the pointwise helpers) or the
+//! vectorisable ones of `fast_math` (several times faster, within the golden tolerances).
+
+use super::fast_math;
+use super::precision::FastReal;
+use crate::Real;
+
+/// The elementary functions of a kernel, chosen at run time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Math {
+    /// `libm`, as `Real` and the pointwise helpers use: results bit-identical to
+    /// `log_likelihood_point` and `normal_kl_point`, one scalar call per function and element.
+    Libm,
+    /// [`fast_math`]: branch-free polynomials that vectorise; within ~2.5 ulps per function, which
+    /// every golden case admits.
+    Fast,
+}
+
+/// The elementary functions a kernel is monomorphised over.
+pub(crate) trait Elementary {
+    fn exp<T: FastReal>(x: T) -> T;
+    fn ln<T: FastReal>(x: T) -> T;
+    fn tanh<T: FastReal>(x: T) -> T;
+    fn erf<T: FastReal>(x: T) -> T;
+}
+
+/// [`Math::Libm`] as a type.
+pub(crate) struct Libm;
+
+/// [`Math::Fast`] as a type.
+pub(crate) struct Fast;
+
+impl Elementary for Libm {
+    #[inline(always)]
+    fn exp<T: FastReal>(x: T) -> T {
+        Real::exp(x)
+    }
+    #[inline(always)]
+    fn ln<T: FastReal>(x: T) -> T {
+        Real::ln(x)
+    }
+    #[inline(always)]
+    fn tanh<T: FastReal>(x: T) -> T {
+        Real::tanh(x)
+    }
+    #[inline(always)]
+    fn erf<T: FastReal>(x: T) -> T {
+        Real::erf(x)
+    }
+}
+
+impl Elementary for Fast {
+    #[inline(always)]
+    fn exp<T: FastReal>(x: T) -> T {
+        fast_math::exp(x)
+    }
+    #[inline(always)]
+    fn ln<T: FastReal>(x: T) -> T {
+        fast_math::ln(x)
+    }
+    #[inline(always)]
+    fn tanh<T: FastReal>(x: T) -> T {
+        fast_math::tanh(x)
+    }
+    #[inline(always)]
+    fn erf<T: FastReal>(x: T) -> T {
+        fast_math::erf(x)
+    }
+}

@@ -1,0 +1,34 @@
+//! Fused kernels: each helper as one parallel pass over contiguous inputs, writing straight into the
+//! output, for the image-sized batches of training and evaluation loops.
+//!
+//! Eager PyTorch evaluates `discretized_gaussian_log_likelihood` as a dozen elementwise ops, each
+//! allocating and streaming a temporary the size of the batch. Here each element goes from its inputs
+//! to its result in registers (no temporaries besides the output), rayon spreads chunks of the batch
+//! over the threads, and the formula's branches are all evaluated and one selected with comparisons,
+//! as upstream's `th.where` does. [`Math`] chooses the elementary functions: `libm`'s, bit-identical to
+//! the pointwise helpers, or the vectorisable [`fast_math`] ones, which the golden tolerances admit.
+
+mod array;
+pub mod fast_math;
+mod formulas;
+pub mod loglik;
+mod math;
+pub mod normal_kl;
+mod parallel;
+mod precision;
+
+pub use loglik::{discretized_gaussian_log_likelihood, log_likelihood_into};
+pub use math::Math;
+pub use normal_kl::{normal_kl, normal_kl_into};
+pub use precision::FastReal;
+
+/// `if c { a } else { b }` with both sides already computed: a blend or conditional move, no jump, so
+/// that loops over it vectorise.
+#[inline(always)]
+fn select<T: Copy>(c: bool, a: T, b: T) -> T {
+    if c {
+        a
+    } else {
+        b
+    }
+}

@@ -1,0 +1,408 @@
+//! The fused kernels: every golden case through them (both precisions, both CDF variants, both
+//! `Math`s) judged at its tolerance; `Math::Libm` bit-identical to the pointwise helpers; vector loops
+//! bit-identical to their scalar remainder; NaN and infinities as in the pointwise helpers; shape
+//! errors; and the accuracy of `fast_math` against its ulp budget.
+
+use ddpm_golden::golden::catalog::Inputs;
+use ddpm_golden::golden::evaluate::case_inputs;
+use ddpm_golden::golden::format::GoldenFile;
+use ddpm_golden::golden::generate::UPSTREAM;
+use ddpm_golden::golden::judge::{judge, ulp};
+use ddpm_golden::kernels::{self, fast_math, log_likelihood_into, normal_kl_into, FastReal, Math};
+use ddpm_golden::loglik::{log_likelihood_point, PixelInputs};
+use ddpm_golden::normal_kl::normal_kl_point;
+use ddpm_golden::{Cdf, Error, Function};
+use ndarray::{Array2, ArrayView1, ArrayViewD, IxDyn};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Allocations of at least this many bytes are counted: only the allocation test makes any (the other
+/// tests' buffers stay below 2 MB), so it can count them while the other tests run.
+const LARGE: usize = 16 << 20;
+static LARGE_ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+/// The system allocator, counting large allocations.
+struct CountingAllocator;
+
+// SAFETY: every call is forwarded unchanged to the system allocator.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count(layout.size());
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count(layout.size());
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count(new_size);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+fn count(size: usize) {
+    if size >= LARGE {
+        LARGE_ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+const MATHS: [Math; 2] = [Math::Fast, Math::Libm];
+
+/// Special and ordinary values whose combinations exercise NaN and inf propagation in every position.
+const SPECIALS: [f64; 9] = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 0.0, -1.0, 1.0, 0.5, -4.0, 30.0];
+
+fn load(function: Function) -> GoldenFile {
+    let path = format!("{}/golden/{}.json", env!("CARGO_MANIFEST_DIR"), function.name());
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The inputs of every case of `file`, one column per argument, in `T` (the format's f32 values).
+fn columns<T: FastReal, const N: usize>(file: &GoldenFile) -> [Vec<T>; N] {
+    let mut cols: [Vec<T>; N] = std::array::from_fn(|_| Vec::new());
+    for case in &file.cases {
+        let values: Vec<f32> = match case_inputs(file.function, case).expect("committed cases decode") {
+            Inputs::Loglik { x, means, log_scales } => vec![x, means, log_scales],
+            Inputs::NormalKl(args) => args.to_vec(),
+            other => panic!("{}: not a kernel input: {other:?}", case.id),
+        };
+        for (col, v) in cols.iter_mut().zip(values) {
+            col.push(T::cast(f64::from(v)));
+        }
+    }
+    cols
+}
+
+/// Judges `got[i]` against case `i` of `file` for variant `key`; returns the failures and the largest
+/// error in tolerance units.
+fn judge_file<T: FastReal>(file: &GoldenFile, key: &str, got: &[T]) -> (Vec<String>, f64) {
+    let bits = if T::NAME == "f32" { 24 } else { 53 };
+    let (mut failures, mut worst) = (Vec::new(), 0.0f64);
+    for (case, &value) in file.cases.iter().zip(got) {
+        let verdicts = judge(&case.expected[key], &case.tolerance[T::NAME][key], &[value.as_f64()], bits);
+        for v in verdicts.iter().filter(|v| !v.unconstrained) {
+            worst = worst.max(v.tol_units);
+            if !v.pass {
+                failures.push(format!("{} {} {key}: got {value}, {v:?}", case.id, T::NAME));
+            }
+        }
+    }
+    (failures, worst)
+}
+
+fn loglik_batch<T: FastReal>(cols: &[Vec<T>; 3], cdf: Cdf, math: Math) -> Vec<T> {
+    let mut out = vec![T::zero(); cols[0].len()];
+    log_likelihood_into(&cols[0], &cols[1], &cols[2], cdf, math, &mut out).unwrap();
+    out
+}
+
+fn kl_batch<T: FastReal>(cols: &[Vec<T>; 4], math: Math) -> Vec<T> {
+    let mut out = vec![T::zero(); cols[0].len()];
+    normal_kl_into(&cols[0], &cols[1], &cols[2], &cols[3], math, &mut out).unwrap();
+    out
+}
+
+fn loglik_goldens<T: FastReal>(file: &GoldenFile, report: &mut Vec<String>, failures: &mut Vec<String>) {
+    let cols = columns::<T, 3>(file);
+    for math in MATHS {
+        for cdf in Cdf::ALL {
+            let (fails, worst) = judge_file(file, cdf.name(), &loglik_batch(&cols, cdf, math));
+            report.push(format!("loglik {} {cdf} {math:?}: max tol_units {worst:.3}", T::NAME));
+            failures.extend(fails);
+        }
+    }
+}
+
+fn kl_goldens<T: FastReal>(file: &GoldenFile, report: &mut Vec<String>, failures: &mut Vec<String>) {
+    let cols = columns::<T, 4>(file);
+    for math in MATHS {
+        let (fails, worst) = judge_file(file, UPSTREAM, &kl_batch(&cols, math));
+        report.push(format!("normal_kl {} {math:?}: max tol_units {worst:.3}", T::NAME));
+        failures.extend(fails);
+    }
+}
+
+#[test]
+fn kernels_pass_every_golden_case() {
+    let (mut report, mut failures) = (Vec::new(), Vec::new());
+    let loglik = load(Function::DiscretizedGaussianLogLikelihood);
+    loglik_goldens::<f32>(&loglik, &mut report, &mut failures);
+    loglik_goldens::<f64>(&loglik, &mut report, &mut failures);
+    let kl = load(Function::NormalKl);
+    kl_goldens::<f32>(&kl, &mut report, &mut failures);
+    kl_goldens::<f64>(&kl, &mut report, &mut failures);
+    eprintln!("{}", report.join("\n"));
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// Golden inputs plus every combination of [`SPECIALS`].
+fn loglik_inputs<T: FastReal>() -> [Vec<T>; 3] {
+    let mut cols = columns::<T, 3>(&load(Function::DiscretizedGaussianLogLikelihood));
+    for &x in &SPECIALS {
+        for &m in &SPECIALS {
+            for &s in &SPECIALS {
+                for (col, v) in cols.iter_mut().zip([x, m, s]) {
+                    col.push(T::cast(v));
+                }
+            }
+        }
+    }
+    cols
+}
+
+fn kl_inputs<T: FastReal>() -> [Vec<T>; 4] {
+    let mut cols = columns::<T, 4>(&load(Function::NormalKl));
+    for i in 0..SPECIALS.len().pow(4) {
+        let digits = [i % 9, i / 9 % 9, i / 81 % 9, i / 729];
+        for (col, d) in cols.iter_mut().zip(digits) {
+            col.push(T::cast(SPECIALS[d]));
+        }
+    }
+    cols
+}
+
+/// Same bits, or both NaN.
+fn same<T: FastReal>(a: T, b: T) -> bool {
+    a.as_f64().to_bits() == b.as_f64().to_bits() || (a.is_nan() && b.is_nan())
+}
+
+fn libm_is_pointwise<T: FastReal>() {
+    let cols = loglik_inputs::<T>();
+    for cdf in Cdf::ALL {
+        let got = loglik_batch(&cols, cdf, Math::Libm);
+        for (i, &g) in got.iter().enumerate() {
+            let want = log_likelihood_point(cols[0][i], cols[1][i], cols[2][i], cdf);
+            assert!(same(g, want), "{} {cdf} #{i}: kernel {g}, pointwise {want}", T::NAME);
+        }
+    }
+    let cols = kl_inputs::<T>();
+    for (i, &g) in kl_batch(&cols, Math::Libm).iter().enumerate() {
+        let want = normal_kl_point(cols[0][i], cols[1][i], cols[2][i], cols[3][i]);
+        assert!(same(g, want), "{} normal_kl #{i}: kernel {g}, pointwise {want}", T::NAME);
+    }
+}
+
+#[test]
+fn libm_kernels_are_bit_identical_to_the_pointwise_helpers() {
+    libm_is_pointwise::<f32>();
+    libm_is_pointwise::<f64>();
+}
+
+/// A batch against the same elements one at a time (slices of length 1 run the loop's scalar
+/// remainder): the vectorised loops (SSE2 or AVX2) compute exactly what the scalar code does.
+fn vector_is_scalar<T: FastReal>() {
+    let cols = loglik_inputs::<T>();
+    for (math, cdf) in MATHS.into_iter().flat_map(|m| Cdf::ALL.map(|c| (m, c))) {
+        let batch = loglik_batch(&cols, cdf, math);
+        for (i, &b) in batch.iter().enumerate() {
+            let one: [Vec<T>; 3] = std::array::from_fn(|k| vec![cols[k][i]]);
+            let single = loglik_batch(&one, cdf, math)[0];
+            assert!(same(b, single), "{} {cdf} {math:?} #{i}: batch {b}, single {single}", T::NAME);
+        }
+    }
+    let cols = kl_inputs::<T>();
+    for math in MATHS {
+        for (i, &b) in kl_batch(&cols, math).iter().enumerate() {
+            let one: [Vec<T>; 4] = std::array::from_fn(|k| vec![cols[k][i]]);
+            let single = kl_batch(&one, math)[0];
+            assert!(same(b, single), "{} normal_kl {math:?} #{i}: batch {b}, single {single}", T::NAME);
+        }
+    }
+}
+
+#[test]
+fn vector_loops_are_bit_identical_to_scalar_code() {
+    vector_is_scalar::<f32>();
+    vector_is_scalar::<f64>();
+}
+
+/// NaN, +inf, -inf or finite.
+fn class<T: FastReal>(v: T) -> &'static str {
+    match v {
+        _ if v.is_nan() => "nan",
+        _ if v == T::infinity() => "+inf",
+        _ if v == T::neg_infinity() => "-inf",
+        _ => "finite",
+    }
+}
+
+fn specials_propagate<T: FastReal>() {
+    let cols = loglik_inputs::<T>();
+    for cdf in Cdf::ALL {
+        let got = loglik_batch(&cols, cdf, Math::Fast);
+        for (i, &g) in got.iter().enumerate() {
+            let (x, m, s) = (cols[0][i], cols[1][i], cols[2][i]);
+            let want = log_likelihood_point(x, m, s, cdf);
+            assert_eq!(class(g), class(want), "{} {cdf} x={x} m={m} s={s}: {g} vs {want}", T::NAME);
+            if x.is_nan() || m.is_nan() || s.is_nan() {
+                assert!(g.is_nan(), "{} {cdf}: NaN input gave {g}", T::NAME);
+            }
+            if s == T::infinity() && x.is_finite() && m.is_finite() {
+                // inv_stdv = 0: the interior bin is empty, the edge bins hold 1/2.
+                let floor = T::PROB_FLOOR.ln();
+                let edge = T::cast(0.5).ln();
+                assert!(g == floor || g == edge, "{} {cdf} x={x} s=inf: {g}", T::NAME);
+            }
+        }
+    }
+    let cols = kl_inputs::<T>();
+    for (i, &g) in kl_batch(&cols, Math::Fast).iter().enumerate() {
+        let args = [cols[0][i], cols[1][i], cols[2][i], cols[3][i]];
+        let want = normal_kl_point(args[0], args[1], args[2], args[3]);
+        assert_eq!(class(g), class(want), "{} normal_kl {args:?}: {g} vs {want}", T::NAME);
+    }
+}
+
+#[test]
+fn fast_kernels_propagate_nan_and_infinities_as_the_pointwise_helpers() {
+    specials_propagate::<f32>();
+    specials_propagate::<f64>();
+}
+
+#[test]
+fn mismatched_lengths_and_shapes_are_errors() {
+    let (a, b, mut out) = (vec![0.0f32; 3], vec![0.0f32; 2], vec![0.0f32; 3]);
+    let err = log_likelihood_into(&a, &b, &a, Cdf::Erf, Math::Fast, &mut out).unwrap_err();
+    assert_eq!(err, Error::LoglikShape { x: vec![3], means: vec![2], log_scales: vec![3] });
+    let err = normal_kl_into(&a, &a, &b, &a, Math::Fast, &mut out).unwrap_err();
+    assert_eq!(err, Error::Broadcast { function: "normal_kl", left: vec![2], right: vec![3] });
+    let err = normal_kl_into(&a, &a, &a, &a, Math::Fast, &mut out[..2]).unwrap_err();
+    assert!(matches!(err, Error::Broadcast { .. }), "{err:?}");
+
+    let (x, y) = (Array2::<f64>::zeros((2, 3)).into_dyn(), Array2::<f64>::zeros((3, 2)).into_dyn());
+    let inputs = PixelInputs { x: x.view(), means: y.view(), log_scales: x.view() };
+    let err = kernels::discretized_gaussian_log_likelihood(&inputs, Cdf::Tanh, Math::Fast).unwrap_err();
+    assert!(matches!(err, Error::LoglikShape { .. }), "{err:?}");
+    let err = kernels::normal_kl(x.view(), x.view(), x.view(), y.view(), Math::Fast).unwrap_err();
+    assert_eq!(err, Error::Broadcast { function: "normal_kl", left: vec![2, 3], right: vec![3, 2] });
+}
+
+/// `v` as a [3, 5] array, transposed: a [5, 3] view that is not contiguous in standard order.
+fn transposed(v: &[f64]) -> ArrayViewD<'_, f64> {
+    ArrayViewD::from_shape(IxDyn(&[3, 5]), v).unwrap().reversed_axes()
+}
+
+#[test]
+fn array_wrappers_accept_any_layout_and_keep_the_shape() {
+    let n = 3 * 5;
+    let grid = |f: fn(f64) -> f64| -> Vec<f64> { (0..n).map(|i| f(i as f64)).collect() };
+    let (x, m, s) = (grid(|i| i / 7.5 - 1.0), grid(|i| i / 7.4 - 1.0), grid(|i| -1.0 - i / 5.0));
+    let (xt, mt, st) = (transposed(&x), transposed(&m), transposed(&s));
+    assert!(xt.as_slice().is_none(), "the transposed view is not contiguous");
+    for math in MATHS {
+        let inputs = PixelInputs { x: xt.clone(), means: mt.clone(), log_scales: st.clone() };
+        let got = kernels::discretized_gaussian_log_likelihood(&inputs, Cdf::Erf, math).unwrap();
+        assert_eq!(got.shape(), &[5, 3]);
+        let want = ddpm_golden::loglik::discretized_gaussian_log_likelihood(&inputs, Cdf::Erf).unwrap();
+        for (g, w) in got.iter().zip(&want) {
+            assert!(math == Math::Fast || g == w, "{math:?}: {g} vs {w}");
+            assert!((g - w).abs() <= 1e-12 * w.abs().max(1.0), "{math:?}: {g} vs {w}");
+        }
+        let kl = kernels::normal_kl(xt.clone(), st.clone(), mt.clone(), st.clone(), math).unwrap();
+        let kl_want =
+            ddpm_golden::normal_kl::normal_kl(xt.clone(), st.clone(), mt.clone(), st.clone()).unwrap();
+        assert_eq!(kl.shape(), &[5, 3]);
+        for (g, w) in kl.iter().zip(&kl_want) {
+            assert!((g - w).abs() <= 1e-15 * w.abs().max(1.0), "{math:?}: {g} vs {w}");
+        }
+    }
+}
+
+/// `v` as a rank-1 array.
+fn flat(v: &[f32]) -> ArrayViewD<'_, f32> {
+    ArrayView1::from(v).into_dyn()
+}
+
+#[test]
+fn kernels_allocate_nothing_input_sized_but_the_output() {
+    let n = LARGE / 4; // f32 elements: every input and the output is a large allocation
+    let x: Vec<f32> = (0..n).map(|i| (i % 256) as f32 / 127.5 - 1.0).collect();
+    let (m, s) = (vec![0.01f32; n], vec![-3.0f32; n]);
+    for math in MATHS {
+        let before = LARGE_ALLOCATIONS.load(Ordering::SeqCst);
+        let inputs = PixelInputs { x: flat(&x), means: flat(&m), log_scales: flat(&s) };
+        let out = kernels::discretized_gaussian_log_likelihood(&inputs, Cdf::Tanh, math).unwrap();
+        let kl = kernels::normal_kl(flat(&m), flat(&s), flat(&x), flat(&s), math).unwrap();
+        assert_eq!(LARGE_ALLOCATIONS.load(Ordering::SeqCst) - before, 2, "{math:?}: one output each");
+        assert!(out.iter().chain(&kl).all(|v| v.is_finite()));
+    }
+}
+
+/// A function of one argument.
+type Unary<T> = fn(T) -> T;
+
+/// The largest error of `fast` in ulps of `T` over `points`, against `exact` (f64 `libm`: for f32
+/// results an exact reference to ~1e-7 ulp; for f64 results itself within 1 ulp).
+fn max_ulps<T: FastReal>(points: &[T], fast: fn(T) -> T, exact: fn(f64) -> f64) -> (f64, f64) {
+    let bits = if T::NAME == "f32" { 24 } else { 53 };
+    let mut worst = (0.0, f64::NAN);
+    for &p in points {
+        let want = exact(p.as_f64());
+        let got = fast(p).as_f64();
+        let err = if got == want { 0.0 } else { (got - want).abs() / ulp(want, bits) };
+        if err > worst.0 || err.is_nan() {
+            worst = (err, p.as_f64());
+        }
+    }
+    worst
+}
+
+/// `n` points spread evenly over `[lo, hi]`.
+fn sweep<T: FastReal>(lo: f64, hi: f64, n: usize) -> Vec<T> {
+    (0..=n).map(|i| T::cast(lo + (hi - lo) * i as f64 / n as f64)).collect()
+}
+
+fn fast_math_accuracy<T: FastReal>(budget: f64) {
+    let n = 200_000;
+    // ln on the probabilities the kernels take logs of: [1e-12, 1], dense near 1 and log-spaced below.
+    let mut probabilities: Vec<T> =
+        sweep::<T>(-27.7, 0.0, n).into_iter().map(|v| T::cast(v.as_f64().exp())).collect();
+    probabilities.extend(sweep::<T>(0.5, 2.0, n));
+    let check = |name: &str, points: Vec<T>, fast: Unary<T>, exact: Unary<f64>| {
+        let (worst, at) = max_ulps(&points, fast, exact);
+        eprintln!("{} {name}: max {worst:.2} ulps at {at:e}", T::NAME);
+        assert!(worst <= budget, "{} {name}: {worst} ulps at {at:e}", T::NAME);
+    };
+    check("exp", sweep(-20.0, 20.0, n), fast_math::exp, libm::exp);
+    check("ln", probabilities, fast_math::ln, libm::log);
+    check("tanh", sweep(-10.0, 10.0, n), fast_math::tanh, libm::tanh);
+    check("erf", sweep(-6.0, 6.0, n), fast_math::erf, libm::erf);
+    // Special values, and the ranges where results round to 0, subnormals, 1 or inf.
+    let t = |v: f64| T::cast(v);
+    assert!(fast_math::exp(t(f64::NAN)).is_nan() && fast_math::ln(t(f64::NAN)).is_nan());
+    assert!(fast_math::tanh(t(f64::NAN)).is_nan() && fast_math::erf(t(f64::NAN)).is_nan());
+    assert_eq!(fast_math::exp(T::infinity()), T::infinity());
+    assert_eq!(fast_math::exp(T::neg_infinity()), T::zero());
+    assert_eq!(fast_math::exp(T::max_value()), T::infinity());
+    assert_eq!(fast_math::exp(T::zero()), T::one());
+    assert_eq!(fast_math::ln(T::one()), T::zero());
+    for (v, want) in [(f64::INFINITY, 1.0), (f64::NEG_INFINITY, -1.0), (30.0, 1.0), (-30.0, -1.0)] {
+        assert_eq!(fast_math::tanh(t(v)), t(want));
+        assert_eq!(fast_math::erf(t(v)), t(want));
+    }
+    for f in [fast_math::tanh::<T>, fast_math::erf::<T>] {
+        assert_eq!(f(T::zero()).as_f64().to_bits(), 0.0f64.to_bits());
+        assert_eq!(f(-T::zero()).as_f64().to_bits(), (-0.0f64).to_bits());
+    }
+    // Subnormal results: within a subnormal step or two of the exact value.
+    let tiny = T::min_positive_value().as_f64() * T::epsilon().as_f64();
+    for x in sweep::<T>(T::EXP_MIN.as_f64() + 1.0, T::EXP_MIN.as_f64() + 25.0, 1000) {
+        let err = (fast_math::exp(x).as_f64() - libm::exp(x.as_f64())).abs();
+        assert!(
+            err <= 2.0 * tiny + budget * ulp(libm::exp(x.as_f64()), if T::NAME == "f32" { 24 } else { 53 })
+        );
+    }
+}
+
+#[test]
+fn fast_math_is_within_its_ulp_budget() {
+    // f32 against an exact reference: the budget is the true error. f64 against libm's own <= 1 ulp.
+    fast_math_accuracy::<f32>(2.5);
+    fast_math_accuracy::<f64>(3.0);
+}
