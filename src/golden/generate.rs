@@ -2,7 +2,7 @@
 //! model) -> JSON text, deterministically (byte-identical on every run and machine) and in parallel.
 
 use crate::golden::catalog::{self, CaseSpec, Data, Inputs};
-use crate::golden::error_model::{self, LoglikFacts, Precision};
+use crate::golden::error_model::{self, KlFacts, LoglikFacts, Precision};
 use crate::golden::format::{
     Alternative, Bound, Case, Digits, Expected, GoldenFile, Input, Provenance, Tolerance, Unconstrained,
     Values, SCHEMA,
@@ -173,9 +173,10 @@ pub fn build_case(spec: &CaseSpec) -> Case {
             let r = reference::normal_kl(m1, l1, m2, l2)
                 .expect("catalog inputs are inside the reference's domain");
             for p in &precisions {
-                let t = tolerance_of(error_model::normal_kl_bound(p, m1, l1, m2, l2, r.value));
+                let facts = KlFacts { mean1: m1, logvar1: l1, mean2: m2, logvar2: l2, expected: r.value };
+                let t = tolerance_of(error_model::normal_kl_bound(p, &facts));
                 tolerance.entry(p.name.to_string()).or_default().insert(UPSTREAM.into(), t);
-                let t = tolerance_of(error_model::stable_normal_kl_bound(p, m1, l1, m2, l2, r.value));
+                let t = tolerance_of(error_model::stable_normal_kl_bound(p, &facts));
                 tolerance.entry(p.name.to_string()).or_default().insert(STABLE.into(), t);
             }
             let (value, digits) = one(&r);
