@@ -280,7 +280,7 @@ impl KlFacts {
     /// `(logvar1 - logvar2, mean1 - mean2)`, or `None` when the expected value is NaN or infinite (the
     /// result must then match it exactly: tolerance 0).
     fn differences(&self) -> Option<(f64, f64)> {
-        self.expected.is_finite().then(|| (self.logvar1 - self.logvar2, self.mean1 - self.mean2))
+        self.expected.is_finite().then_some((self.logvar1 - self.logvar2, self.mean1 - self.mean2))
     }
 }
 
