@@ -376,3 +376,84 @@ proptest::proptest! {
         }
     }
 }
+
+/// splitmix64: a fixed, logged stream of test inputs (seed below).
+struct Mix(u64);
+impl Mix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    /// Uniform in [lo, hi).
+    fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * (self.next() >> 11) as f64 * 2f64.powi(-53)
+    }
+    /// A random finite f64 of any magnitude and sign (uniform bit patterns, NaN/inf skipped).
+    fn any_finite(&mut self) -> f64 {
+        loop {
+            let v = f64::from_bits(self.next());
+            if v.is_finite() {
+                return v;
+            }
+        }
+    }
+}
+
+/// The 256-bit first pass and arbitrary precision are independent implementations of correct
+/// rounding; wherever the first pass answers, both must give the same f64 and the same 40 digits.
+/// The hit counts make sure the first pass really answered most of the inputs compared.
+#[test]
+fn first_pass_agrees_with_arbitrary_precision() {
+    const SEED: u64 = 0x005e_ed0f_fa57;
+    let mut rng = Mix(SEED);
+    let slow = |f: &dyn Fn() -> String| with_start_precision(192, f);
+    let mut compared = 0u64;
+    let hits_before = r::fast_pass_count();
+    let mut check = |what: &str, f: &dyn Fn() -> String| {
+        let fast = f();
+        assert_eq!(fast, slow(f), "{what} (seed {SEED:#x})");
+        compared += 1;
+    };
+    let mut zs: Vec<f64> = (-440..=440).map(|i| i as f64 * 0.0913).collect();
+    zs.extend((0..300).map(|_| rng.uniform(-40.0, 40.0)));
+    zs.extend((0..100).map(|_| rng.uniform(-1.0, 1.0) * 2f64.powi(-((rng.next() % 60) as i32))));
+    zs.extend((0..100).map(|_| rng.any_finite()));
+    for &z in &zs {
+        check(&format!("erf({z:e})"), &|| format!("{:?}", r::erf(z)));
+        check(&format!("erfc({z:e})"), &|| format!("{:?}", r::erfc(z)));
+        check(&format!("phi({z:e})"), &|| format!("{:?}", r::phi(z)));
+        check(&format!("log_phi({z:e})"), &|| format!("{:?}", r::log_phi(z)));
+        check(&format!("tanh_cdf({z:e})"), &|| format!("{:?}", r::tanh_cdf(z)));
+        check(&format!("log_tanh_cdf({z:e})"), &|| format!("{:?}", r::log_tanh_cdf(z)));
+    }
+    for i in 0..400 {
+        // Pixel levels, decoder means near them and log-scales of trained models and beyond.
+        let x = if i % 8 == 0 { rng.uniform(-1.0, 1.0) } else { (rng.next() % 256) as f64 / 127.5 - 1.0 };
+        let x = x as f32 as f64;
+        let mean = (x + rng.uniform(-0.1, 0.1) * 2f64.powi(-((rng.next() % 12) as i32))) as f32 as f64;
+        let log_scale = rng.uniform(-12.0, 4.0).round_ties_even() * if i % 3 == 0 { 1.0 } else { 0.37 };
+        for v in [Variant::Gaussian, Variant::Tanh] {
+            check(&format!("loglik({x:e}, {mean:e}, {log_scale:e}, {v:?})"), &|| {
+                format!("{:?}", r::discretized_gaussian_log_likelihood(x, mean, log_scale, v))
+            });
+        }
+        let branch = [Branch::EdgeLeft, Branch::Interior, Branch::EdgeRight][i % 3];
+        check(&format!("in_branch({x:e}, {mean:e}, {log_scale:e}, {branch:?})"), &|| {
+            format!("{:?}", r::log_likelihood_in_branch(x, mean, log_scale, Variant::Gaussian, branch))
+        });
+    }
+    for _ in 0..300 {
+        let (m1, m2) = (rng.uniform(-3.0, 3.0), rng.uniform(-3.0, 3.0));
+        let l1 = rng.uniform(-20.0, 5.0);
+        let l2 = l1 + rng.uniform(-1.0, 1.0) * 2f64.powi(-((rng.next() % 40) as i32));
+        check(&format!("normal_kl({m1:e}, {l1:e}, {m2:e}, {l2:e})"), &|| {
+            format!("{:?}", r::normal_kl(m1, l1, m2, l2))
+        });
+    }
+    let hits = r::fast_pass_count() - hits_before;
+    eprintln!("compared {compared} results, {hits} certified by the first pass");
+    assert!(hits * 100 >= compared * 85, "the first pass answered only {hits} of {compared}");
+}

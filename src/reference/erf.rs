@@ -10,7 +10,8 @@
 //!   truncation bound. For huge `w` the result is kept as its logarithm
 //!   `-w^2/2 - ln sqrt(2 pi) + ln R(w)`, so `exp(-w^2/2)` is never formed.
 
-use super::mp::{Ball, Ctx, Val, F};
+use super::arith::{Arith, Num, Val};
+use super::mp::lsum;
 
 /// Below this `w` the series (and `Q = 1/2 - P`, losing at most `w^2/2/ln 2 ~ 18` bits) is
 /// used; above it the continued fraction, which then converges in `O((p/w)^2)` steps.
@@ -18,41 +19,41 @@ pub(crate) const W_CF: f64 = 5.0;
 /// Relative bounds above this make a difference of logs too uncertain for `exp` (`mp`'s
 /// first-order limit is `2^-20`).
 const FIRST_ORDER_REL: f64 = -24.0;
-/// Above this `w^2/2`, `Q(w)` is returned as its logarithm (see `mp::Val::Exp`).
+/// Above this `w^2/2`, `Q(w)` is returned as its logarithm (see `arith::Val::Exp`).
 const LOG_FORM: f64 = 1000.0;
 
 /// The exact number 1/2.
-pub(crate) fn half() -> Ball {
-    Ball::exact(F::from_parts(1.into(), -1))
+pub(crate) fn half<A: Arith>(c: &A) -> A::B {
+    c.int(1).scale2(-1)
 }
 
 /// log2 of an upper bound on `exp(l)`, for tiny correction terms.
-pub(crate) fn exp_bound_log2(l: &Ball) -> f64 {
+pub(crate) fn exp_bound_log2<B: Num>(l: &B) -> f64 {
     let m = l.approx();
     if m == f64::NEG_INFINITY {
         return f64::MIN; // l < -f64::MAX, so l log2(e) is below f64::MIN too
     }
-    let up = m + m.abs() * (l.lrel.exp2() + 1e-12) + 1e-9;
+    let up = m + m.abs() * (l.lrel().exp2() + 1e-12) + 1e-9;
     up * std::f64::consts::LOG2_E * if up < 0.0 { 1.0 - 1e-12 } else { 1.0 + 1e-12 }
 }
 
 /// `P(w) = Phi(w) - 1/2` for a ball `0 <= w`, by the positive series.
-fn p_series(c: &Ctx, w: &Ball) -> Ball {
+fn p_series<A: Arith>(c: &A, w: &A::B) -> A::B {
     if w.is_zero() && w.is_exact() {
-        return Ball::exact(F::ZERO);
+        return c.int(0);
     }
     let w2 = c.sqr(w);
     let lw2 = w2.l2_upper();
     let (mut t, mut s) = (w.clone(), w.clone());
     for n in 1i64.. {
-        t = c.div(&c.mul(&t, &w2), &Ball::int(2 * n + 1));
+        t = c.div(&c.mul(&t, &w2), &c.int(2 * n + 1));
         s = c.add(&s, &t);
         // Later ratios t_(m+1)/t_m = w^2/(2m+3) <= r for m >= n; if r <= 1/2 the tail is
         // <= t_n r/(1-r) <= 2 r t_n.
         let lr = lw2 - ((2 * n + 3) as f64).log2();
-        if lr <= -1.0 || t.lrel == f64::INFINITY {
+        if lr <= -1.0 || t.lrel() == f64::INFINITY {
             let ltail = t.l2_upper() + lr + 1.0;
-            if ltail - s.l2() < -(c.p as f64) - 8.0 || t.lrel == f64::INFINITY {
+            if ltail - s.l2() < -(c.bits() as f64) - 8.0 || t.lrel() == f64::INFINITY {
                 s = s.add_abs_err(ltail);
                 break;
             }
@@ -62,42 +63,42 @@ fn p_series(c: &Ctx, w: &Ball) -> Ball {
 }
 
 /// `phi(w) = exp(-w^2/2) / sqrt(2 pi)` from `w^2`.
-fn density(c: &Ctx, w2: &Ball) -> Ball {
+fn density<A: Arith>(c: &A, w2: &A::B) -> A::B {
     c.mul(&c.exp(&w2.scale2(-1).neg()), &c.inv_sqrt_2pi())
 }
 
 /// Mills ratio `R(w) = Q(w) / phi(w)` for `w > 0` by its continued fraction.
-fn mills(c: &Ctx, w: &Ball) -> Ball {
+fn mills<A: Arith>(c: &A, w: &A::B) -> A::B {
     // A_n = w A_(n-1) + (n-1) A_(n-2), B_n likewise; A_0 = 0, A_1 = 1, B_0 = 1, B_1 = w.
-    let (mut a0, mut a1) = (Ball::int(0), Ball::int(1));
-    let (mut b0, mut b1) = (Ball::int(1), w.clone());
+    let (mut a0, mut a1) = (c.int(0), c.int(1));
+    let (mut b0, mut b1) = (c.int(1), w.clone());
     let mut lfact = 0.0; // log2((n-1)!)
     for n in 2i64.. {
-        let k = Ball::int(n - 1);
+        let k = c.int(n - 1);
         let a2 = c.add(&c.mul(w, &a1), &c.mul(&k, &a0));
         let b2 = c.add(&c.mul(w, &b1), &c.mul(&k, &b0));
         lfact += ((n - 1) as f64).log2();
         (a0, a1, b0, b1) = (a1, a2, b1, b2);
         // |K_n - K_(n-1)| / K_n = (n-1)! / (A_n B_(n-1)); the true R lies between them.
         let lgap = lfact - a1.l2() - b0.l2() + 1e-4;
-        if lgap < -(c.p as f64) - 8.0 || a1.lrel == f64::INFINITY {
+        if lgap < -(c.bits() as f64) - 8.0 || a1.lrel() == f64::INFINITY {
             let r = c.div(&a1, &b1);
-            return Ball { lrel: super::mp::lsum(&[r.lrel, lgap]) + 1e-5, mid: r.mid };
+            return r.widen_rel(lgap);
         }
     }
     unreachable!()
 }
 
 /// `ln Q(w)` for `w >= W_CF` from the continued fraction: `-w^2/2 - ln sqrt(2 pi) + ln R(w)`.
-fn ln_q_cf(c: &Ctx, w: &Ball) -> Ball {
+fn ln_q_cf<A: Arith>(c: &A, w: &A::B) -> A::B {
     let h = c.sqr(w).scale2(-1);
     c.add(&c.sub(&c.ln(&mills(c, w)), &h), &c.ln_sqrt_2pi().neg())
 }
 
 /// Upper tail `Q(w)` for a ball `w >= 0`.
-pub(crate) fn q_val(c: &Ctx, w: &Ball) -> Val {
+pub(crate) fn q_val<A: Arith>(c: &A, w: &A::B) -> Val<A::B> {
     if w.approx() < W_CF {
-        return Val::Lin(c.sub(&half(), &p_series(c, w)));
+        return Val::Lin(c.sub(&half(c), &p_series(c, w)));
     }
     let w2 = c.sqr(w);
     if w2.approx() / 2.0 < LOG_FORM {
@@ -108,16 +109,16 @@ pub(crate) fn q_val(c: &Ctx, w: &Ball) -> Val {
 }
 
 /// `ln Q(w)` for a ball `w >= 0`.
-pub(crate) fn ln_q(c: &Ctx, w: &Ball) -> Ball {
+pub(crate) fn ln_q<A: Arith>(c: &A, w: &A::B) -> A::B {
     if w.approx() < W_CF {
-        c.ln(&c.sub(&half(), &p_series(c, w)))
+        c.ln(&c.sub(&half(c), &p_series(c, w)))
     } else {
         ln_q_cf(c, w)
     }
 }
 
 /// `1/2 - Q` or `1 - Q` style complements: `base - Q(w)` where `Q(w)` may be astronomically small.
-pub(crate) fn minus_q(c: &Ctx, base: &Ball, w: &Ball) -> Ball {
+pub(crate) fn minus_q<A: Arith>(c: &A, base: &A::B, w: &A::B) -> A::B {
     match q_val(c, w) {
         Val::Lin(q) => c.sub(base, &q),
         Val::Exp { l, .. } => base.add_abs_err(exp_bound_log2(&l)),
@@ -125,16 +126,16 @@ pub(crate) fn minus_q(c: &Ctx, base: &Ball, w: &Ball) -> Ball {
 }
 
 /// `P(w) = Phi(w) - 1/2` for a ball `w >= 0`.
-pub(crate) fn p_val(c: &Ctx, w: &Ball) -> Ball {
+pub(crate) fn p_val<A: Arith>(c: &A, w: &A::B) -> A::B {
     if w.approx() < W_CF {
         p_series(c, w)
     } else {
-        minus_q(c, &half(), w)
+        minus_q(c, &half(c), w)
     }
 }
 
 /// `Q(a) - Q(b)` for balls `0 <= a < b`, with `width = b - a` known without cancellation.
-pub(crate) fn q_diff(c: &Ctx, a: &Ball, b: &Ball, width: &Ball) -> Val {
+pub(crate) fn q_diff<A: Arith>(c: &A, a: &A::B, b: &A::B, width: &A::B) -> Val<A::B> {
     if a.approx() < W_CF {
         // = P(b) - P(a); the cancellation is tracked by the ball (it is at most (a+b)/(b-a)).
         return Val::Lin(c.sub(&p_val(c, b), &p_val(c, a)));
@@ -152,7 +153,7 @@ pub(crate) fn q_diff(c: &Ctx, a: &Ball, b: &Ball, width: &Ball) -> Val {
 }
 
 /// `ln(1 - e^d)` for a ball `d < 0` (negative; astronomically small when `d` is very negative).
-pub(crate) fn log1mexp(c: &Ctx, d: &Ball) -> Val {
+pub(crate) fn log1mexp<A: Arith>(c: &A, d: &A::B) -> Val<A::B> {
     let dm = d.approx();
     if dm < -LOG_FORM {
         // -ln(1 - u) = u (1 + u/2 + u^2/3 + ...) in [u, u/(1-u)] for u = e^d <= 1/2: its log is
@@ -169,33 +170,33 @@ pub(crate) fn log1mexp(c: &Ctx, d: &Ball) -> Val {
 }
 
 /// `ln(e^x + e^y)` = max + ln_1p(e^(min - max)) (the correction is an error term when tiny).
-pub(crate) fn log_add(c: &Ctx, x: &Ball, y: &Ball) -> Ball {
-    let (hi, lo) = if x.mid >= y.mid { (x, y) } else { (y, x) };
+pub(crate) fn log_add<A: Arith>(c: &A, x: &A::B, y: &A::B) -> A::B {
+    let (hi, lo) = if x.mid_ge(y) { (x, y) } else { (y, x) };
     let d = c.sub(lo, hi);
-    // Absolute error of d, valid even when d is ~0 relative to its error (so `d.lrel` is useless,
+    // Absolute error of d, valid even when d is ~0 relative to its error (so `d.lrel()` is useless,
     // e.g. x and y computed identically, or huge x and y whose difference is comparatively small).
-    let dabs = super::mp::lsum(&[lo.labs(), hi.labs(), d.l2() + c.lu()]) + 1e-5;
+    let dabs = lsum(&[lo.labs(), hi.labs(), d.l2() + c.lu()]) + 1e-5;
     if d.approx() < -LOG_FORM {
         // 0 < ln(1 + e^d) <= e^d <= e^(dm + 2^dabs).
-        let wide = Ball { mid: d.mid.clone(), lrel: dabs - d.l2() };
+        let wide = d.with_lrel(dabs - d.l2());
         return hi.add_abs_err(exp_bound_log2(&wide));
     }
-    if d.lrel > FIRST_ORDER_REL {
+    if d.lrel() > FIRST_ORDER_REL {
         if dabs > FIRST_ORDER_REL {
-            return Ball::unusable(); // not enough precision yet
+            return A::B::unusable(); // not enough precision yet
         }
         // Take d's midpoint as exact (-1000 <= dm <= 0) and add its absolute error afterwards:
         // ln(1 + e^d) is 1-Lipschitz.
-        let corr = c.ln_1p(&c.exp(&Ball::exact(d.mid.clone()))).add_abs_err(dabs);
+        let corr = c.ln_1p(&c.exp(&d.mid_exact())).add_abs_err(dabs);
         return c.add(hi, &corr);
     }
     c.add(hi, &c.ln_1p(&c.exp(&d)))
 }
 
 /// Sum of logarithms, each a ball or an astronomically small negative number `-exp(l)`.
-pub(crate) fn sum_logs(c: &Ctx, vals: &[Val]) -> Val {
-    let mut lin: Option<Ball> = None;
-    let mut tiny: Option<Ball> = None; // ln of the total of the tiny magnitudes
+pub(crate) fn sum_logs<A: Arith>(c: &A, vals: &[Val<A::B>]) -> Val<A::B> {
+    let mut lin: Option<A::B> = None;
+    let mut tiny: Option<A::B> = None; // ln of the total of the tiny magnitudes
     for v in vals {
         match v {
             Val::Lin(b) => lin = Some(lin.map_or_else(|| b.clone(), |s| c.add(&s, b))),
@@ -206,40 +207,40 @@ pub(crate) fn sum_logs(c: &Ctx, vals: &[Val]) -> Val {
         (Some(s), Some(t)) => Val::Lin(s.add_abs_err(exp_bound_log2(&t))),
         (Some(s), None) => Val::Lin(s),
         (None, Some(t)) => Val::Exp { neg: true, l: t },
-        (None, None) => Val::Lin(Ball::int(0)),
+        (None, None) => Val::Lin(c.int(0)),
     }
 }
 
 /// A probability `1 - m` given `ln m` (`m` small): the mass and its logarithm `ln_1p(-m)`.
-pub(crate) fn one_minus_from_log(c: &Ctx, lm: &Ball) -> (Val, Val) {
+pub(crate) fn one_minus_from_log<A: Arith>(c: &A, lm: &A::B) -> (Val<A::B>, Val<A::B>) {
     if lm.approx() < -LOG_FORM {
-        let one = Ball::int(1).add_abs_err(exp_bound_log2(lm));
+        let one = c.int(1).add_abs_err(exp_bound_log2(lm));
         // -ln(1 - m) = m (1 + m/2 + ...): its log is ln m within m.
         return (Val::Lin(one), Val::Exp { neg: true, l: lm.add_abs_err(exp_bound_log2(lm)) });
     }
     let m = c.exp(lm);
-    (Val::Lin(c.sub(&Ball::int(1), &m)), Val::Lin(c.ln_1p(&m.neg())))
+    (Val::Lin(c.sub(&c.int(1), &m)), Val::Lin(c.ln_1p(&m.neg())))
 }
 
 /// `w = sqrt(2) |x|` for erf/erfc of an exact `x`.
-fn erf_arg(c: &Ctx, x: f64) -> Ball {
-    c.mul(&c.sqrt(&Ball::int(2)), &Ball::exact(super::mp::f(x.abs())))
+fn erf_arg<A: Arith>(c: &A, x: f64) -> A::B {
+    c.mul(&c.sqrt2(), &c.exact(&super::mp::f(x.abs())))
 }
 
 /// `erf(x)` for finite `x` (odd; `erf(0) = 0` exactly).
-pub(crate) fn erf_val(c: &Ctx, x: f64) -> Val {
+pub(crate) fn erf_val<A: Arith>(c: &A, x: f64) -> Val<A::B> {
     if x == 0.0 {
-        return Val::Lin(Ball::exact(F::ZERO));
+        return Val::Lin(c.int(0));
     }
     let e = p_val(c, &erf_arg(c, x)).scale2(1);
     Val::Lin(if x < 0.0 { e.neg() } else { e })
 }
 
 /// `erfc(x)` for finite `x` (`erfc(0) = 1` exactly).
-pub(crate) fn erfc_val(c: &Ctx, x: f64) -> Val {
+pub(crate) fn erfc_val<A: Arith>(c: &A, x: f64) -> Val<A::B> {
     let w = erf_arg(c, x);
     if x < 0.0 {
-        return Val::Lin(c.add(&Ball::int(1), &p_val(c, &w).scale2(1)));
+        return Val::Lin(c.add(&c.int(1), &p_val(c, &w).scale2(1)));
     }
     match q_val(c, &w) {
         Val::Lin(q) => Val::Lin(q.scale2(1)),

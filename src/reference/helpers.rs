@@ -4,11 +4,11 @@
 use dashu_int::ops::UnsignedAbs;
 use dashu_int::Sign;
 
+use super::arith::{run, Arith, Num, Task, Val};
 use super::erf::{exp_bound_log2, log_add};
 use super::gaussian::{cdf, delta};
 use super::mp::{
-    exact_add, f, finalize, finalize_above, finalize_ratio, log2_abs, lsum, round_f64, scale2, ziv, Ball,
-    Ctx, Val, F,
+    exact_add, f, finalize_above, finalize_ratio, log2_abs, lsum, round_f64, scale2, ziv, Ball, Ctx, F,
 };
 use super::{Branch, Exact, LoglikExact, Variant, LOG_SCALE_MAX, LOG_SCALE_MIN};
 
@@ -18,7 +18,7 @@ fn exact_f64(v: f64) -> Exact {
     if !v.is_finite() || v == 0.0 {
         return Exact::special(v);
     }
-    let (value, digits) = finalize(&Ctx::new(64), &Val::Lin(Ball::exact(f(v)))).expect("exact");
+    let (value, digits) = Ctx::new(64).finalize(&Val::Lin(Ball::exact(f(v)))).expect("exact");
     Exact { value, digits }
 }
 
@@ -27,7 +27,7 @@ fn ln_clamp_exact() -> Exact {
     static FLOOR: std::sync::OnceLock<Exact> = std::sync::OnceLock::new();
     FLOOR
         .get_or_init(|| {
-            ziv(|c| finalize(c, &Val::Lin(c.ln_clamp())).map(Exact::from))
+            ziv(|c| c.finalize(&Val::Lin(c.ln_clamp())).map(Exact::from))
                 .expect("ln(1e-12) certifies at 192 bits")
         })
         .clone()
@@ -39,12 +39,12 @@ const LN_CLAMP_APPROX: f64 = -27.631021115928548;
 /// Whether `ln P < ln(1e-12)`, or `None` if undecidable at this precision. Far from the
 /// threshold (more than 1e-9 away, while the ball is narrower than 2^-40 and the f64 constant
 /// is within 4e-15) the f64 comparison is already rigorous; close to it the balls are compared.
-fn below_clamp(c: &Ctx, l: &Ball) -> Option<bool> {
+fn below_clamp<A: Arith>(c: &A, l: &A::B) -> Option<bool> {
     let m = l.approx();
     if (m - LN_CLAMP_APPROX).abs() > 1e-9 && l.labs() < -40.0 {
         return Some(m < LN_CLAMP_APPROX);
     }
-    Some(l.cmp(&c.ln_clamp(), c)?.is_lt())
+    Some(c.cmp(l, &c.ln_clamp())?.is_lt())
 }
 
 /// `255 * x + s` exactly, for a dyadic `x` and `s = +-1`.
@@ -92,25 +92,44 @@ pub(crate) fn loglik(
     let signs = (is_neg(&n_min), is_neg(&n_plus));
     // inv_stdv = exp(-log_scale) = 0 exactly for log_scale = +inf: plus_in = min_in = 0.
     let zero_scale = log_scale == f64::INFINITY;
-    let floor = ln_clamp_exact();
-    ziv(|c| {
-        let inv255 = if zero_scale {
-            Ball::int(0)
+    run(&LoglikTask { variant, branch, n_plus, n_min, signs, zero_scale, log_scale, floor: ln_clamp_exact() })
+}
+
+/// The finite log-likelihood at one precision (the inputs are exact dyadic numbers).
+struct LoglikTask {
+    variant: Variant,
+    branch: Branch,
+    /// `255 (x - mean) + 1` and `255 (x - mean) - 1`, exactly.
+    n_plus: F,
+    n_min: F,
+    /// Signs of `n_min` and `n_plus`.
+    signs: (bool, bool),
+    zero_scale: bool,
+    log_scale: f64,
+    floor: Exact,
+}
+
+impl Task for LoglikTask {
+    type Out = LoglikExact;
+
+    fn at<A: Arith>(&self, c: &A) -> Option<LoglikExact> {
+        let inv255 = if self.zero_scale {
+            c.int(0)
         } else {
-            c.div(&c.exp(&Ball::exact(-f(log_scale))), &Ball::int(255))
+            c.div(&c.exp(&c.exact(&-f(self.log_scale))), &c.int(255))
         };
         // plus_in = inv (c + 1/255) = inv (255c + 1)/255: one rounding, no cancellation.
-        let b = c.mul(&inv255, &Ball::exact(n_plus.clone()));
-        let a = c.mul(&inv255, &Ball::exact(n_min.clone()));
-        let (cdf_plus, ln_cdf_plus) = cdf(c, variant, &b, signs.1);
-        let (upper, ln_upper) = cdf(c, variant, &a.neg(), !signs.0);
-        let (mass, ln_mass) = if zero_scale {
-            (Val::Lin(Ball::int(0)), None)
+        let b = c.mul(&inv255, &c.exact(&self.n_plus));
+        let a = c.mul(&inv255, &c.exact(&self.n_min));
+        let (cdf_plus, ln_cdf_plus) = cdf(c, self.variant, &b, self.signs.1);
+        let (upper, ln_upper) = cdf(c, self.variant, &a.neg(), !self.signs.0);
+        let (mass, ln_mass) = if self.zero_scale {
+            (Val::Lin(c.int(0)), None)
         } else {
-            let (m, l) = delta(c, variant, &a, &b, &inv255.scale2(1), signs);
+            let (m, l) = delta(c, self.variant, &a, &b, &inv255.scale2(1), self.signs);
             (m, Some(l))
         };
-        let ln_p = match branch {
+        let ln_p = match self.branch {
             Branch::EdgeLeft => Some(ln_cdf_plus),
             Branch::EdgeRight => Some(ln_upper),
             Branch::Interior => ln_mass,
@@ -123,19 +142,19 @@ pub(crate) fn loglik(
                     Val::Lin(l) => below_clamp(c, l)?,
                     Val::Exp { .. } => false, // an astronomically small negative log: P ~ 1
                 };
-                (below, finalize(c, lp)?.into())
+                (below, c.finalize(lp)?.into())
             }
         };
         Some(LoglikExact {
-            value: if clamped { floor.clone() } else { unclamped.clone() },
-            branch,
+            value: if clamped { self.floor.clone() } else { unclamped.clone() },
+            branch: self.branch,
             clamped,
             log_prob_unclamped: unclamped,
-            cdf_plus: finalize(c, &cdf_plus)?.into(),
-            one_minus_cdf_min: finalize(c, &upper)?.into(),
-            cdf_delta: finalize(c, &mass)?.into(),
+            cdf_plus: c.finalize(&cdf_plus)?.into(),
+            one_minus_cdf_min: c.finalize(&upper)?.into(),
+            cdf_delta: c.finalize(&mass)?.into(),
         })
-    })
+    }
 }
 
 /// IEEE semantics for NaN/infinite inputs: `plus_in`/`min_in` are then NaN or +-inf (or both 0
@@ -210,18 +229,35 @@ pub(crate) fn normal_kl(mean1: f64, logvar1: f64, mean2: f64, logvar2: f64) -> R
             return Ok(out);
         }
     }
-    ziv(|c| {
-        let db = Ball::exact(d.clone());
+    run(&NormalKlTask { d, m, dz, mz, dapprox, lv2 })
+}
+
+/// `normal_kl` at one precision from the exact differences of its inputs.
+struct NormalKlTask {
+    /// `logvar1 - logvar2` and `mean1 - mean2`, exactly, and whether each is zero.
+    d: F,
+    m: F,
+    dz: bool,
+    mz: bool,
+    dapprox: f64,
+    lv2: f64,
+}
+
+impl Task for NormalKlTask {
+    type Out = Exact;
+
+    fn at<A: Arith>(&self, c: &A) -> Option<Exact> {
+        let db = c.exact(&self.d);
         // KL = (g(d) + m^2 e^-logvar2) / 2, g(d) = e^d - 1 - d >= 0: two nonnegative terms.
-        let v = if dapprox.abs() <= KL_LIN && lv2.abs() <= KL_LIN {
+        let v = if self.dapprox.abs() <= KL_LIN && self.lv2.abs() <= KL_LIN {
             let g = kl_g(c, &db);
-            let mt = c.mul(&c.sqr(&Ball::exact(m.clone())), &c.exp(&Ball::exact(-f(lv2))));
+            let mt = c.mul(&c.sqr(&c.exact(&self.m)), &c.exp(&c.exact(&-f(self.lv2))));
             Val::Lin(c.add(&g, &mt).scale2(-1))
         } else {
-            let lg = (!dz).then(|| kl_ln_g(c, &db, dapprox));
-            let lm = (!mz).then(|| {
-                let lm2 = c.ln(&c.sqr(&Ball::exact(m.clone())));
-                c.sub(&lm2, &Ball::exact(f(lv2)))
+            let lg = (!self.dz).then(|| kl_ln_g(c, &db, self.dapprox));
+            let lm = (!self.mz).then(|| {
+                let lm2 = c.ln(&c.sqr(&c.exact(&self.m)));
+                c.sub(&lm2, &c.exact(&f(self.lv2)))
             });
             let l = match (lg, lm) {
                 (Some(x), Some(y)) => log_add(c, &x, &y),
@@ -230,8 +266,8 @@ pub(crate) fn normal_kl(mean1: f64, logvar1: f64, mean2: f64, logvar2: f64) -> R
             };
             Val::Exp { neg: false, l: c.sub(&l, &c.ln2()) }
         };
-        finalize(c, &v).map(Exact::from)
-    })
+        c.finalize(&v).map(Exact::from)
+    }
 }
 
 /// `normal_kl` for `d < -KL_LIN` as an exact part plus a positive remainder:
@@ -258,19 +294,19 @@ fn kl_exact_part(d: &F, m: &F, lv2: f64) -> Option<Exact> {
 /// `g(d) = e^d - 1 - d` without cancellation: the series `sum_(n>=2) d^n/n!` for `|d| < 1/2`
 /// (tail after term `t_n` is at most `|t_n|`, the ratios being `<= 1/8`); otherwise
 /// `e^d - (1 + d)`, where cancellation amplifies the error by at most ~10 for `|d| >= 1/2`.
-fn kl_g(c: &Ctx, d: &Ball) -> Ball {
+fn kl_g<A: Arith>(c: &A, d: &A::B) -> A::B {
     if d.is_zero() {
-        return Ball::int(0);
+        return c.int(0);
     }
     if d.approx().abs() >= 0.5 {
-        return c.sub(&c.exp(d), &c.add(&Ball::int(1), d));
+        return c.sub(&c.exp(d), &c.add(&c.int(1), d));
     }
     let mut t = c.sqr(d).scale2(-1);
     let mut s = t.clone();
     for n in 3i64.. {
-        t = c.div(&c.mul(&t, d), &Ball::int(n));
+        t = c.div(&c.mul(&t, d), &c.int(n));
         s = c.add(&s, &t);
-        if t.l2_upper() - s.l2() < -(c.p as f64) - 8.0 || t.lrel == f64::INFINITY {
+        if t.l2_upper() - s.l2() < -(c.bits() as f64) - 8.0 || t.lrel() == f64::INFINITY {
             return s.add_abs_err(t.l2_upper());
         }
     }
@@ -278,7 +314,7 @@ fn kl_g(c: &Ctx, d: &Ball) -> Ball {
 }
 
 /// `ln g(d)` for `d != 0`, valid for any magnitude of `d`.
-fn kl_ln_g(c: &Ctx, d: &Ball, dapprox: f64) -> Ball {
+fn kl_ln_g<A: Arith>(c: &A, d: &A::B, dapprox: f64) -> A::B {
     if dapprox > KL_LIN {
         // g = e^d (1 - (1+d) e^-d): ln g = d + ln_1p(-u), u = (1+d)e^-d tiny, |ln_1p(-u)| <= 2u.
         // log2(1 + d) <= log2(d) + 1e-3 for d > 1000 (from the ball, as d may exceed f64::MAX).
@@ -286,7 +322,7 @@ fn kl_ln_g(c: &Ctx, d: &Ball, dapprox: f64) -> Ball {
         d.add_abs_err(lu + 1.0)
     } else if dapprox < -KL_LIN {
         // g = (-d - 1) + e^d: ln g = ln(-d-1) + ln_1p(e^d/(-d-1)), the last term <= e^d.
-        let base = c.ln(&c.sub(&d.neg(), &Ball::int(1)));
+        let base = c.ln(&c.sub(&d.neg(), &c.int(1)));
         base.add_abs_err(exp_bound_log2(d))
     } else {
         c.ln(&kl_g(c, d))

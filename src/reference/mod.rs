@@ -31,12 +31,16 @@
 //! Anything else that cannot be certified (none is known) is reported the same way: the
 //! precision cap and any refusal of the underlying arithmetic are errors, not panics.
 
+mod arith;
 mod erf;
 mod gaussian;
 mod helpers;
 mod mp;
+mod wide;
+mod wide_ball;
 
-use mp::{finalize, special_digits, ziv, Ball, Val};
+use arith::{run, Arith, Task, Val};
+use mp::{special_digits, Ball};
 
 use crate::Error;
 
@@ -109,11 +113,45 @@ fn domain_error(function: &'static str, inputs: String, reason: String) -> Error
     Error::ReferenceDomain { function, inputs, reason }
 }
 
-/// Evaluates a one-argument function of an exact finite `z` through Ziv's loop.
-fn unary(what: &'static str, z: f64, f: impl Fn(&mp::Ctx, &Ball, bool) -> Val) -> Result<Exact, Error> {
-    let zb = Ball::exact(mp::f(z));
-    ziv(|c| finalize(c, &f(c, &zb, z < 0.0)).map(Exact::from))
-        .map_err(|r| domain_error(what, format!("z = {z:?}"), r))
+/// The one-argument functions, evaluated by [`UnaryTask`].
+#[derive(Clone, Copy, Debug)]
+enum Unary {
+    Erf,
+    Erfc,
+    Phi,
+    LogPhi,
+    TanhCdf,
+    LogTanhCdf,
+}
+
+/// A one-argument function at an exact finite argument.
+struct UnaryTask {
+    f: Unary,
+    x: f64,
+}
+
+impl Task for UnaryTask {
+    type Out = Exact;
+
+    fn at<A: Arith>(&self, c: &A) -> Option<Exact> {
+        let (x, neg) = (self.x, self.x < 0.0);
+        let z = || c.exact(&mp::f(x));
+        let v = match self.f {
+            Unary::Erf => erf::erf_val(c, x),
+            Unary::Erfc => erf::erfc_val(c, x),
+            Unary::Phi => gaussian::phi_val(c, &z(), neg),
+            Unary::LogPhi => gaussian::log_phi_val(c, &z(), neg),
+            Unary::TanhCdf => gaussian::sigma_val(c, &gaussian::tanh_arg(c, &z()), neg),
+            Unary::LogTanhCdf => gaussian::log_sigma_val(c, &gaussian::tanh_arg(c, &z()), neg),
+        };
+        c.finalize(&v).map(Exact::from)
+    }
+}
+
+/// Evaluates a one-argument function of an exact finite argument through Ziv's loop; `what`
+/// names the function and `arg` its argument in errors.
+fn unary(what: &'static str, arg: &str, f: Unary, x: f64) -> Result<Exact, Error> {
+    run(&UnaryTask { f, x }).map_err(|r| domain_error(what, format!("{arg} = {x:?}"), r))
 }
 
 /// The error function `erf(x)`.
@@ -123,8 +161,7 @@ pub fn erf(x: f64) -> Result<Exact, Error> {
         f64::INFINITY => Ok(helpers_exact(1.0)),
         f64::NEG_INFINITY => Ok(helpers_exact(-1.0)),
         _ if x == 0.0 => Ok(Exact::special(x)), // erf(+-0) = +-0 exactly
-        _ => ziv(|c| finalize(c, &erf::erf_val(c, x)).map(Exact::from))
-            .map_err(|r| domain_error("erf", format!("x = {x:?}"), r)),
+        _ => unary("erf", "x", Unary::Erf, x),
     }
 }
 
@@ -134,8 +171,7 @@ pub fn erfc(x: f64) -> Result<Exact, Error> {
         _ if x.is_nan() => Ok(nan()),
         f64::INFINITY => Ok(Exact::special(0.0)),
         f64::NEG_INFINITY => Ok(helpers_exact(2.0)),
-        _ => ziv(|c| finalize(c, &erf::erfc_val(c, x)).map(Exact::from))
-            .map_err(|r| domain_error("erfc", format!("x = {x:?}"), r)),
+        _ => unary("erfc", "x", Unary::Erfc, x),
     }
 }
 
@@ -145,7 +181,7 @@ pub fn phi(z: f64) -> Result<Exact, Error> {
         _ if z.is_nan() => Ok(nan()),
         f64::INFINITY => Ok(helpers_exact(1.0)),
         f64::NEG_INFINITY => Ok(Exact::special(0.0)),
-        _ => unary("phi", z, gaussian::phi_val),
+        _ => unary("phi", "z", Unary::Phi, z),
     }
 }
 
@@ -155,7 +191,7 @@ pub fn log_phi(z: f64) -> Result<Exact, Error> {
         _ if z.is_nan() => Ok(nan()),
         f64::INFINITY => Ok(Exact::special(0.0)),
         f64::NEG_INFINITY => Ok(Exact::special(f64::NEG_INFINITY)),
-        _ => unary("log_phi", z, gaussian::log_phi_val),
+        _ => unary("log_phi", "z", Unary::LogPhi, z),
     }
 }
 
@@ -170,7 +206,7 @@ pub fn tanh_cdf(z: f64) -> Result<Exact, Error> {
         _ if z.is_nan() => Ok(nan()),
         f64::INFINITY => Ok(helpers_exact(1.0)),
         f64::NEG_INFINITY => Ok(Exact::special(0.0)),
-        _ => unary("tanh_cdf", z, |c, zb, neg| gaussian::sigma_val(c, &gaussian::tanh_arg(c, zb), neg)),
+        _ => unary("tanh_cdf", "z", Unary::TanhCdf, z),
     }
 }
 
@@ -180,9 +216,7 @@ pub fn log_tanh_cdf(z: f64) -> Result<Exact, Error> {
         _ if z.is_nan() => Ok(nan()),
         f64::INFINITY => Ok(Exact::special(0.0)),
         f64::NEG_INFINITY => Ok(Exact::special(f64::NEG_INFINITY)),
-        _ => {
-            unary("log_tanh_cdf", z, |c, zb, neg| gaussian::log_sigma_val(c, &gaussian::tanh_arg(c, zb), neg))
-        }
+        _ => unary("log_tanh_cdf", "z", Unary::LogTanhCdf, z),
     }
 }
 
@@ -240,10 +274,17 @@ pub fn mean_flat_row(data: &[f64]) -> Result<Exact, Error> {
         .map_err(|r| domain_error("mean_flat_row", format!("a row of {} values", data.len()), r))
 }
 
-/// Runs `f` with every Ziv loop on this thread starting at `bits` of precision (default 192);
-/// a low start exercises the retry path, whose results must not change.
+/// Runs `f` with every Ziv loop on this thread in arbitrary precision only, starting at `bits`
+/// (without the 256-bit first pass; by default the arbitrary-precision retries start at 192 bits):
+/// a low start exercises the retry path, and any start must give the same results as the default.
 pub fn with_start_precision<T>(bits: usize, f: impl FnOnce() -> T) -> T {
-    mp::with_start_bits(bits, f)
+    arith::with_fast_pass(false, || mp::with_start_bits(bits, f))
+}
+
+/// Number of results certified by the 256-bit first pass on this thread so far (the rest went
+/// to arbitrary precision).
+pub fn fast_pass_count() -> u64 {
+    arith::fast_hits()
 }
 
 /// Number of Ziv precision raises performed on this thread so far.
@@ -252,6 +293,6 @@ pub fn retry_count() -> u64 {
 }
 
 fn helpers_exact(v: f64) -> Exact {
-    let (value, digits) = finalize(&mp::Ctx::new(64), &Val::Lin(Ball::exact(mp::f(v)))).expect("exact");
+    let (value, digits) = mp::Ctx::new(64).finalize(&Val::Lin(Ball::exact(mp::f(v)))).expect("exact");
     Exact { value, digits }
 }

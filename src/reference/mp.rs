@@ -28,15 +28,17 @@ use dashu_float::{round::mode::HalfEven, Context, FBig, FpResult};
 use dashu_int::ops::{BitTest, DivRem, UnsignedAbs};
 use dashu_int::{IBig, Sign, UBig};
 
+use super::arith::{Arith, Num, Val};
+
 /// The working float: binary, round-half-to-even.
 pub(crate) type F = FBig<HalfEven, 2>;
 
 /// Added (in log2) to every propagated bound: covers the neglected second-order terms (each
 /// `<= 2^-19` relative because operand bounds are `<= 2^-20`) and the `f64` bookkeeping error.
-const SLACK: f64 = 1e-5;
+pub(crate) const SLACK: f64 = 1e-5;
 /// Operand bounds above `2^FIRST_ORDER` make the first-order rules invalid: the result is
 /// marked unusable instead (it could never pass finalisation anyway).
-const FIRST_ORDER: f64 = -20.0;
+pub(crate) const FIRST_ORDER: f64 = -20.0;
 /// Number of significant decimal digits in [`crate::reference::Exact::digits`].
 pub(crate) const DIGITS: usize = 40;
 /// Precision of the first attempt (enough for 40 digits after typical cancellation).
@@ -177,69 +179,38 @@ impl Ball {
     pub fn int(n: i64) -> Self {
         Ball::exact(F::from(n))
     }
-    pub fn is_exact(&self) -> bool {
-        self.lrel == f64::NEG_INFINITY
-    }
-    pub fn is_zero(&self) -> bool {
-        self.mid.repr().significand().is_zero()
-    }
-    /// A ball that carries no information (`lrel = +inf`): every result computed from it is
-    /// unusable too, so it can never be finalised.
-    pub fn unusable() -> Self {
+}
+
+impl Num for Ball {
+    fn unusable() -> Self {
         Ball { mid: F::ONE, lrel: f64::INFINITY }
     }
-    pub fn is_unusable(&self) -> bool {
-        self.lrel > FIRST_ORDER || self.lrel.is_nan()
+    fn lrel(&self) -> f64 {
+        self.lrel
     }
-    /// Whether the whole ball is `> 0`.
-    pub fn is_positive(&self) -> bool {
-        self.sign() == Some(Sign::Positive) && !self.is_zero()
+    fn with_lrel(&self, lrel: f64) -> Self {
+        Ball { mid: self.mid.clone(), lrel }
     }
-    /// log2 of the midpoint's magnitude.
-    pub fn l2(&self) -> f64 {
+    fn l2(&self) -> f64 {
         log2_abs(&self.mid)
     }
-    /// log2 of an upper bound on the absolute error.
-    pub fn labs(&self) -> f64 {
-        self.l2() + self.lrel
-    }
-    /// Midpoint as an approximate `f64` (for branch decisions that are re-checked rigorously).
-    pub fn approx(&self) -> f64 {
+    fn approx(&self) -> f64 {
         self.mid.to_f64().value()
     }
-    /// `Some(sign)` when the whole ball lies strictly on one side of 0 (or is exactly 0).
-    pub fn sign(&self) -> Option<Sign> {
-        if self.is_zero() {
-            return self.is_exact().then_some(Sign::Positive);
-        }
-        (self.lrel < 0.0).then(|| self.mid.repr().significand().sign())
+    fn is_zero(&self) -> bool {
+        self.mid.repr().significand().is_zero()
     }
-    pub fn neg(&self) -> Self {
+    fn mid_sign(&self) -> Sign {
+        self.mid.repr().significand().sign()
+    }
+    fn neg(&self) -> Self {
         Ball { mid: -self.mid.clone(), lrel: self.lrel }
     }
-    /// `self * 2^k` (exact scaling).
-    pub fn scale2(&self, k: isize) -> Self {
+    fn scale2(&self, k: isize) -> Self {
         Ball { mid: scale2(&self.mid, k), lrel: self.lrel }
     }
-    /// Widens the bound by an absolute error `2^labs`.
-    pub fn add_abs_err(&self, labs: f64) -> Self {
-        let l = if self.is_zero() { f64::INFINITY } else { labs - self.l2() };
-        Ball { mid: self.mid.clone(), lrel: lsum(&[self.lrel, l]) + SLACK }
-    }
-    /// Upper bound on `|x|` as log2.
-    pub fn l2_upper(&self) -> f64 {
-        self.l2() + lsum(&[0.0, self.lrel]) + SLACK
-    }
-    /// Compares with another ball: `Some(ordering)` only when the balls are disjoint or both exact.
-    pub fn cmp(&self, other: &Ball, c: &Ctx) -> Option<std::cmp::Ordering> {
-        let d = c.sub(self, other);
-        if d.is_zero() && d.is_exact() {
-            return Some(std::cmp::Ordering::Equal);
-        }
-        match d.sign()? {
-            Sign::Positive => Some(std::cmp::Ordering::Greater),
-            Sign::Negative => Some(std::cmp::Ordering::Less),
-        }
+    fn mid_ge(&self, other: &Self) -> bool {
+        self.mid >= other.mid
     }
 }
 
@@ -267,11 +238,6 @@ impl Ctx {
             k
         });
         Ctx { p, k, fatal: RefCell::new(None), ctx: Context::new(p), lu: 1.0 - p as f64 }
-    }
-
-    /// log2 of the per-operation rounding bound `2^(1-p)`.
-    pub fn lu(&self) -> f64 {
-        self.lu
     }
 
     /// Records that an operation is impossible (the first reason is kept) and returns an
@@ -308,111 +274,6 @@ impl Ctx {
         }
     }
 
-    pub fn add(&self, a: &Ball, b: &Ball) -> Ball {
-        let (mid, r) = self.rounded(self.ctx.add(a.mid.repr(), b.mid.repr()), "add");
-        // |x - mid| <= |a_mid| ea + |b_mid| eb + |mid| u, divided by |mid|.
-        let lm = log2_abs(&mid);
-        let lrel = if lm == f64::NEG_INFINITY {
-            if a.is_exact() && b.is_exact() {
-                f64::NEG_INFINITY
-            } else {
-                f64::INFINITY
-            }
-        } else {
-            let ta = if a.is_exact() { f64::NEG_INFINITY } else { a.labs() - lm };
-            let tb = if b.is_exact() { f64::NEG_INFINITY } else { b.labs() - lm };
-            lsum(&[ta, tb, r]) + SLACK
-        };
-        Ball { mid, lrel }
-    }
-
-    pub fn sub(&self, a: &Ball, b: &Ball) -> Ball {
-        self.add(a, &b.neg())
-    }
-
-    pub fn mul(&self, a: &Ball, b: &Ball) -> Ball {
-        if (a.is_zero() && a.is_exact()) || (b.is_zero() && b.is_exact()) {
-            return Ball::exact(F::ZERO);
-        }
-        let (mid, r) = self.rounded(self.ctx.mul(a.mid.repr(), b.mid.repr()), "mul");
-        Ball { mid, lrel: self.first_order(&[a.lrel, b.lrel], r) }
-    }
-
-    pub fn sqr(&self, a: &Ball) -> Ball {
-        self.mul(a, a)
-    }
-
-    /// `a / b` (unusable unless `b` is bounded away from 0).
-    pub fn div(&self, a: &Ball, b: &Ball) -> Ball {
-        if b.is_zero() || b.is_unusable() {
-            return Ball::unusable();
-        }
-        if a.is_zero() && a.is_exact() {
-            return Ball::exact(F::ZERO);
-        }
-        // (1+ea)/(1-eb) - 1 <= (ea + eb)(1 + 2^-19) for eb <= 2^-20.
-        let (mid, r) = self.rounded(self.ctx.div(a.mid.repr(), b.mid.repr()), "div");
-        Ball { mid, lrel: self.first_order(&[a.lrel, b.lrel], r) }
-    }
-
-    /// `exp(a)`: an absolute error `d` of the argument becomes a relative `e^d - 1 <= d(1+d)`.
-    pub fn exp(&self, a: &Ball) -> Ball {
-        if a.is_zero() && a.is_exact() {
-            return Ball::int(1);
-        }
-        if a.l2() > EXP_MAX_L2 {
-            // Only a usable ball proves the argument really is that large (a low-precision
-            // midpoint may be garbage: then retrying at a higher precision is the answer).
-            if a.is_unusable() {
-                return Ball::unusable();
-            }
-            return self.fail(|| format!("exp argument {:e} beyond 2^{EXP_MAX_L2}", a.approx()));
-        }
-        let (mid, r) = self.rounded(self.ctx.exp(a.mid.repr(), None), "exp");
-        let d = if a.is_exact() { f64::NEG_INFINITY } else { a.labs() };
-        Ball { mid, lrel: self.first_order(&[d, a.lrel.min(FIRST_ORDER)], r) }
-    }
-
-    /// `exp(a) - 1` for `a <= 0`: the mean value theorem gives an absolute error
-    /// `<= e^am e^(|am| ea) |am| ea` while `|expm1(am)| >= |am| e^am`, so the relative bound is
-    /// `ea` to first order (this needs `|am| ea <= 2^-20` too).
-    pub fn expm1_nonpos(&self, a: &Ball) -> Ball {
-        if a.is_zero() && a.is_exact() {
-            return Ball::exact(F::ZERO);
-        }
-        if a.is_unusable() || a.sign() != Some(Sign::Negative) || a.l2() > EXP_MAX_L2 {
-            return Ball::unusable();
-        }
-        let (mid, r) = self.rounded(self.ctx.exp_m1(a.mid.repr(), None), "exp_m1");
-        Ball { mid, lrel: self.first_order(&[a.lrel, a.labs().min(FIRST_ORDER)], r) }
-    }
-
-    /// `ln(a)` for `a > 0`: a relative error `ea` of `a` is an absolute `<= ea(1+2ea)` of the
-    /// result, divided by `|mid|` for the relative bound.
-    pub fn ln(&self, a: &Ball) -> Ball {
-        if !a.is_positive() || a.is_unusable() {
-            return Ball::unusable();
-        }
-        let (mid, r) = self.rounded(self.ctx.ln(a.mid.repr(), None), "ln");
-        let lrel = self.log_bound(a.lrel, &mid, r);
-        Ball { mid, lrel }
-    }
-
-    /// `ln(1 + a)` for `a >= -1/2`: the absolute error is `<= |am| ea / (1 + am - |am| ea)
-    /// <= 2(1 + 2^-19) |am| ea`, divided by `|mid|`.
-    pub fn ln_1p(&self, a: &Ball) -> Ball {
-        if a.is_zero() && a.is_exact() {
-            return Ball::exact(F::ZERO);
-        }
-        if a.is_unusable() || a.mid < F::from_parts((-1).into(), -1) {
-            return Ball::unusable();
-        }
-        let (mid, r) = self.rounded(self.ctx.ln_1p(a.mid.repr(), None), "ln_1p");
-        let abs = if a.is_exact() { f64::NEG_INFINITY } else { a.labs() + 1.0 };
-        let lrel = self.log_bound(abs, &mid, r);
-        Ball { mid, lrel }
-    }
-
     fn log_bound(&self, abs: f64, mid: &F, r: f64) -> f64 {
         let lm = log2_abs(mid);
         if abs > FIRST_ORDER {
@@ -447,67 +308,149 @@ impl Ctx {
             })
             .clone()
     }
+}
 
-    /// `n / d` for small integers (e.g. the exact constants 1/255 and 0.044715).
-    pub fn ratio(&self, n: i64, d: i64) -> Ball {
-        self.div(&Ball::int(n), &Ball::int(d))
+impl Arith for Ctx {
+    type B = Ball;
+
+    fn bits(&self) -> usize {
+        self.p
+    }
+    fn lu(&self) -> f64 {
+        self.lu
+    }
+    fn int(&self, n: i64) -> Ball {
+        Ball::int(n)
+    }
+    fn exact(&self, x: &F) -> Ball {
+        Ball::exact(x.clone())
+    }
+    fn sqrt2(&self) -> Ball {
+        self.sqrt(&Ball::int(2))
+    }
+    fn finalize(&self, v: &Val<Ball>) -> Option<(f64, String)> {
+        finalize_mp(self, v)
+    }
+    fn add(&self, a: &Ball, b: &Ball) -> Ball {
+        let (mid, r) = self.rounded(self.ctx.add(a.mid.repr(), b.mid.repr()), "add");
+        // |x - mid| <= |a_mid| ea + |b_mid| eb + |mid| u, divided by |mid|.
+        let lm = log2_abs(&mid);
+        let lrel = if lm == f64::NEG_INFINITY {
+            if a.is_exact() && b.is_exact() {
+                f64::NEG_INFINITY
+            } else {
+                f64::INFINITY
+            }
+        } else {
+            let ta = if a.is_exact() { f64::NEG_INFINITY } else { a.labs() - lm };
+            let tb = if b.is_exact() { f64::NEG_INFINITY } else { b.labs() - lm };
+            lsum(&[ta, tb, r]) + SLACK
+        };
+        Ball { mid, lrel }
     }
 
-    /// `ln(sqrt(2 pi))`.
-    pub fn ln_sqrt_2pi(&self) -> Ball {
+    fn mul(&self, a: &Ball, b: &Ball) -> Ball {
+        if (a.is_zero() && a.is_exact()) || (b.is_zero() && b.is_exact()) {
+            return Ball::exact(F::ZERO);
+        }
+        let (mid, r) = self.rounded(self.ctx.mul(a.mid.repr(), b.mid.repr()), "mul");
+        Ball { mid, lrel: self.first_order(&[a.lrel, b.lrel], r) }
+    }
+
+    /// `a / b` (unusable unless `b` is bounded away from 0).
+    fn div(&self, a: &Ball, b: &Ball) -> Ball {
+        if b.is_zero() || b.is_unusable() {
+            return Ball::unusable();
+        }
+        if a.is_zero() && a.is_exact() {
+            return Ball::exact(F::ZERO);
+        }
+        // (1+ea)/(1-eb) - 1 <= (ea + eb)(1 + 2^-19) for eb <= 2^-20.
+        let (mid, r) = self.rounded(self.ctx.div(a.mid.repr(), b.mid.repr()), "div");
+        Ball { mid, lrel: self.first_order(&[a.lrel, b.lrel], r) }
+    }
+
+    /// `exp(a)`: an absolute error `d` of the argument becomes a relative `e^d - 1 <= d(1+d)`.
+    fn exp(&self, a: &Ball) -> Ball {
+        if a.is_zero() && a.is_exact() {
+            return Ball::int(1);
+        }
+        if a.l2() > EXP_MAX_L2 {
+            // Only a usable ball proves the argument really is that large (a low-precision
+            // midpoint may be garbage: then retrying at a higher precision is the answer).
+            if a.is_unusable() {
+                return Ball::unusable();
+            }
+            return self.fail(|| format!("exp argument {:e} beyond 2^{EXP_MAX_L2}", a.approx()));
+        }
+        let (mid, r) = self.rounded(self.ctx.exp(a.mid.repr(), None), "exp");
+        let d = if a.is_exact() { f64::NEG_INFINITY } else { a.labs() };
+        Ball { mid, lrel: self.first_order(&[d, a.lrel.min(FIRST_ORDER)], r) }
+    }
+
+    /// `exp(a) - 1` for `a <= 0`: the mean value theorem gives an absolute error
+    /// `<= e^am e^(|am| ea) |am| ea` while `|expm1(am)| >= |am| e^am`, so the relative bound is
+    /// `ea` to first order (this needs `|am| ea <= 2^-20` too).
+    fn expm1_nonpos(&self, a: &Ball) -> Ball {
+        if a.is_zero() && a.is_exact() {
+            return Ball::exact(F::ZERO);
+        }
+        if a.is_unusable() || a.sign() != Some(Sign::Negative) || a.l2() > EXP_MAX_L2 {
+            return Ball::unusable();
+        }
+        let (mid, r) = self.rounded(self.ctx.exp_m1(a.mid.repr(), None), "exp_m1");
+        Ball { mid, lrel: self.first_order(&[a.lrel, a.labs().min(FIRST_ORDER)], r) }
+    }
+
+    /// `ln(a)` for `a > 0`: a relative error `ea` of `a` is an absolute `<= ea(1+2ea)` of the
+    /// result, divided by `|mid|` for the relative bound.
+    fn ln(&self, a: &Ball) -> Ball {
+        if !a.is_positive() || a.is_unusable() {
+            return Ball::unusable();
+        }
+        let (mid, r) = self.rounded(self.ctx.ln(a.mid.repr(), None), "ln");
+        let lrel = self.log_bound(a.lrel, &mid, r);
+        Ball { mid, lrel }
+    }
+
+    /// `ln(1 + a)` for `a >= -1/2`: the absolute error is `<= |am| ea / (1 + am - |am| ea)
+    /// <= 2(1 + 2^-19) |am| ea`, divided by `|mid|`.
+    fn ln_1p(&self, a: &Ball) -> Ball {
+        if a.is_zero() && a.is_exact() {
+            return Ball::exact(F::ZERO);
+        }
+        if a.is_unusable() || a.mid < F::from_parts((-1).into(), -1) {
+            return Ball::unusable();
+        }
+        let (mid, r) = self.rounded(self.ctx.ln_1p(a.mid.repr(), None), "ln_1p");
+        let abs = if a.is_exact() { f64::NEG_INFINITY } else { a.labs() + 1.0 };
+        let lrel = self.log_bound(abs, &mid, r);
+        Ball { mid, lrel }
+    }
+
+    fn ln_sqrt_2pi(&self) -> Ball {
         self.k.ln_sqrt_2pi.get_or_init(|| self.ln(&self.pi().scale2(1)).scale2(-1)).clone()
     }
 
-    /// `1 / sqrt(2 pi)`, the standard normal density at 0.
-    pub fn inv_sqrt_2pi(&self) -> Ball {
+    fn inv_sqrt_2pi(&self) -> Ball {
         self.k.inv_sqrt_2pi.get_or_init(|| self.div(&Ball::int(1), &self.sqrt(&self.pi().scale2(1)))).clone()
     }
 
-    /// `sqrt(2 / pi)`, the tanh formula's constant.
-    pub fn sqrt_2_over_pi(&self) -> Ball {
+    fn sqrt_2_over_pi(&self) -> Ball {
         self.k.sqrt_2_over_pi.get_or_init(|| self.sqrt(&self.div(&Ball::int(2), &self.pi()))).clone()
     }
 
     /// The exact real `0.044715` to `p` bits.
-    pub fn tanh_cubic(&self) -> Ball {
+    fn tanh_cubic(&self) -> Ball {
         self.k.tanh_cubic.get_or_init(|| self.ratio(44_715, 1_000_000)).clone()
     }
 
-    /// `ln(2)`.
-    pub fn ln2(&self) -> Ball {
+    fn ln2(&self) -> Ball {
         self.k.ln2.get_or_init(|| self.ln(&Ball::int(2))).clone()
     }
 
-    /// `ln(10)`.
-    pub fn ln10(&self) -> Ball {
+    fn ln10(&self) -> Ball {
         self.k.ln10.get_or_init(|| self.ln(&Ball::int(10))).clone()
-    }
-
-    /// `ln(1e-12) = -12 ln 10`, the log of the clamp floor.
-    pub fn ln_clamp(&self) -> Ball {
-        self.mul(&Ball::int(-12), &self.ln10())
-    }
-}
-
-/// A value ready to be finalised: linear, or given by its natural logarithm (for magnitudes far
-/// outside any binary exponent worth forming, e.g. `Phi(-1e30) = exp(-5e59)`).
-#[derive(Clone, Debug)]
-pub(crate) enum Val {
-    Lin(Ball),
-    /// `(-1)^neg * exp(l)`.
-    Exp {
-        neg: bool,
-        l: Ball,
-    },
-}
-
-impl Val {
-    /// Natural log of a positive value.
-    pub fn ln(&self, c: &Ctx) -> Ball {
-        match self {
-            Val::Lin(b) => c.ln(b),
-            Val::Exp { l, .. } => l.clone(),
-        }
     }
 }
 
@@ -684,7 +627,7 @@ fn endpoints(b: &Ball) -> Option<(F, F)> {
 }
 
 /// Certified `(f64, digits)` of a value, or `None` if the ball is too wide at this precision.
-pub(crate) fn finalize(c: &Ctx, v: &Val) -> Option<(f64, String)> {
+fn finalize_mp(c: &Ctx, v: &Val<Ball>) -> Option<(f64, String)> {
     match v {
         Val::Lin(b) => {
             if b.is_zero() {
@@ -695,7 +638,7 @@ pub(crate) fn finalize(c: &Ctx, v: &Val) -> Option<(f64, String)> {
                 // Too far out to print from binary cheaply: go through the logarithm.
                 let neg = b.mid.repr().significand().sign() == Sign::Negative;
                 let abs = Ball { mid: abs_f(&b.mid), lrel: b.lrel };
-                return finalize(c, &Val::Exp { neg, l: c.ln(&abs) });
+                return finalize_mp(c, &Val::Exp { neg, l: c.ln(&abs) });
             }
             let (lo, hi) = endpoints(b)?;
             let (vlo, vhi) = (round_f64(&lo), round_f64(&hi));
@@ -715,7 +658,7 @@ pub(crate) fn finalize(c: &Ctx, v: &Val) -> Option<(f64, String)> {
             let lm = l.approx();
             if lm.abs() <= LOG_ROUTE {
                 let e = c.exp(l);
-                return finalize(c, &Val::Lin(if *neg { e.neg() } else { e }));
+                return finalize_mp(c, &Val::Lin(if *neg { e.neg() } else { e }));
             }
             // |l| > 2000: the value is far below the smallest subnormal or far above f64::MAX.
             if l.lrel > -4.0 {

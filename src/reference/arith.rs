@@ -1,0 +1,202 @@
+//! What the reference's algorithms (`erf.rs`, `gaussian.rs`, `helpers.rs`) need from a working
+//! precision: a ball type ([`Num`]: a midpoint and a rigorous relative error bound) and its operations
+//! and constants ([`Arith`]). Two implementations run the same algorithms: `wide_ball.rs`, the
+//! allocation-free first Ziv pass at 256 bits, and `mp.rs`, arbitrary precision for the retries.
+//! A [`Task`] is a computation written once over any [`Arith`]; [`run`] drives it through the passes.
+
+use std::cell::Cell;
+use std::cmp::Ordering;
+use std::fmt::Debug;
+
+use dashu_int::Sign;
+
+use super::mp::{self, lsum, F, FIRST_ORDER, SLACK};
+use super::wide_ball::WideCtx;
+
+/// A real number known to lie within `|mid| 2^lrel` of a midpoint.
+pub(crate) trait Num: Clone + Debug {
+    /// A ball that carries no information: every result computed from it is unusable too.
+    fn unusable() -> Self;
+    /// log2 of the relative bound (`-inf`: exact).
+    fn lrel(&self) -> f64;
+    /// The same midpoint with relative bound `2^lrel`.
+    fn with_lrel(&self, lrel: f64) -> Self;
+    /// log2 of the midpoint's magnitude (`-inf` for 0).
+    fn l2(&self) -> f64;
+    /// Midpoint as an approximate `f64` (for branch decisions that are re-checked rigorously).
+    fn approx(&self) -> f64;
+    /// Whether the midpoint is 0.
+    fn is_zero(&self) -> bool;
+    /// Sign of the midpoint.
+    fn mid_sign(&self) -> Sign;
+    fn neg(&self) -> Self;
+    /// `self * 2^k` (exact scaling).
+    fn scale2(&self, k: isize) -> Self;
+    /// Whether this midpoint is `>=` the other's (exactly).
+    fn mid_ge(&self, other: &Self) -> bool;
+
+    fn is_exact(&self) -> bool {
+        self.lrel() == f64::NEG_INFINITY
+    }
+    /// The midpoint taken as exact.
+    fn mid_exact(&self) -> Self {
+        self.with_lrel(f64::NEG_INFINITY)
+    }
+    /// Too wide for the first-order error rules (or no information at all).
+    fn is_unusable(&self) -> bool {
+        let l = self.lrel();
+        l > FIRST_ORDER || l.is_nan()
+    }
+    /// log2 of an upper bound on the absolute error.
+    fn labs(&self) -> f64 {
+        self.l2() + self.lrel()
+    }
+    /// Upper bound on `|x|` as log2.
+    fn l2_upper(&self) -> f64 {
+        self.l2() + lsum(&[0.0, self.lrel()]) + SLACK
+    }
+    /// `Some(sign)` when the whole ball lies strictly on one side of 0 (or is exactly 0).
+    fn sign(&self) -> Option<Sign> {
+        if self.is_zero() {
+            return self.is_exact().then_some(Sign::Positive);
+        }
+        (self.lrel() < 0.0).then(|| self.mid_sign())
+    }
+    /// Whether the whole ball is `> 0`.
+    fn is_positive(&self) -> bool {
+        self.sign() == Some(Sign::Positive) && !self.is_zero()
+    }
+    /// Widens the bound by an absolute error `2^labs`.
+    fn add_abs_err(&self, labs: f64) -> Self {
+        let l = if self.is_zero() { f64::INFINITY } else { labs - self.l2() };
+        self.widen_rel(l)
+    }
+    /// Widens the bound by a relative error `2^l`.
+    fn widen_rel(&self, l: f64) -> Self {
+        self.with_lrel(lsum(&[self.lrel(), l]) + SLACK)
+    }
+}
+
+/// A working precision: operations on its balls, each returning a ball that contains the exact
+/// result of the operation on any points of its operands.
+pub(crate) trait Arith {
+    type B: Num;
+    /// Precision in bits (series stop when their tail is `2^-(bits + 8)` of the sum).
+    fn bits(&self) -> usize;
+    /// log2 of the per-operation rounding bound.
+    fn lu(&self) -> f64;
+    fn int(&self, n: i64) -> Self::B;
+    /// An exact dyadic number (a ball around it if it does not fit the precision).
+    fn exact(&self, x: &F) -> Self::B;
+    fn add(&self, a: &Self::B, b: &Self::B) -> Self::B;
+    fn mul(&self, a: &Self::B, b: &Self::B) -> Self::B;
+    /// `a / b` (unusable unless `b` is bounded away from 0).
+    fn div(&self, a: &Self::B, b: &Self::B) -> Self::B;
+    fn exp(&self, a: &Self::B) -> Self::B;
+    /// `exp(a) - 1` for `a <= 0`.
+    fn expm1_nonpos(&self, a: &Self::B) -> Self::B;
+    /// `ln(a)` for `a > 0`.
+    fn ln(&self, a: &Self::B) -> Self::B;
+    /// `ln(1 + a)` for `a >= -1/2`.
+    fn ln_1p(&self, a: &Self::B) -> Self::B;
+    fn ln2(&self) -> Self::B;
+    fn ln10(&self) -> Self::B;
+    /// `ln(sqrt(2 pi))`.
+    fn ln_sqrt_2pi(&self) -> Self::B;
+    /// `1 / sqrt(2 pi)`, the standard normal density at 0.
+    fn inv_sqrt_2pi(&self) -> Self::B;
+    /// `sqrt(2 / pi)`, the tanh formula's constant.
+    fn sqrt_2_over_pi(&self) -> Self::B;
+    /// The exact real `0.044715`.
+    fn tanh_cubic(&self) -> Self::B;
+    /// `sqrt(2)`.
+    fn sqrt2(&self) -> Self::B;
+    /// Certified `(f64, 40 digits)` of a value, or `None` if the ball is too wide (or the value
+    /// is one this precision does not finalise).
+    fn finalize(&self, v: &Val<Self::B>) -> Option<(f64, String)>;
+
+    fn sub(&self, a: &Self::B, b: &Self::B) -> Self::B {
+        self.add(a, &b.neg())
+    }
+    fn sqr(&self, a: &Self::B) -> Self::B {
+        self.mul(a, a)
+    }
+    /// `n / d` for small integers.
+    fn ratio(&self, n: i64, d: i64) -> Self::B {
+        self.div(&self.int(n), &self.int(d))
+    }
+    /// `ln(1e-12) = -12 ln 10`, the log of the clamp floor.
+    fn ln_clamp(&self) -> Self::B {
+        self.mul(&self.int(-12), &self.ln10())
+    }
+    /// Compares two balls: `Some(ordering)` only when they are disjoint or both exact.
+    fn cmp(&self, a: &Self::B, b: &Self::B) -> Option<Ordering> {
+        let d = self.sub(a, b);
+        if d.is_zero() && d.is_exact() {
+            return Some(Ordering::Equal);
+        }
+        match d.sign()? {
+            Sign::Positive => Some(Ordering::Greater),
+            Sign::Negative => Some(Ordering::Less),
+        }
+    }
+}
+
+/// A value ready to be finalised: linear, or given by its natural logarithm (for magnitudes far
+/// outside any binary exponent worth forming, e.g. `Phi(-1e30) = exp(-5e59)`).
+#[derive(Clone, Debug)]
+pub(crate) enum Val<B> {
+    Lin(B),
+    /// `(-1)^neg * exp(l)`.
+    Exp {
+        neg: bool,
+        l: B,
+    },
+}
+
+impl<B: Num> Val<B> {
+    /// Natural log of a positive value.
+    pub fn ln<A: Arith<B = B>>(&self, c: &A) -> B {
+        match self {
+            Val::Lin(b) => c.ln(b),
+            Val::Exp { l, .. } => l.clone(),
+        }
+    }
+}
+
+/// A computation written once for every working precision.
+pub(crate) trait Task {
+    type Out;
+    /// The result certified at this precision, or `None` to retry at a higher one.
+    fn at<A: Arith>(&self, c: &A) -> Option<Self::Out>;
+}
+
+thread_local! {
+    static FAST_PASS: Cell<bool> = const { Cell::new(true) };
+    static FAST_HITS: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Number of results certified by the 256-bit first pass on this thread so far.
+pub(crate) fn fast_hits() -> u64 {
+    FAST_HITS.with(Cell::get)
+}
+
+/// Runs `f` with (`true`) or without the 256-bit first pass on this thread.
+pub(crate) fn with_fast_pass<T>(on: bool, f: impl FnOnce() -> T) -> T {
+    let old = FAST_PASS.with(|s| s.replace(on));
+    let out = f();
+    FAST_PASS.with(|s| s.set(old));
+    out
+}
+
+/// Ziv's strategy over both arithmetics: the allocation-free 256-bit pass first (it settles nearly
+/// every input of the usual ranges), then arbitrary precision from `mp`'s start precision upwards.
+pub(crate) fn run<T: Task>(task: &T) -> Result<T::Out, String> {
+    if FAST_PASS.with(Cell::get) {
+        if let Some(out) = task.at(&WideCtx) {
+            FAST_HITS.with(|h| h.set(h.get() + 1));
+            return Ok(out);
+        }
+    }
+    mp::ziv(|c| task.at(c))
+}
