@@ -21,29 +21,42 @@ const INV_FACTORIAL: [f64; 19] = {
     table
 };
 
-/// `c[0] + v * (c[1] + v * (c[2] + ...))`.
+/// `c(0) + c(1) v + ... + c(n-1) v^(n-1)`, `n >= 2`, as `c(0) + v Q(v)` with `Q` split into four
+/// interleaved Horner chains in `v^4`, `Q0(v^4) + v Q1(v^4) + v^2 (Q2(v^4) + v Q3(v^4))`, each step a fused
+/// multiply-add. The chains are a quarter as long as plain Horner's, so the element loop is not bound by
+/// the latency of one long chain; the last step is Horner's, so the leading term is rounded only once.
+#[inline(always)]
+fn poly<T: FastReal>(n: usize, c: impl Fn(usize) -> T, v: T) -> T {
+    let v2 = v * v;
+    let v4 = v2 * v2;
+    // Exclusive ranges: LLVM unrolls these completely, but not `RangeInclusive`, whose leftover loop
+    // would keep the element loop from vectorising.
+    let chain = |j: usize| {
+        let mut terms = (j + 1..n).step_by(4).rev();
+        let top = terms.next().map_or(T::zero(), &c);
+        terms.fold(top, |acc, i| acc.fma(v4, c(i)))
+    };
+    let q = v2.fma(v.fma(chain(3), chain(2)), v.fma(chain(1), chain(0)));
+    v.fma(q, c(0))
+}
+
+/// [`poly`] with the coefficients of a table, lowest degree first.
 #[inline(always)]
 fn horner<T: FastReal>(c: &[T], v: T) -> T {
-    c.iter().rev().fold(T::zero(), |acc, &k| acc * v + k)
+    poly(c.len(), |i| c[i], v)
 }
 
 /// `x = k ln2 + r` with integer `k` and `|r| <= ln2/2` (Cody-Waite: `k * LN2_HI` is exact).
 #[inline(always)]
 fn reduce<T: FastReal>(x: T) -> (T, T) {
-    let k = (x * T::cast(LOG2_E) + T::ROUND_MAGIC) - T::ROUND_MAGIC;
-    (k, (x - k * T::LN2_HI) - k * T::LN2_LO)
+    let k = x.fma(T::cast(LOG2_E), T::ROUND_MAGIC) - T::ROUND_MAGIC;
+    (k, (-k).fma(T::LN2_LO, (-k).fma(T::LN2_HI, x)))
 }
 
-/// `expm1(r)` for `|r| <= ln2/2`: the Taylor polynomial `r + r^2/2! + ... + r^D/D!`.
+/// `expm1(r) / r` for `|r| <= ln2/2`: the Taylor polynomial `1 + r/2! + ... + r^(D-1)/D!`.
 #[inline(always)]
-fn expm1_reduced<T: FastReal>(r: T) -> T {
-    let mut acc = T::zero();
-    // Exclusive ranges: LLVM unrolls these completely, but not `RangeInclusive`, whose leftover loop
-    // would keep the element loop from vectorising.
-    for n in (0..T::EXPM1_DEGREE).rev() {
-        acc = acc * r + T::cast(INV_FACTORIAL[n + 1]);
-    }
-    acc * r
+fn expm1_poly<T: FastReal>(r: T) -> T {
+    poly(T::EXPM1_DEGREE, |n| T::cast(INV_FACTORIAL[n + 1]), r)
 }
 
 /// `e^x`. Arguments are clamped (NaN passes through) to where the result is 0 or inf anyway; `2^k` is
@@ -55,7 +68,7 @@ pub fn exp<T: FastReal>(x: T) -> T {
     let x = select(x > T::EXP_MAX, T::EXP_MAX, x);
     let (k, r) = reduce(x);
     let half = (k * T::cast(0.5) + T::ROUND_MAGIC) - T::ROUND_MAGIC;
-    (T::one() + expm1_reduced(r)) * T::pow2(half) * T::pow2(k - half)
+    r.fma(expm1_poly(r), T::one()) * T::pow2(half) * T::pow2(k - half)
 }
 
 /// Natural log of a positive normal `x` (NaN propagates): `x = m 2^e` with `m` in [sqrt(1/2), sqrt 2),
@@ -69,13 +82,10 @@ pub fn ln<T: FastReal>(x: T) -> T {
     let f = (m - T::one()) / (m + T::one());
     let s = f * f;
     // atanh(f)/f - 1 = s/3 + s^2/5 + ...
-    let mut series = T::zero();
-    for j in (0..T::LN_TERMS).rev() {
-        series = series * s + T::cast(1.0 / (2 * j + 3) as f64);
-    }
+    let series = poly(T::LN_TERMS, |j| T::cast(1.0 / (2 * j + 3) as f64), s);
     let two_f = f + f;
-    let ln_m = two_f + two_f * (s * series);
-    let result = e * T::LN2_HI + (ln_m + e * T::LN2_LO);
+    let ln_m = two_f.fma(s * series, two_f);
+    let result = e.fma(T::LN2_HI, e.fma(T::LN2_LO, ln_m));
     select(x.is_nan(), x, result)
 }
 
@@ -90,7 +100,7 @@ pub fn tanh<T: FastReal>(y: T) -> T {
     // On |y|, so that the zero correction term cannot turn -0 into +0; the sign is applied last.
     let a = y.abs();
     let s = a * a;
-    let small = a + a * (s * horner(T::TANH_SMALL, s));
+    let small = a.fma(s * horner(T::TANH_SMALL, s), a);
     let large = T::one() - T::cast(2.0) / (exp(a + a) + T::one());
     let t = select(a < T::cast(TANH_SWITCH), small, large);
     select(y.is_sign_negative(), -t, t)
@@ -107,6 +117,6 @@ pub fn erf<T: FastReal>(x: T) -> T {
     let two = T::cast(2.0);
     let t = two / (two + a);
     let g = horner(T::ERFC_LOG, (t - T::ERFC_T_MID) * T::ERFC_T_SCALE);
-    let large = T::one() - t * exp(g - a * a);
+    let large = (-t).fma(exp((-a).fma(a, g)), T::one());
     select(x.abs() < T::cast(0.75), small, select(x.is_sign_negative(), -large, large))
 }

@@ -42,6 +42,9 @@ pub trait FastReal: Real {
     fn pow2(k: Self) -> Self;
     /// `(m, e)` with `x = m * 2^e`, `m` in [1, 2), for positive normal `x` (bit operations only).
     fn split_exponent(x: Self) -> (Self, Self);
+    /// `self * a + b` rounded once: one instruction where the CPU has FMA (the AVX2 loops require it),
+    /// a correctly rounded library call elsewhere, so results are the same on every platform.
+    fn fma(self, a: Self, b: Self) -> Self;
 }
 
 impl FastReal for f32 {
@@ -71,6 +74,10 @@ impl FastReal for f32 {
     const ERFC_T_SCALE: f32 = 66.0 / 13.0;
     const ERF_SATURATION: f32 = 4.0;
 
+    #[inline(always)]
+    fn fma(self, a: f32, b: f32) -> f32 {
+        self.mul_add(a, b)
+    }
     fn pow2(k: f32) -> f32 {
         // k + 2^23 + 127 holds the biased exponent in its low mantissa bits; shift it into place.
         f32::from_bits((k + 8_388_735.0).to_bits() << 23)
@@ -138,6 +145,10 @@ impl FastReal for f64 {
     const ERFC_T_SCALE: f64 = 88.0 / 21.0;
     const ERF_SATURATION: f64 = 6.0;
 
+    #[inline(always)]
+    fn fma(self, a: f64, b: f64) -> f64 {
+        self.mul_add(a, b)
+    }
     fn pow2(k: f64) -> f64 {
         // k + 2^52 + 1023 holds the biased exponent in its low mantissa bits; shift it into place.
         f64::from_bits((k + 4_503_599_627_371_519.0).to_bits() << 52)
