@@ -402,7 +402,7 @@ impl Mix {
     }
 }
 
-/// The 256-bit first pass and arbitrary precision are independent implementations of correct
+/// The 192-bit first pass and arbitrary precision are independent implementations of correct
 /// rounding; wherever the first pass answers, both must give the same f64 and the same 40 digits.
 /// The hit counts make sure the first pass really answered most of the inputs compared.
 #[test]

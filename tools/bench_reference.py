@@ -9,6 +9,7 @@ it does not certify correct rounding, our reference does (Ziv's strategy), so th
     python3 tools/bench_reference.py
 """
 import json
+import os
 import pathlib
 import statistics
 import subprocess
@@ -57,7 +58,8 @@ def time_median(fn, runs=30):
 
 
 def criterion_median(name):
-    path = ROOT / "target" / "criterion" / "reference" / name / "new" / "estimates.json"
+    target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    path = target / "criterion" / "reference" / name / "new" / "estimates.json"
     with open(path) as f:
         return json.load(f)["median"]["point_estimate"] * 1e-9  # ns -> s
 

@@ -1,10 +1,10 @@
 //! What the reference's algorithms (`erf.rs`, `gaussian.rs`, `helpers.rs`) need from a working
 //! precision: a ball type ([`Num`]: a midpoint and a rigorous relative error bound) and its operations
 //! and constants ([`Arith`]). Two implementations run the same algorithms: `wide_ball.rs`, the
-//! allocation-free first Ziv pass at 256 bits, and `mp.rs`, arbitrary precision for the retries.
+//! allocation-free first Ziv pass at 192 bits, and `mp.rs`, arbitrary precision for the retries.
 //! A [`Task`] is a computation written once over any [`Arith`]; [`run`] drives it through the passes.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::cmp::Ordering;
 use std::fmt::Debug;
 
@@ -34,6 +34,8 @@ pub(crate) trait Num: Clone + Debug {
     fn scale2(&self, k: isize) -> Self;
     /// Whether this midpoint is `>=` the other's (exactly).
     fn mid_ge(&self, other: &Self) -> bool;
+    /// Whether both balls are the same (midpoint and bound).
+    fn same(&self, other: &Self) -> bool;
 
     fn is_exact(&self) -> bool {
         self.lrel() == f64::NEG_INFINITY
@@ -114,6 +116,8 @@ pub(crate) trait Arith {
     /// Certified `(f64, 40 digits)` of a value, or `None` if the ball is too wide (or the value
     /// is one this precision does not finalise).
     fn finalize(&self, v: &Val<Self::B>) -> Option<(f64, String)>;
+    /// Results of the expensive kernels already computed in this evaluation.
+    fn memo(&self) -> &Memo<Self::B>;
 
     fn sub(&self, a: &Self::B, b: &Self::B) -> Self::B {
         self.add(a, &b.neg())
@@ -139,6 +143,36 @@ pub(crate) trait Arith {
             Sign::Positive => Some(Ordering::Greater),
             Sign::Negative => Some(Ordering::Less),
         }
+    }
+}
+
+/// Which kernel a memoised result belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kernel {
+    /// `P(w) = Phi(w) - 1/2` by its series.
+    PSeries,
+    /// The Mills ratio by its continued fraction.
+    Mills,
+}
+
+/// Kernel results of one evaluation at one precision: the log-likelihood needs `P` and the
+/// Mills ratio of the same arguments several times (for the CDFs, their logs and the bin mass).
+#[derive(Debug)]
+pub(crate) struct Memo<B>(RefCell<Vec<(Kernel, B, B)>>);
+
+impl<B: Num> Memo<B> {
+    pub fn new() -> Self {
+        Memo(RefCell::new(Vec::new()))
+    }
+    /// The kernel's value at `arg`, computed by `f` the first time.
+    pub fn get(&self, kernel: Kernel, arg: &B, f: impl FnOnce() -> B) -> B {
+        let hit =
+            self.0.borrow().iter().find(|(k, a, _)| *k == kernel && a.same(arg)).map(|(_, _, v)| v.clone());
+        hit.unwrap_or_else(|| {
+            let v = f();
+            self.0.borrow_mut().push((kernel, arg.clone(), v.clone()));
+            v
+        })
     }
 }
 
@@ -176,12 +210,12 @@ thread_local! {
     static FAST_HITS: Cell<u64> = const { Cell::new(0) };
 }
 
-/// Number of results certified by the 256-bit first pass on this thread so far.
+/// Number of results certified by the 192-bit first pass on this thread so far.
 pub(crate) fn fast_hits() -> u64 {
     FAST_HITS.with(Cell::get)
 }
 
-/// Runs `f` with (`true`) or without the 256-bit first pass on this thread.
+/// Runs `f` with (`true`) or without the 192-bit first pass on this thread.
 pub(crate) fn with_fast_pass<T>(on: bool, f: impl FnOnce() -> T) -> T {
     let old = FAST_PASS.with(|s| s.replace(on));
     let out = f();
@@ -189,11 +223,11 @@ pub(crate) fn with_fast_pass<T>(on: bool, f: impl FnOnce() -> T) -> T {
     out
 }
 
-/// Ziv's strategy over both arithmetics: the allocation-free 256-bit pass first (it settles nearly
+/// Ziv's strategy over both arithmetics: the allocation-free 192-bit pass first (it settles nearly
 /// every input of the usual ranges), then arbitrary precision from `mp`'s start precision upwards.
 pub(crate) fn run<T: Task>(task: &T) -> Result<T::Out, String> {
     if FAST_PASS.with(Cell::get) {
-        if let Some(out) = task.at(&WideCtx) {
+        if let Some(out) = task.at(&WideCtx::new()) {
             FAST_HITS.with(|h| h.set(h.get() + 1));
             return Ok(out);
         }

@@ -10,7 +10,7 @@
 //!   truncation bound. For huge `w` the result is kept as its logarithm
 //!   `-w^2/2 - ln sqrt(2 pi) + ln R(w)`, so `exp(-w^2/2)` is never formed.
 
-use super::arith::{Arith, Num, Val};
+use super::arith::{Arith, Kernel, Num, Val};
 use super::mp::lsum;
 
 /// Below this `w` the series (and `Q = 1/2 - P`, losing at most `w^2/2/ln 2 ~ 18` bits) is
@@ -37,8 +37,12 @@ pub(crate) fn exp_bound_log2<B: Num>(l: &B) -> f64 {
     up * std::f64::consts::LOG2_E * if up < 0.0 { 1.0 - 1e-12 } else { 1.0 + 1e-12 }
 }
 
-/// `P(w) = Phi(w) - 1/2` for a ball `0 <= w`, by the positive series.
+/// `P(w) = Phi(w) - 1/2` for a ball `0 <= w`, by the positive series (memoised).
 fn p_series<A: Arith>(c: &A, w: &A::B) -> A::B {
+    c.memo().get(Kernel::PSeries, w, || p_series_sum(c, w))
+}
+
+fn p_series_sum<A: Arith>(c: &A, w: &A::B) -> A::B {
     if w.is_zero() && w.is_exact() {
         return c.int(0);
     }
@@ -67,8 +71,12 @@ fn density<A: Arith>(c: &A, w2: &A::B) -> A::B {
     c.mul(&c.exp(&w2.scale2(-1).neg()), &c.inv_sqrt_2pi())
 }
 
-/// Mills ratio `R(w) = Q(w) / phi(w)` for `w > 0` by its continued fraction.
+/// Mills ratio `R(w) = Q(w) / phi(w)` for `w > 0` by its continued fraction (memoised).
 fn mills<A: Arith>(c: &A, w: &A::B) -> A::B {
+    c.memo().get(Kernel::Mills, w, || mills_cf(c, w))
+}
+
+fn mills_cf<A: Arith>(c: &A, w: &A::B) -> A::B {
     // A_n = w A_(n-1) + (n-1) A_(n-2), B_n likewise; A_0 = 0, A_1 = 1, B_0 = 1, B_1 = w.
     let (mut a0, mut a1) = (c.int(0), c.int(1));
     let (mut b0, mut b1) = (c.int(1), w.clone());

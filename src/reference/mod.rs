@@ -275,13 +275,13 @@ pub fn mean_flat_row(data: &[f64]) -> Result<Exact, Error> {
 }
 
 /// Runs `f` with every Ziv loop on this thread in arbitrary precision only, starting at `bits`
-/// (without the 256-bit first pass; by default the arbitrary-precision retries start at 192 bits):
+/// (without the 192-bit first pass; by default the arbitrary-precision retries start at 192 bits):
 /// a low start exercises the retry path, and any start must give the same results as the default.
 pub fn with_start_precision<T>(bits: usize, f: impl FnOnce() -> T) -> T {
     arith::with_fast_pass(false, || mp::with_start_bits(bits, f))
 }
 
-/// Number of results certified by the 256-bit first pass on this thread so far (the rest went
+/// Number of results certified by the 192-bit first pass on this thread so far (the rest went
 /// to arbitrary precision).
 pub fn fast_pass_count() -> u64 {
     arith::fast_hits()

@@ -28,7 +28,7 @@ use dashu_float::{round::mode::HalfEven, Context, FBig, FpResult};
 use dashu_int::ops::{BitTest, DivRem, UnsignedAbs};
 use dashu_int::{IBig, Sign, UBig};
 
-use super::arith::{Arith, Num, Val};
+use super::arith::{Arith, Memo, Num, Val};
 
 /// The working float: binary, round-half-to-even.
 pub(crate) type F = FBig<HalfEven, 2>;
@@ -212,6 +212,9 @@ impl Num for Ball {
     fn mid_ge(&self, other: &Self) -> bool {
         self.mid >= other.mid
     }
+    fn same(&self, other: &Self) -> bool {
+        self.mid == other.mid && self.lrel.to_bits() == other.lrel.to_bits()
+    }
 }
 
 /// A working precision and the operations on [`Ball`]s at that precision.
@@ -224,6 +227,7 @@ pub(crate) struct Ctx {
     ctx: Context<HalfEven>,
     /// log2 of the per-operation rounding bound `2^(1-p)`.
     lu: f64,
+    memo: Memo<Ball>,
 }
 
 impl Ctx {
@@ -237,7 +241,7 @@ impl Ctx {
             m.push((p, k.clone()));
             k
         });
-        Ctx { p, k, fatal: RefCell::new(None), ctx: Context::new(p), lu: 1.0 - p as f64 }
+        Ctx { p, k, fatal: RefCell::new(None), ctx: Context::new(p), lu: 1.0 - p as f64, memo: Memo::new() }
     }
 
     /// Records that an operation is impossible (the first reason is kept) and returns an
@@ -327,6 +331,9 @@ impl Arith for Ctx {
     }
     fn sqrt2(&self) -> Ball {
         self.sqrt(&Ball::int(2))
+    }
+    fn memo(&self) -> &Memo<Ball> {
+        &self.memo
     }
     fn finalize(&self, v: &Val<Ball>) -> Option<(f64, String)> {
         finalize_mp(self, v)

@@ -1,4 +1,4 @@
-//! `Wide`: a fixed-size binary float (`LIMBS` 64-bit words of significand, a 64-bit exponent) whose
+//! `Wide`: a fixed-size binary float (`LIMBS` = 3 64-bit words of significand, a 64-bit exponent) whose
 //! operations truncate, each reporting whether it was exact. It is the number type of the reference's
 //! first Ziv pass (`wide_ball.rs`): no allocation, so an operation costs tens of nanoseconds where an
 //! arbitrary-precision one costs microseconds.
@@ -10,7 +10,7 @@
 use std::cmp::Ordering;
 
 /// Number of 64-bit words in the significand.
-pub(crate) const LIMBS: usize = 4;
+pub(crate) const LIMBS: usize = 3;
 /// Significand bits.
 pub(crate) const BITS: i64 = 64 * LIMBS as i64;
 /// Relative bound of one truncation, `2^(1 - BITS)`.
@@ -287,7 +287,7 @@ mod tests {
         }
         let third = Wide::from_i64(1).div_word(3);
         assert!(!third.1);
-        // The truncated third times 3 is 1 - 2^-256 (exactly: 256 one bits).
+        // The truncated third times 3 is 1 - 2^-BITS (exactly: BITS one bits).
         let (p, exact) = third.0.mul(&Wide::from_i64(3));
         assert!(
             exact && p.cmp(&Wide::from_i64(1)) == Ordering::Less && p.words().iter().all(|&w| w == u64::MAX)

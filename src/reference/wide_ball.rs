@@ -1,4 +1,4 @@
-//! The reference's first Ziv pass: ball arithmetic on [`Wide`] (256-bit truncating floats) with the
+//! The reference's first Ziv pass: ball arithmetic on [`Wide`] (192-bit truncating floats) with the
 //! relative error bound kept as a plain `f64`, elementary functions built from those operations, and
 //! the final rounding to `f64` and to 40 decimal digits. Every bound below is an upper bound:
 //! bookkeeping in `f64` is rounded up by [`up`], and a bound that would underflow is raised to
@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use dashu_int::ops::UnsignedAbs;
 use dashu_int::Sign;
 
-use super::arith::{Arith, Num, Val};
+use super::arith::{Arith, Memo, Num, Val};
 use super::mp::{self, F, FIRST_ORDER};
 use super::wide::{Wide, BITS, LIMBS, U};
 
@@ -117,9 +117,12 @@ impl Num for WBall {
     fn mid_ge(&self, other: &Self) -> bool {
         self.v.cmp(&other.v) != std::cmp::Ordering::Less
     }
+    fn same(&self, other: &Self) -> bool {
+        self.v == other.v && self.e.to_bits() == other.e.to_bits()
+    }
 }
 
-/// The constants at 256 bits, each rounded once from a 384-bit `mp` ball.
+/// The constants at the working width, each rounded once from a 384-bit `mp` ball.
 struct Consts {
     ln2: WBall,
     ln10: WBall,
@@ -128,7 +131,7 @@ struct Consts {
     sqrt_2_over_pi: WBall,
     tanh_cubic: WBall,
     sqrt2: WBall,
-    /// `10^j` exactly for `j <= 110` (`5^110 < 2^256`).
+    /// `10^j` for every `j` whose power is exact at this width (`5^j < 2^BITS`).
     pow10: Vec<Wide>,
 }
 
@@ -137,12 +140,14 @@ fn consts() -> &'static Consts {
     K.get_or_init(|| {
         let c = mp::Ctx::new(384);
         let w = |b: mp::Ball| {
-            let x = WideCtx.exact(&b.mid);
+            let x = WideCtx::new().exact(&b.mid);
             x.widen(b.lrel().exp2() * (1.0 + 1e-12))
         };
         let ten = Wide::from_i64(10);
-        let pow10 =
-            std::iter::successors(Some(Wide::from_i64(1)), |p| Some(p.mul(&ten).0)).take(111).collect();
+        let pow10 = std::iter::successors(Some((Wide::from_i64(1), true)), |(p, _)| Some(p.mul(&ten)))
+            .take_while(|&(_, exact)| exact)
+            .map(|(p, _)| p)
+            .collect();
         Consts {
             ln2: w(c.ln2()),
             ln10: w(c.ln10()),
@@ -156,13 +161,19 @@ fn consts() -> &'static Consts {
     })
 }
 
-/// The 256-bit working precision (stateless).
-pub(crate) struct WideCtx;
+/// The 192-bit working precision, with the kernel results of one evaluation.
+pub(crate) struct WideCtx {
+    memo: Memo<WBall>,
+}
 
 impl WideCtx {
+    pub fn new() -> Self {
+        WideCtx { memo: Memo::new() }
+    }
+
     /// `1/b` for a nonzero exact `b` by Newton's iteration `y (2 - b y)` from an `f64` seed: a
     /// relative error `eps` becomes `eps^2 + 5U` (one truncation in each of the three operations,
-    /// plus their products), so from `eps <= 2^-51` three steps reach `6U`.
+    /// plus their products), so from `eps <= 2^-51` a few steps (two at 192 bits) reach `6U`.
     fn recip(b: &Wide) -> (Wide, f64) {
         let top = (b.words()[LIMBS - 1] as f64) * 2f64.powi(-64); // in [1/2, 1)
         let seed = if b.is_neg() { -1.0 / top } else { 1.0 / top };
@@ -424,6 +435,9 @@ impl Arith for WideCtx {
     fn sqrt2(&self) -> WBall {
         consts().sqrt2
     }
+    fn memo(&self) -> &Memo<WBall> {
+        &self.memo
+    }
 
     fn finalize(&self, v: &Val<WBall>) -> Option<(f64, String)> {
         match v {
@@ -503,9 +517,10 @@ fn digits40(c: &WideCtx, b: &WBall) -> Option<String> {
         if s.abs() > 440 {
             return None; // beyond the f64 range: not finalised here
         }
-        // 10^|s| = (10^110)^q 10^r: exact up to 10^110, then one truncation per factor.
-        let (q, r) = (s.abs() / 110, (s.abs() % 110) as usize);
-        let p = (0..q).fold(WBall::exact(k.pow10[r]), |p, _| c.mul(&p, &WBall::exact(k.pow10[110])));
+        // 10^|s| = (10^m)^q 10^r with 10^m the largest exact power: one truncation per factor.
+        let m = k.pow10.len() as i64 - 1;
+        let (q, r) = (s.abs() / m, (s.abs() % m) as usize);
+        let p = (0..q).fold(WBall::exact(k.pow10[r]), |p, _| c.mul(&p, &WBall::exact(k.pow10[m as usize])));
         let y = if s >= 0 { c.mul(&abs, &p) } else { c.div(&abs, &p) };
         // A decade boundary is not a rounding boundary (values just below 10^39 round up to it
         // at the next scale), so only the range of the midpoint matters here.
