@@ -185,40 +185,56 @@ impl Wide {
     pub fn div_word(&self, d: u64) -> (Wide, bool) {
         debug_assert!(d != 0);
         let mut q = [0u64; LIMBS + 1];
-        let mut rem = 0u128;
         // Numerator: the significand followed by one zero word.
-        for i in (0..=LIMBS).rev() {
-            let w = if i == 0 { 0 } else { self.m[i - 1] };
-            let cur = (rem << 64) | u128::from(w);
-            q[i] = (cur / u128::from(d)) as u64;
-            rem = cur % u128::from(d);
-        }
+        let word = |i: usize| if i == 0 { 0 } else { self.m[i - 1] };
+        let rem_zero = if d < 1 << 32 {
+            // Half-word steps: every partial dividend fits a u64 (no 128-bit division).
+            let mut rem = 0u64;
+            for i in (0..=LIMBS).rev() {
+                let w = word(i);
+                let hi = (rem << 32) | (w >> 32);
+                rem = hi % d;
+                let lo = (rem << 32) | (w & 0xffff_ffff);
+                rem = lo % d;
+                q[i] = ((hi / d) << 32) | (lo / d);
+            }
+            rem == 0
+        } else {
+            let mut rem = 0u128;
+            for i in (0..=LIMBS).rev() {
+                let cur = (rem << 64) | u128::from(word(i));
+                q[i] = (cur / u128::from(d)) as u64;
+                rem = cur % u128::from(d);
+            }
+            rem == 0
+        };
         let (w, exact) = Wide::from_words(self.neg, &q, self.e);
-        (w, exact && rem == 0)
+        (w, exact && rem_zero)
     }
 
-    /// The sum and an upper bound on its absolute error as log2 (`-inf` when exact). Works on a
+    /// The sum and `k` with `2^k` bounding its absolute error (`None` when exact). Works on a
     /// buffer with two guard words below the larger operand; bits of the smaller one shifted out
     /// below it are dropped (less than one unit of the buffer), then the result is truncated.
-    pub fn add(&self, b: &Wide) -> (Wide, f64) {
+    pub fn add(&self, b: &Wide) -> (Wide, Option<i64>) {
         if b.is_zero() {
-            return (*self, f64::NEG_INFINITY);
+            return (*self, None);
         }
         if self.is_zero() {
-            return (*b, f64::NEG_INFINITY);
+            return (*b, None);
         }
         let (x, y) = if self.cmp_abs(b) == Ordering::Less { (b, self) } else { (self, b) };
         const G: usize = 2; // guard words
         const LEN: usize = LIMBS + G + 1; // plus one carry word
-        let mut buf = [0u64; LEN];
-        buf[G..G + LIMBS].copy_from_slice(&x.m);
         let unit = x.e - 64 * (LIMBS + G) as i64; // log2 of the buffer's last place
         let d = (x.e - y.e) as u64; // shift of y relative to x (>= 0)
+        if d >= 64 * (LIMBS + G) as u64 {
+            return (*x, Some(y.e)); // y is below the buffer entirely: |y| < 2^(y.e)
+        }
+        let mut buf = [0u64; LEN];
+        buf[G..G + LIMBS].copy_from_slice(&x.m);
         let mut lost = false;
         let mut ys = [0u64; LEN];
-        if d >= 64 * (LIMBS + G) as u64 {
-            lost = true; // y is below the buffer entirely
-        } else {
+        {
             let (ws, bs) = ((d / 64) as usize, (d % 64) as u32);
             // y's words placed at G..G+LIMBS, then shifted right by d bits.
             for (k, &w) in y.m.iter().enumerate() {
@@ -262,14 +278,13 @@ impl Wide {
             }
         }
         let (r, exact) = Wide::from_words(x.neg, &buf, unit + 64 * LEN as i64);
-        let mut err = f64::NEG_INFINITY;
-        if lost {
-            err = unit as f64;
-        }
-        if !exact {
-            let ulp = (r.e - BITS) as f64;
-            err = if err == f64::NEG_INFINITY { ulp } else { err.max(ulp) + 1.0 };
-        }
+        let ulp = r.e - BITS;
+        let err = match (lost, exact) {
+            (false, true) => None,
+            (true, true) => Some(unit),
+            (false, false) => Some(ulp),
+            (true, false) => Some(unit.max(ulp) + 1),
+        };
         (r, err)
     }
 }
@@ -293,9 +308,10 @@ mod tests {
             exact && p.cmp(&Wide::from_i64(1)) == Ordering::Less && p.words().iter().all(|&w| w == u64::MAX)
         );
         let (s, err) = Wide::from_i64(1).add(&Wide::from_f64(-0.25));
-        assert_eq!((s.approx(), err), (0.75, f64::NEG_INFINITY));
+        assert_eq!((s.approx(), err), (0.75, None));
         let (s, err) = Wide::from_i64(1).add(&Wide::from_f64(2f64.powi(-600)));
-        assert_eq!(s.approx(), 1.0);
-        assert!(err == (1 - 64 * (LIMBS as i64 + 2)) as f64, "{err}");
+        assert_eq!((s.approx(), err), (1.0, Some(-599)));
+        let (s, err) = Wide::from_i64(1).add(&Wide::from_f64(2f64.powi(-200)));
+        assert_eq!((s, err), (Wide::from_i64(1), Some(1 - BITS))); // truncated to the last place
     }
 }

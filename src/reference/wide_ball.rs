@@ -120,10 +120,35 @@ impl Num for WBall {
     fn same(&self, other: &Self) -> bool {
         self.v == other.v && self.e.to_bits() == other.e.to_bits()
     }
+    /// `|x| <= |v| (1 + e) < 2^top e^e`: no logarithm needed (at most a bit looser).
+    fn l2_upper(&self) -> f64 {
+        self.v.exp2_top() as f64 + self.e * std::f64::consts::LOG2_E * (1.0 + 1e-12)
+    }
 }
+
+/// First `i` of the table of `ln(i/32)` (`round(32 m)` for `m >= 1/sqrt2`).
+const LN_TABLE_FIRST: i64 = 23;
+/// Last `i` of the table (`round(32 m)` for `m < sqrt2`).
+const LN_TABLE_LAST: i64 = 45;
+
+/// The accuracy the pass aims at: series (here and in the generic kernels) stop once their tail
+/// is below `2^-(TARGET_BITS + 8)` of the sum. 40 digits need 133 bits; the margin keeps near-ties,
+/// which send a value to `mp.rs`, rare, while the arithmetic's own `BITS` absorb rounding and
+/// cancellation.
+const TARGET_BITS: i64 = 160;
+/// See [`TARGET_BITS`].
+const SERIES_BITS: i64 = TARGET_BITS + 8;
+
+/// Size of the table of reciprocals.
+const RECIPS: u64 = 1024;
 
 /// The constants at the working width, each rounded once from a 384-bit `mp` ball.
 struct Consts {
+    /// `ln(i/32)` for `i` in `LN_TABLE_FIRST..=LN_TABLE_LAST` (`ln(32/32) = 0` exactly).
+    ln_32ths: Vec<WBall>,
+    /// `1/n` for `n < RECIPS`, each within `2U` (the series divide by small integers: a product
+    /// costs a fraction of a multi-word division).
+    recips: Vec<Wide>,
     ln2: WBall,
     ln10: WBall,
     ln_sqrt_2pi: WBall,
@@ -148,7 +173,17 @@ fn consts() -> &'static Consts {
             .take_while(|&(_, exact)| exact)
             .map(|(p, _)| p)
             .collect();
+        let ln_32ths = (LN_TABLE_FIRST..=LN_TABLE_LAST)
+            .map(|i| match i {
+                32 => WBall::exact(Wide::ZERO),
+                _ => w(c.sub(&c.ln(&mp::Ball::int(i)), &c.mul(&mp::Ball::int(5), &c.ln2()))),
+            })
+            .collect();
+        let recips =
+            (0..RECIPS).map(|n| if n == 0 { Wide::ZERO } else { Wide::from_i64(1).div_word(n).0 }).collect();
         Consts {
+            ln_32ths,
+            recips,
             ln2: w(c.ln2()),
             ln10: w(c.ln10()),
             ln_sqrt_2pi: w(c.ln_sqrt_2pi()),
@@ -199,11 +234,11 @@ impl WideCtx {
         let r = self.add(&WBall::exact(*v), &kl.neg());
         let d = r.abs_err();
         let rs = r.v.scale2(-S);
-        // Terms rho^i / i! until one is below 2^-(BITS + 8); the rest is at most twice that
+        // Terms rho^i / i! until one is below 2^-SERIES_BITS; the rest is at most twice that
         // (ratios <= 1/2) and p >= e^-rho >= 1/2.
         let rho = rs.approx().abs();
         let (mut term, mut n) = (1.0f64, 0i64);
-        while term >= exp2i(-BITS - 8) {
+        while term >= exp2i(-SERIES_BITS) {
             n += 1;
             term *= rho / n as f64;
         }
@@ -227,7 +262,7 @@ impl WideCtx {
         let t2 = self.mul(t, t);
         let (mut pow, mut s) = (*t, *t);
         let lt2 = t2.v.log2();
-        let stop = s.v.log2() - (BITS + 8) as f64;
+        let stop = s.v.log2() - SERIES_BITS as f64;
         for i in 1i64.. {
             pow = self.mul(&pow, &t2);
             s = self.add(&s, &self.div_word(&pow, (2 * i + 1) as u64));
@@ -241,8 +276,10 @@ impl WideCtx {
         s.scale2(1)
     }
 
-    /// `ln(v)` of an exact positive `v`: `v = 2^j m`, `m` in `[1/sqrt2, sqrt2)`,
-    /// `ln m = 2 atanh((m-1)/(m+1))` (`m - 1` is exact).
+    /// `ln(v)` of an exact positive `v`: `v = 2^j m` with `m` in `[1/sqrt2, sqrt2)`, `i =
+    /// round(32 m)` in `23..=45`, `ln m = ln(i/32) + 2 atanh(t)` with `t = (32m - i)/(32m + i)`
+    /// (exact numerator and denominator, `|t| <= 1/90`: about 13 bits per series term). Near
+    /// `v = 1` the table term is exactly 0 (`i = 32`), so `ln v` keeps its full relative accuracy.
     fn ln_exact(&self, v: &Wide) -> WBall {
         let mut j = v.exp2_top();
         let mut m = v.scale2(-j);
@@ -250,15 +287,27 @@ impl WideCtx {
             m = m.scale2(1);
             j -= 1;
         }
-        let (mb, one) = (WBall::exact(m), self.int(1));
-        let t = self.div(&self.sub(&mb, &one), &self.add(&mb, &one));
+        let i = (m.approx() * 32.0).round() as i64;
+        let (m32, ci) = (WBall::exact(m.scale2(5)), self.int(i));
+        let t = self.div(&self.sub(&m32, &ci), &self.add(&m32, &ci));
         let s = if t.is_zero() { t } else { self.two_atanh(&t) };
-        self.add(&self.mul(&self.int(j), &consts().ln2), &s)
+        let table = consts().ln_32ths[(i - LN_TABLE_FIRST) as usize];
+        self.add(&self.add(&self.mul(&self.int(j), &consts().ln2), &table), &s)
     }
 
-    /// `a / n` for a word-sized `n > 0`: quotient digits beyond `BITS` then one truncation, at
-    /// most `2U` relative together.
+    /// `a / n` for a word-sized `n > 0`: exact scaling for powers of two; a product with the
+    /// tabulated reciprocal for small `n` (the series' divisors; at most `2U` from the table and
+    /// `U` from the product); otherwise quotient digits beyond `BITS` then one truncation, at most
+    /// `2U` relative together.
     fn div_word(&self, a: &WBall, n: u64) -> WBall {
+        if n.is_power_of_two() {
+            return WBall { v: a.v.scale2(-i64::from(n.trailing_zeros())), e: a.e };
+        }
+        if let Some(r) = consts().recips.get(n as usize) {
+            let (v, exact) = a.v.mul(r);
+            let e = 2.0 * U + if exact { 0.0 } else { U };
+            return WBall::new(v, a.e + e + a.e * e);
+        }
         let (v, exact) = a.v.div_word(n);
         if exact {
             WBall { v, e: a.e }
@@ -285,7 +334,7 @@ impl Arith for WideCtx {
     type B = WBall;
 
     fn bits(&self) -> usize {
-        BITS as usize
+        TARGET_BITS as usize
     }
     fn lu(&self) -> f64 {
         (1 - BITS) as f64
@@ -306,7 +355,7 @@ impl Arith for WideCtx {
         let (v, err) = a.v.add(&b.v);
         if v.is_zero() {
             // The midpoint 0 is kept (as `mp.rs` does): callers may bound `|d|` absolutely.
-            let exact = a.e == 0.0 && b.e == 0.0 && err == f64::NEG_INFINITY;
+            let exact = a.e == 0.0 && b.e == 0.0 && err.is_none();
             return WBall { v, e: if exact { 0.0 } else { f64::INFINITY } };
         }
         // |x - v| <= |a| ea + |b| eb + 2^err, divided by |v| >= 2^(top - 1).
@@ -317,8 +366,8 @@ impl Arith for WideCtx {
         if b.e != 0.0 {
             e += ratio(&b.v, &v) * b.e;
         }
-        if err != f64::NEG_INFINITY {
-            e += (err - (v.exp2_top() - 1) as f64).exp2() * (1.0 + 1e-12);
+        if let Some(k) = err {
+            e += exp2i(k - (v.exp2_top() - 1));
         }
         WBall::new(v, e)
     }
@@ -373,7 +422,7 @@ impl Arith for WideCtx {
         } else {
             // sum_(i>=1) x^i / i!: ratios <= 2^-12, so the tail is below the last term.
             let (mut t, mut s) = (x, x);
-            let stop = x.v.log2() - (BITS + 8) as f64;
+            let stop = x.v.log2() - SERIES_BITS as f64;
             for i in 2u64.. {
                 t = self.div_word(&self.mul(&t, &x), i);
                 s = self.add(&s, &t);
@@ -381,7 +430,7 @@ impl Arith for WideCtx {
                     break;
                 }
             }
-            s.widen(2.0 * exp2i(-BITS - 8))
+            s.widen(2.0 * exp2i(-SERIES_BITS))
         };
         // |expm1(A) - expm1(x)| <= e^(|x| ea) |x| ea while |expm1(x)| >= |x| e^x: relative ea(1 + 2|x|ea).
         mid.widen(a.e * (1.0 + 2.0 * a.abs_err()))
