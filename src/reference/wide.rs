@@ -30,7 +30,9 @@ impl Wide {
     pub const ZERO: Wide = Wide { m: [0; LIMBS], e: 0, neg: false };
 
     /// Normalises `(-1)^neg * buf * 2^(e_top - 64 len)` (little-endian words) to `BITS` bits by
-    /// truncation; the flag tells whether no nonzero bit was dropped.
+    /// truncation; the flag tells whether no nonzero bit was dropped. (Inlined so that the loops
+    /// over fixed-size buffers unroll.)
+    #[inline(always)]
     pub fn from_words(neg: bool, buf: &[u64], e_top: i64) -> (Wide, bool) {
         let Some(top) = buf.iter().rposition(|&w| w != 0) else {
             return (Wide::ZERO, true);

@@ -148,7 +148,9 @@ struct Consts {
     ln_32ths: Vec<WBall>,
     /// `1/n` for `n < RECIPS`, each within `2U` (the series divide by small integers: a product
     /// costs a fraction of a multi-word division).
-    recips: Vec<Wide>,
+    recips: Vec<WBall>,
+    /// `1/i!` for the Taylor series of `exp`, each within `2iU` (one division per factor).
+    inv_fact: Vec<WBall>,
     ln2: WBall,
     ln10: WBall,
     ln_sqrt_2pi: WBall,
@@ -179,11 +181,23 @@ fn consts() -> &'static Consts {
                 _ => w(c.sub(&c.ln(&mp::Ball::int(i)), &c.mul(&mp::Ball::int(5), &c.ln2()))),
             })
             .collect();
-        let recips =
-            (0..RECIPS).map(|n| if n == 0 { Wide::ZERO } else { Wide::from_i64(1).div_word(n).0 }).collect();
+        let ball = |(v, exact): (Wide, bool), e: f64| WBall::new(v, if exact { e } else { e + 2.0 * U });
+        let recips = (0..RECIPS).map(|n| {
+            if n == 0 {
+                WBall::exact(Wide::ZERO)
+            } else {
+                ball(Wide::from_i64(1).div_word(n), 0.0)
+            }
+        });
+        let inv_fact = (1..32).scan(WBall::exact(Wide::from_i64(1)), |f, i| {
+            let out = *f;
+            *f = ball(f.v.div_word(i), f.e);
+            Some(out)
+        });
         Consts {
             ln_32ths,
-            recips,
+            recips: recips.collect(),
+            inv_fact: inv_fact.collect(),
             ln2: w(c.ln2()),
             ln10: w(c.ln10()),
             ln_sqrt_2pi: w(c.ln_sqrt_2pi()),
@@ -225,8 +239,9 @@ impl WideCtx {
     }
 
     /// `exp(v)` of an exact `v` with `|v| <= EXP_MAX`: `v = k ln2 + r`, `exp(r) =
-    /// (sum_(i<=n) (r/2^8)^i / i!)^(2^8)`, times `2^k`. The reduction's error (the rounding of
-    /// `k ln2` and of the subtraction, absolute) is a relative error `e^d - 1` of the result.
+    /// (sum_(i<n) (r/2^8)^i / i!)^(2^8)` (Horner with tabulated `1/i!`), times `2^k`. The
+    /// reduction's error (the rounding of `k ln2` and of the subtraction, absolute) is a relative
+    /// error `e^d - 1` of the result.
     fn exp_exact(&self, v: &Wide) -> WBall {
         const S: i64 = 8;
         let k = (v.approx() / std::f64::consts::LN_2).round() as i64;
@@ -234,19 +249,22 @@ impl WideCtx {
         let r = self.add(&WBall::exact(*v), &kl.neg());
         let d = r.abs_err();
         let rs = r.v.scale2(-S);
-        // Terms rho^i / i! until one is below 2^-SERIES_BITS; the rest is at most twice that
-        // (ratios <= 1/2) and p >= e^-rho >= 1/2.
+        // Terms rho^i / i! until one (`term`, i = n) is below 2^-SERIES_BITS; the rest is at most
+        // twice that (ratios <= 1/2) and p >= e^-rho >= 1/2.
         let rho = rs.approx().abs();
-        let (mut term, mut n) = (1.0f64, 0i64);
+        let (mut term, mut n) = (1.0f64, 0usize);
         while term >= exp2i(-SERIES_BITS) {
             n += 1;
             term *= rho / n as f64;
         }
+        let inv_fact = &consts().inv_fact;
+        if n > inv_fact.len() {
+            return WBall::unusable(); // |r| is at most ln2/2 unless v was not reduced
+        }
         let rb = WBall::exact(rs);
-        let one = self.int(1);
-        let mut p = one;
-        for i in (1..n).rev() {
-            p = self.add(&one, &self.div_word(&self.mul(&rb, &p), i as u64));
+        let mut p = inv_fact[n - 1];
+        for c in inv_fact[..n - 1].iter().rev() {
+            p = self.add(c, &self.mul(&rb, &p));
         }
         let mut p = p.widen(4.0 * term * (1.0 + 1e-12));
         for _ in 0..S {
@@ -256,24 +274,24 @@ impl WideCtx {
         out.widen(d * (1.0 + 2.0 * d))
     }
 
-    /// `2 atanh(t) = 2 sum t^(2i+1) / (2i+1)` for a ball `|t| <= 0.18`; the tail after the last
-    /// term `|t|^(2i+1)/(2i+1)` is at most that term times `t^2 / (1 - t^2) <= 1/29`.
+    /// `2 atanh(t) = 2t sum_(i<=n) t^(2i) / (2i+1)` for a ball `|t| <= 0.18` (Horner in `t^2`
+    /// with tabulated `1/(2i+1)`). `n` is chosen up front so that the tail,
+    /// `t^(2n+2) / ((2n+3)(1 - t^2))`, is below `2^-SERIES_BITS`; the sum is at least 1.
     fn two_atanh(&self, t: &WBall) -> WBall {
         let t2 = self.mul(t, t);
-        let (mut pow, mut s) = (*t, *t);
-        let lt2 = t2.v.log2();
-        let stop = s.v.log2() - SERIES_BITS as f64;
-        for i in 1i64.. {
-            pow = self.mul(&pow, &t2);
-            s = self.add(&s, &self.div_word(&pow, (2 * i + 1) as u64));
-            // log2 of the tail bound |t|^(2i+1) t^2 / ((2i+1)(1 - t^2)), 1 - t^2 >= 0.96.
-            let ltail = pow.v.log2() + lt2 - ((2 * i + 1) as f64).log2() - 0.96f64.log2();
-            if ltail < stop || pow.v.is_zero() {
-                s = s.widen((ltail - s.v.log2() + 1e-9).exp2() + FLOOR);
-                break;
-            }
+        // log2 of the tail after term n, with 1 - t^2 >= 0.96.
+        let lt2 = t2.v.log2() + t2.e;
+        let ltail = |n: usize| (n + 1) as f64 * lt2 - ((2 * n + 3) as f64).log2() - 0.96f64.log2();
+        let Some(n) = (0..200).find(|&n| ltail(n) < -SERIES_BITS as f64) else {
+            return WBall::unusable();
+        };
+        let recips = &consts().recips;
+        let mut p = recips[2 * n + 1];
+        for i in (0..n).rev() {
+            p = self.add(&recips[2 * i + 1], &self.mul(&t2, &p));
         }
-        s.scale2(1)
+        let p = p.widen((ltail(n) + 1e-9).exp2() + FLOOR);
+        self.mul(t, &p).scale2(1)
     }
 
     /// `ln(v)` of an exact positive `v`: `v = 2^j m` with `m` in `[1/sqrt2, sqrt2)`, `i =
@@ -304,9 +322,7 @@ impl WideCtx {
             return WBall { v: a.v.scale2(-i64::from(n.trailing_zeros())), e: a.e };
         }
         if let Some(r) = consts().recips.get(n as usize) {
-            let (v, exact) = a.v.mul(r);
-            let e = 2.0 * U + if exact { 0.0 } else { U };
-            return WBall::new(v, a.e + e + a.e * e);
+            return self.mul(a, r);
         }
         let (v, exact) = a.v.div_word(n);
         if exact {
