@@ -10,7 +10,7 @@ use super::gaussian::{cdf, delta};
 use super::mp::{
     exact_add, f, finalize_above, finalize_ratio, log2_abs, lsum, round_f64, scale2, ziv, Ball, Ctx, F,
 };
-use super::{Branch, Exact, LoglikExact, Variant, LOG_SCALE_MAX, LOG_SCALE_MIN};
+use super::{Branch, Exact, LoglikExact, Variant, LOG_SCALE_MIN};
 
 /// Exact `Exact` of a value known exactly as an `f64` (0, 1/2, 1, specials), via the same
 /// formatting as every other result.
@@ -82,17 +82,100 @@ pub(crate) fn loglik(
     if !finite {
         return Ok(loglik_nonfinite(x, mean, log_scale, variant, branch));
     }
-    if log_scale.is_finite() && !(LOG_SCALE_MIN..=LOG_SCALE_MAX).contains(&log_scale) {
+    if log_scale < LOG_SCALE_MIN {
         return Err(format!(
-            "finite log_scale outside the supported domain [{LOG_SCALE_MIN}, {LOG_SCALE_MAX:e}]"
+            "log_scale below {LOG_SCALE_MIN}: the CDF tails are below exp(-e^2000), and their 40 digits \
+             would need decimal exponents of hundreds of digits or more"
         ));
     }
     let cx = exact_add(&f(x), &-f(mean));
     let (n_plus, n_min) = (affine255(&cx, 1), affine255(&cx, -1));
+    let floor = ln_clamp_exact();
+    if log_scale.is_finite() && log_scale > TINY_SCALE {
+        return run(&TinyScaleTask { branch, n_plus, n_min, log_scale, floor });
+    }
     let signs = (is_neg(&n_min), is_neg(&n_plus));
     // inv_stdv = exp(-log_scale) = 0 exactly for log_scale = +inf: plus_in = min_in = 0.
     let zero_scale = log_scale == f64::INFINITY;
-    run(&LoglikTask { variant, branch, n_plus, n_min, signs, zero_scale, log_scale, floor: ln_clamp_exact() })
+    run(&LoglikTask { variant, branch, n_plus, n_min, signs, zero_scale, log_scale, floor })
+}
+
+/// The CDF values and logarithms of one element: `(cdf_plus, ln cdf_plus)`, `(1 - cdf_min, its
+/// log)`, `(cdf_plus - cdf_min, its log)`; `None` for the log of an exact zero mass.
+type Parts<B> = [(Val<B>, Option<Val<B>>); 3];
+
+/// Picks the branch's probability, decides the clamp and certifies every reported value.
+fn assemble<A: Arith>(c: &A, branch: Branch, floor: &Exact, parts: Parts<A::B>) -> Option<LoglikExact> {
+    let [(cdf_plus, ln_cdf_plus), (upper, ln_upper), (mass, ln_mass)] = parts;
+    let ln_p = match branch {
+        Branch::EdgeLeft => ln_cdf_plus,
+        Branch::EdgeRight => ln_upper,
+        Branch::Interior => ln_mass,
+    };
+    // Clamped iff P < 1e-12 iff ln P < ln 1e-12 (P = 0 exactly only for log_scale = +inf).
+    let (clamped, unclamped) = match &ln_p {
+        None => (true, Exact::special(f64::NEG_INFINITY)),
+        Some(lp) => {
+            let below = match lp {
+                Val::Lin(l) => below_clamp(c, l)?,
+                Val::Exp { .. } => false, // an astronomically small negative log: P ~ 1
+            };
+            (below, c.finalize(lp)?.into())
+        }
+    };
+    Some(LoglikExact {
+        value: if clamped { floor.clone() } else { unclamped.clone() },
+        branch,
+        clamped,
+        log_prob_unclamped: unclamped,
+        cdf_plus: c.finalize(&cdf_plus)?.into(),
+        one_minus_cdf_min: c.finalize(&upper)?.into(),
+        cdf_delta: c.finalize(&mass)?.into(),
+    })
+}
+
+/// Above this `log_scale` the normalised arguments `z = e^-log_scale (255 (x - mean) +- 1) / 255`
+/// are below `e^-1200` in magnitude (`|x - mean| < 2^1025`), and both CDFs are taken by their
+/// linearisation at 0 with a rigorous remainder: `exp(-log_scale)` itself is never formed.
+const TINY_SCALE: f64 = 2000.0;
+
+/// The log-likelihood for `log_scale > TINY_SCALE`. Both variants satisfy
+/// `F(z) = 1/2 + phi0 z (1 + d)`, `phi0 = 1/sqrt(2 pi)`, `|d| <= z^2` (Gaussian: `-z^2/6 <= d <=
+/// 0`; tanh formula: its slope at 0 is `sqrt(2/pi)/2 = phi0`, and `-0.22 z^2 <= d <= 0.045 z^2`).
+/// Hence `F(z) = 1/2 +- |z|/2` and `ln F(z) = -ln 2 +- 2|z|`, while the bin mass is
+/// `phi0 (b - a)(1 + eta)` with `b - a = 2 e^-log_scale / 255` and `|eta| <= (|a|^3 + |b|^3) / (b - a)`.
+struct TinyScaleTask {
+    branch: Branch,
+    n_plus: F,
+    n_min: F,
+    log_scale: f64,
+    floor: Exact,
+}
+
+impl Task for TinyScaleTask {
+    type Out = LoglikExact;
+
+    fn at<A: Arith>(&self, c: &A) -> Option<LoglikExact> {
+        // log2 upper bounds of e^-log_scale and of |z| = e^-log_scale |n| / 255.
+        let l_inv = -self.log_scale * std::f64::consts::LOG2_E * (1.0 - 1e-12);
+        let l_z = |n: &F| l_inv + log2_abs(n) - 255f64.log2() + 1e-9;
+        let half = c.int(1).scale2(-1);
+        let side = |n: &F| {
+            let lz = l_z(n);
+            (Val::Lin(half.add_abs_err(lz - 1.0)), Some(Val::Lin(c.ln2().neg().add_abs_err(lz + 1.0))))
+        };
+        // |eta| <= 2 zmax^3 / (2 e^-log_scale / 255) = e^(-2 log_scale) nmax^3 / 255^2, and
+        // |ln(1 + eta)| <= 2 |eta|. (Written so that log_scale near f64::MAX gives -inf, not NaN.)
+        let l_nmax = log2_abs(&self.n_plus).max(log2_abs(&self.n_min));
+        let l_eta = -self.log_scale * std::f64::consts::LOG2_E * (2.0 - 4e-12) + 3.0 * l_nmax
+            - 2.0 * 255f64.log2()
+            + 1e-9;
+        // ln(phi0 2 / 255) = ln 2 - ln sqrt(2 pi) - ln 255.
+        let k = c.sub(&c.sub(&c.ln2(), &c.ln_sqrt_2pi()), &c.ln(&c.int(255)));
+        let l_mass = c.sub(&k, &c.exact(&f(self.log_scale))).add_abs_err(l_eta + 1.0);
+        let mass = (Val::Exp { neg: false, l: l_mass.clone() }, Some(Val::Lin(l_mass)));
+        assemble(c, self.branch, &self.floor, [side(&self.n_plus), side(&self.n_min), mass])
+    }
 }
 
 /// The finite log-likelihood at one precision (the inputs are exact dyadic numbers).
@@ -129,31 +212,12 @@ impl Task for LoglikTask {
             let (m, l) = delta(c, self.variant, &a, &b, &inv255.scale2(1), self.signs);
             (m, Some(l))
         };
-        let ln_p = match self.branch {
-            Branch::EdgeLeft => Some(ln_cdf_plus),
-            Branch::EdgeRight => Some(ln_upper),
-            Branch::Interior => ln_mass,
-        };
-        // Clamped iff P < 1e-12 iff ln P < ln 1e-12 (P = 0 exactly only for log_scale = +inf).
-        let (clamped, unclamped) = match &ln_p {
-            None => (true, Exact::special(f64::NEG_INFINITY)),
-            Some(lp) => {
-                let below = match lp {
-                    Val::Lin(l) => below_clamp(c, l)?,
-                    Val::Exp { .. } => false, // an astronomically small negative log: P ~ 1
-                };
-                (below, c.finalize(lp)?.into())
-            }
-        };
-        Some(LoglikExact {
-            value: if clamped { self.floor.clone() } else { unclamped.clone() },
-            branch: self.branch,
-            clamped,
-            log_prob_unclamped: unclamped,
-            cdf_plus: c.finalize(&cdf_plus)?.into(),
-            one_minus_cdf_min: c.finalize(&upper)?.into(),
-            cdf_delta: c.finalize(&mass)?.into(),
-        })
+        assemble(
+            c,
+            self.branch,
+            &self.floor,
+            [(cdf_plus, Some(ln_cdf_plus)), (upper, Some(ln_upper)), (mass, ln_mass)],
+        )
     }
 }
 
