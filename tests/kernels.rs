@@ -370,6 +370,8 @@ fn fast_math_accuracy<T: FastReal>(budget: f64) {
         assert!(worst <= budget, "{} {name}: {worst} ulps at {at:e}", T::NAME);
     };
     check("exp", sweep(-20.0, 20.0, n), fast_math::exp, libm::exp);
+    check("expm1", sweep(-3.0, 3.0, n), fast_math::expm1, libm::expm1);
+    check("expm1 wide", sweep(-80.0, 80.0, n), fast_math::expm1, libm::expm1);
     check("ln", probabilities, fast_math::ln, libm::log);
     check("tanh", sweep(-10.0, 10.0, n), fast_math::tanh, libm::tanh);
     check("erf", sweep(-6.0, 6.0, n), fast_math::erf, libm::erf);
@@ -381,6 +383,13 @@ fn fast_math_accuracy<T: FastReal>(budget: f64) {
     assert_eq!(fast_math::exp(T::neg_infinity()), T::zero());
     assert_eq!(fast_math::exp(T::max_value()), T::infinity());
     assert_eq!(fast_math::exp(T::zero()), T::one());
+    assert!(fast_math::expm1(t(f64::NAN)).is_nan());
+    assert_eq!(fast_math::expm1(T::infinity()), T::infinity());
+    assert_eq!(fast_math::expm1(T::max_value()), T::infinity());
+    assert_eq!(fast_math::expm1(T::neg_infinity()), -T::one());
+    for v in [0.0, 1e-30, -1e-30] {
+        assert_eq!(fast_math::expm1(t(v)).as_f64().to_bits(), t(v).as_f64().to_bits(), "expm1({v})");
+    }
     assert_eq!(fast_math::ln(T::one()), T::zero());
     for (v, want) in [(f64::INFINITY, 1.0), (f64::NEG_INFINITY, -1.0), (30.0, 1.0), (-30.0, -1.0)] {
         assert_eq!(fast_math::tanh(t(v)), t(want));

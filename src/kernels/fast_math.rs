@@ -1,6 +1,7 @@
-//! Branch-free `exp`, `ln`, `tanh` and `erf`, written once for f32 and f64: range reduction with bit
-//! operations, polynomials in Horner form, every case computed and the right one selected. Loops of
-//! them vectorise, where the `libm` functions (branches on ranges, calls) cannot.
+//! Branch-free `exp`, `expm1`, `ln`, `tanh` and `erf`, written once for f32 and f64: range reduction
+//! with bit operations, fitted polynomials (`FastReal`'s tables) evaluated with fused multiply-adds,
+//! every case computed and the right one selected. Loops of them vectorise, where the `libm`
+//! functions (branches on ranges, calls) cannot.
 //!
 //! Accuracy: within ~2.5 ulps (measured in tests/kernels.rs), inside the 4 ulps per function that the
 //! golden tolerances assume of any port (`golden::error_model::FUNCTION_ULPS`), so the kernels built on
@@ -10,40 +11,24 @@ use super::precision::FastReal;
 use super::select;
 use std::f64::consts::LOG2_E;
 
-/// `1/n!`, correctly rounded: `n!` is exact in u64 and in f64 for `n <= 18`.
-const INV_FACTORIAL: [f64; 19] = {
-    let (mut table, mut factorial, mut n) = ([1.0; 19], 1u64, 1);
-    while n < 19 {
-        factorial *= n as u64;
-        table[n] = 1.0 / factorial as f64;
-        n += 1;
-    }
-    table
-};
-
-/// `c(0) + c(1) v + ... + c(n-1) v^(n-1)`, `n >= 2`, as `c(0) + v Q(v)` with `Q` split into four
-/// interleaved Horner chains in `v^4`, `Q0(v^4) + v Q1(v^4) + v^2 (Q2(v^4) + v Q3(v^4))`, each step a fused
-/// multiply-add. The chains are a quarter as long as plain Horner's, so the element loop is not bound by
-/// the latency of one long chain; the last step is Horner's, so the leading term is rounded only once.
+/// `c[0] + c[1] v + ... + c[n-1] v^(n-1)`, `n >= 2`, as `c[0] + v Q(v)` with `Q` split into four
+/// interleaved Horner chains in `v^4`, `Q0(v^4) + v Q1(v^4) + v^2 (Q2(v^4) + v Q3(v^4))`, each step a
+/// fused multiply-add. The chains are a quarter as long as plain Horner's, so that a loop of these is
+/// not bound by the latency of one long chain; the last step is Horner's, so the leading term is
+/// rounded only once.
 #[inline(always)]
-fn poly<T: FastReal>(n: usize, c: impl Fn(usize) -> T, v: T) -> T {
+pub(crate) fn horner<T: FastReal>(c: &[T], v: T) -> T {
     let v2 = v * v;
     let v4 = v2 * v2;
     // Exclusive ranges: LLVM unrolls these completely, but not `RangeInclusive`, whose leftover loop
     // would keep the element loop from vectorising.
     let chain = |j: usize| {
-        let mut terms = (j + 1..n).step_by(4).rev();
-        let top = terms.next().map_or(T::zero(), &c);
-        terms.fold(top, |acc, i| acc.fma(v4, c(i)))
+        let mut terms = (j + 1..c.len()).step_by(4).rev();
+        let top = terms.next().map_or(T::zero(), |i| c[i]);
+        terms.fold(top, |acc, i| acc.fma(v4, c[i]))
     };
     let q = v2.fma(v.fma(chain(3), chain(2)), v.fma(chain(1), chain(0)));
-    v.fma(q, c(0))
-}
-
-/// [`poly`] with the coefficients of a table, lowest degree first.
-#[inline(always)]
-fn horner<T: FastReal>(c: &[T], v: T) -> T {
-    poly(c.len(), |i| c[i], v)
+    v.fma(q, c[0])
 }
 
 /// `x = k ln2 + r` with integer `k` and `|r| <= ln2/2` (Cody-Waite: `k * LN2_HI` is exact).
@@ -53,10 +38,10 @@ fn reduce<T: FastReal>(x: T) -> (T, T) {
     (k, (-k).fma(T::LN2_LO, (-k).fma(T::LN2_HI, x)))
 }
 
-/// `expm1(r) / r` for `|r| <= ln2/2`: the Taylor polynomial `1 + r/2! + ... + r^(D-1)/D!`.
+/// `expm1(r)` for `|r| <= ln2/2`.
 #[inline(always)]
-fn expm1_poly<T: FastReal>(r: T) -> T {
-    poly(T::EXPM1_DEGREE, |n| T::cast(INV_FACTORIAL[n + 1]), r)
+fn expm1_reduced<T: FastReal>(r: T) -> T {
+    r * horner(T::EXPM1, r)
 }
 
 /// `e^x`. Arguments are clamped (NaN passes through) to where the result is 0 or inf anyway; `2^k` is
@@ -68,7 +53,32 @@ pub fn exp<T: FastReal>(x: T) -> T {
     let x = select(x > T::EXP_MAX, T::EXP_MAX, x);
     let (k, r) = reduce(x);
     let half = (k * T::cast(0.5) + T::ROUND_MAGIC) - T::ROUND_MAGIC;
-    r.fma(expm1_poly(r), T::one()) * T::pow2(half) * T::pow2(k - half)
+    (T::one() + expm1_reduced(r)) * T::pow2(half) * T::pow2(k - half)
+}
+
+/// `e^x` for arguments whose result is a normal number (no clamp, one scaling): the stable kernels'
+/// `e^x` of log-probabilities above `ln Phi(NDTR_Z_MIN)` and `erf`'s tail factor.
+#[inline(always)]
+pub(crate) fn exp_normal<T: FastReal>(x: T) -> T {
+    let (k, r) = reduce(x);
+    (T::one() + expm1_reduced(r)) * T::pow2(k)
+}
+
+/// `e^x - 1`, accurate near 0: `2^k expm1(r) + (2^k - 1)`, each part exact but for the final sum's
+/// rounding. Below -64 the result rounds to -1 (the clamp keeps `2^k` normal); from `k > 64` on the -1
+/// is below half an ulp and `exp`'s two factors take over (overflow gives inf). NaN propagates.
+#[inline(always)]
+pub fn expm1<T: FastReal>(x: T) -> T {
+    let limit = T::cast(64.0);
+    let x = select(x < -limit, -limit, x);
+    let x = select(x > T::EXP_MAX, T::EXP_MAX, x);
+    let (k, r) = reduce(x);
+    let m = expm1_reduced(r);
+    let scale = T::pow2(k);
+    let near = m.fma(scale, scale - T::one());
+    let half = (k * T::cast(0.5) + T::ROUND_MAGIC) - T::ROUND_MAGIC;
+    let far = (T::one() + m) * T::pow2(half) * T::pow2(k - half);
+    select(k > limit, far, near)
 }
 
 /// Natural log of a positive normal `x` (NaN propagates): `x = m 2^e` with `m` in [sqrt(1/2), sqrt 2),
@@ -81,8 +91,8 @@ pub fn ln<T: FastReal>(x: T) -> T {
     let (m, e) = (select(big, m * T::cast(0.5), m), select(big, e + T::one(), e));
     let f = (m - T::one()) / (m + T::one());
     let s = f * f;
-    // atanh(f)/f - 1 = s/3 + s^2/5 + ...
-    let series = poly(T::LN_TERMS, |j| T::cast(1.0 / (2 * j + 3) as f64), s);
+    // atanh(f)/f - 1 = s Q(s)
+    let series = horner(T::ATANH_SERIES, s);
     let two_f = f + f;
     let ln_m = two_f.fma(s * series, two_f);
     let result = e.fma(T::LN2_HI, e.fma(T::LN2_LO, ln_m));
@@ -117,6 +127,6 @@ pub fn erf<T: FastReal>(x: T) -> T {
     let two = T::cast(2.0);
     let t = two / (two + a);
     let g = horner(T::ERFC_LOG, (t - T::ERFC_T_MID) * T::ERFC_T_SCALE);
-    let large = (-t).fma(exp((-a).fma(a, g)), T::one());
+    let large = (-t).fma(exp_normal((-a).fma(a, g)), T::one());
     select(x.abs() < T::cast(0.75), small, select(x.is_sign_negative(), -large, large))
 }

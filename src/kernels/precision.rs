@@ -17,15 +17,12 @@ pub trait FastReal: Real {
     const EXP_MIN: Self;
     /// See [`FastReal::EXP_MIN`].
     const EXP_MAX: Self;
-    /// Degree of the Taylor polynomial of `expm1` on `|r| <= ln2/2` (truncation below 0.1 ulp).
-    const EXPM1_DEGREE: usize;
-    /// Terms of the `atanh` series of `ln` on `[sqrt(1/2), sqrt(2))` (truncation below 0.2 ulp).
-    const LN_TERMS: usize;
-    /// `(tanh(y)/y - 1) / y^2` as a polynomial in `y^2` on `|y| < ln(3)/2`, lowest degree first.
+    /// `tanh(y)/y = 1 + s Q(s)`, `s = y^2`, on `|y| < ln(3)/2`: the coefficients of `Q`, lowest degree
+    /// first. Every table here is an `mpmath.chebyfit` fit at 60 digits (Chebyshev interpolation),
+    /// rounded to the precision, with a fit error below 0.2 ulp: `tools/fit_kernel_coefficients.py`
+    /// prints them all (`--check` compares them with this file).
     const TANH_SMALL: &'static [Self];
-    /// `erf(x) / x` as a polynomial in `x^2` on `|x| < 0.75`, lowest degree first. This,
-    /// [`FastReal::TANH_SMALL`] and [`FastReal::ERFC_LOG`] are `mpmath.chebyfit` fits at 60 digits
-    /// (Chebyshev interpolation), rounded to the precision; their truncation error is below 0.2 ulp.
+    /// `erf(x) / x` as a polynomial in `x^2` on `|x| < 0.75`, lowest degree first.
     const ERF_SMALL: &'static [Self];
     /// `ln(erfc(x) / t) + x^2` with `t = 2 / (2 + x)`, as a polynomial in `v = (t - ERFC_T_MID) *
     /// ERFC_T_SCALE` in [-1, 1] covering `0.75 <= x <= ERF_SATURATION`, lowest degree first.
@@ -36,6 +33,29 @@ pub trait FastReal: Real {
     const ERFC_T_SCALE: Self;
     /// From here on `1 - erfc(x)` rounds to 1 (`erfc(x) < 2^-(p+1)`).
     const ERF_SATURATION: Self;
+    /// The function of [`FastReal::ERFC_LOG`] over all of `0 <= x <= -NDTR_Z_MIN / sqrt(2)` (and a
+    /// little beyond), in `v = (t - NDTR_T_MID) * NDTR_T_SCALE`: `ln Phi(z) = ln(t/2) + G(t) - z^2/2`
+    /// with `x = -z / sqrt(2)`, in log space with no cancellation, for the stable kernels.
+    const NDTR_LOG: &'static [Self];
+    /// Centre of the `t` interval of [`FastReal::NDTR_LOG`].
+    const NDTR_T_MID: Self;
+    /// Inverse half-width of the `t` interval of [`FastReal::NDTR_LOG`].
+    const NDTR_T_SCALE: Self;
+    /// The stable kernels evaluate `ln Phi(z)` at `max(z, NDTR_Z_MIN)`: `ln Phi(NDTR_Z_MIN)` lies so far
+    /// below `ln(1e-12)` (by more than `(p + 1) ln 2`) that a result clamped there, or a bin edge moved
+    /// there, changes no result.
+    const NDTR_Z_MIN: Self;
+    /// `(e^r - 1) / r` as a polynomial in `r` on `|r| <= ln(2)/2` (`exp` and `expm1` after reduction).
+    const EXPM1: &'static [Self];
+    /// `(e^d - 1 - d) / d^2` as a polynomial in `d` on `|d| <= 1/2` (the stable `normal_kl`'s
+    /// `expm1(d) - d`, which cancels there).
+    const EXPM1_REMAINDER: &'static [Self];
+    /// `atanh(f)/f = 1 + s Q(s)`, `s = f^2`, `|f| <= (sqrt 2 - 1)/(sqrt 2 + 1)`: the coefficients of `Q`
+    /// (`ln m = 2 atanh((m - 1)/(m + 1))` for `m` in [sqrt(1/2), sqrt(2))).
+    const ATANH_SERIES: &'static [Self];
+    /// Terms of the Hermite series of a narrow bin's Gaussian mass in the stable kernel (truncation
+    /// below 0.2 ulp for `w max(1, |m|) <= 1/4`).
+    const NARROW_TERMS: usize;
 
     /// `2^k` for an integer-valued `k` within the normal exponent range (integer ops only, so it
     /// vectorises without float-to-int conversions the instruction set lacks).
@@ -53,8 +73,6 @@ impl FastReal for f32 {
     const ROUND_MAGIC: f32 = 12_582_912.0; // 1.5 * 2^23
     const EXP_MIN: f32 = -104.0;
     const EXP_MAX: f32 = 89.0;
-    const EXPM1_DEGREE: usize = 7;
-    const LN_TERMS: usize = 5;
     const TANH_SMALL: &'static [f32] =
         &[-0.333_333_1, 0.133_324_65, -0.053_843_17, 0.021_041_831, -0.006_238_935];
     #[allow(clippy::approx_constant)] // the fitted constant term is 2/sqrt(pi) to f32 precision
@@ -70,9 +88,30 @@ impl FastReal for f32 {
         3.032_337_4e-6,
         -3.175_430_7e-6,
     ];
-    const ERFC_T_MID: f32 = 35.0 / 66.0; // t in [2/6, 2/2.75]
+    const ERFC_T_MID: f32 = 35.0 / 66.0; // t in [2/(2 + ERF_SATURATION), 2/2.75]
     const ERFC_T_SCALE: f32 = 66.0 / 13.0;
     const ERF_SATURATION: f32 = 4.0;
+    const NDTR_LOG: &'static [f32] = &[
+        -0.520_513_65,
+        0.533_878_45,
+        0.008_566_272,
+        -0.024_054_98,
+        0.000_128_357_76,
+        0.002_514_471_8,
+        -0.000_341_307_84,
+        -0.000_282_668_4,
+        9.744_226_6e-5,
+        2.155_436e-5,
+        -1.397_022_5e-5,
+    ];
+    const NDTR_T_MID: f32 = 11.0 / 18.0; // t in [2/(2 + 7), 1]
+    const NDTR_T_SCALE: f32 = 18.0 / 7.0;
+    const NDTR_Z_MIN: f32 = -9.25; // ln Phi = -45.9
+    const EXPM1: &'static [f32] = &[1.0, 0.5, 0.166_665_05, 0.041_666_467, 0.008_369_149, 0.001_393_364_2];
+    const EXPM1_REMAINDER: &'static [f32] =
+        &[0.5, 0.166_666_67, 0.041_666_668, 0.008_333_182, 0.001_388_873_8, 0.000_199_621_76, 2.492_243_6e-5];
+    const ATANH_SERIES: &'static [f32] = &[0.333_334_1, 0.199_874_25, 0.149_621_95];
+    const NARROW_TERMS: usize = 4;
 
     #[inline(always)]
     fn fma(self, a: f32, b: f32) -> f32 {
@@ -94,8 +133,6 @@ impl FastReal for f64 {
     const ROUND_MAGIC: f64 = 6_755_399_441_055_744.0; // 1.5 * 2^52
     const EXP_MIN: f64 = -746.0;
     const EXP_MAX: f64 = 710.0;
-    const EXPM1_DEGREE: usize = 13;
-    const LN_TERMS: usize = 10;
     const TANH_SMALL: &'static [f64] = &[
         -0.333_333_333_333_318_44,
         0.133_333_333_331_352_55,
@@ -141,9 +178,75 @@ impl FastReal for f64 {
         5.606_027_743_470_993_6e-11,
         -4.063_393_902_014_019_5e-12,
     ];
-    const ERFC_T_MID: f64 = 43.0 / 88.0; // t in [2/8, 2/2.75]
+    const ERFC_T_MID: f64 = 43.0 / 88.0; // t in [2/(2 + ERF_SATURATION), 2/2.75]
     const ERFC_T_SCALE: f64 = 88.0 / 21.0;
     const ERF_SATURATION: f64 = 6.0;
+    const NDTR_LOG: &'static [f64] = &[
+        -0.542_288_696_108_233,
+        0.554_816_468_758_788_3,
+        0.012_470_197_249_753_796,
+        -0.027_098_333_113_632_35,
+        -0.000_460_258_486_210_619_3,
+        0.003_161_501_389_575_314_4,
+        -0.000_328_975_643_522_033_85,
+        -0.000_416_091_240_094_392_93,
+        0.000_130_846_123_278_424_63,
+        4.051_859_221_078_012_4e-5,
+        -3.169_110_901_203_733e-5,
+        1.023_690_703_335_483_8e-6,
+        5.235_637_613_684_177e-6,
+        -1.642_990_015_968_668e-6,
+        -4.328_160_108_473_418e-7,
+        4.122_092_197_601_853_7e-7,
+        -5.204_651_283_878_67e-8,
+        -5.299_492_184_474_513_5e-8,
+        2.502_484_512_545_554e-8,
+        8.895_997_656_997_235e-10,
+        -4.102_534_254_796_564e-9,
+        9.158_775_826_643_673e-10,
+        2.919_879_061_313_585_7e-10,
+        -1.227_536_551_538_750_2e-10,
+    ];
+    const NDTR_T_MID: f64 = 25.0 / 42.0; // t in [2/(2 + 8.5), 1]
+    const NDTR_T_SCALE: f64 = 42.0 / 17.0;
+    const NDTR_Z_MIN: f64 = -11.5; // ln Phi = -69.6
+    const EXPM1: &'static [f64] = &[
+        1.0,
+        0.500_000_000_000_000_6,
+        0.166_666_666_666_666_7,
+        0.041_666_666_666_573_14,
+        0.008_333_333_333_326_141,
+        0.001_388_888_893_248_859_9,
+        0.000_198_412_698_748_004_93,
+        2.480_150_434_699_768_6e-5,
+        2.755_725_542_574_643_5e-6,
+        2.762_635_724_144_722_3e-7,
+        2.510_520_637_395_701e-8,
+    ];
+    const EXPM1_REMAINDER: &'static [f64] = &[
+        0.5,
+        0.166_666_666_666_666_66,
+        0.041_666_666_666_667_06,
+        0.008_333_333_333_333_36,
+        0.001_388_888_888_870_455,
+        0.000_198_412_698_411_469_93,
+        2.480_158_761_614_541_4e-5,
+        2.755_731_943_362_024e-6,
+        2.755_707_663_664_272_5e-7,
+        2.505_194_670_972_162e-8,
+        2.096_295_581_597_607_6e-9,
+        1.611_649_651_437_154_8e-10,
+    ];
+    const ATANH_SERIES: &'static [f64] = &[
+        0.333_333_333_333_338_26,
+        0.199_999_999_996_511_7,
+        0.142_857_143_803_208_4,
+        0.111_110_985_283_630_24,
+        0.090_918_158_401_146_64,
+        0.076_562_640_741_820_95,
+        0.074_048_551_803_276_38,
+    ];
+    const NARROW_TERMS: usize = 6;
 
     #[inline(always)]
     fn fma(self, a: f64, b: f64) -> f64 {
