@@ -67,12 +67,17 @@ impl WBall {
     fn widen(self, d: f64) -> Self {
         WBall::new(self.v, self.e + d + self.e * d)
     }
-    /// Absolute error bound of the ball as a plain `f64` (`inf` if it does not fit).
+    /// Upper bound on the absolute error, `2^top e` (`inf` if it does not fit, the smallest
+    /// subnormal if it is smaller, NaN for an unusable ball).
     fn abs_err(&self) -> f64 {
         if self.e == 0.0 {
-            0.0
+            return 0.0;
+        }
+        let l = self.v.exp2_top() as f64 + self.e.log2();
+        if l < -1074.0 {
+            f64::from_bits(1)
         } else {
-            self.v.approx().abs() * (1.0 + 1e-12) * self.e
+            l.exp2() * (1.0 + 1e-12)
         }
     }
 }
@@ -465,7 +470,8 @@ impl Arith for WideCtx {
         if a.v.is_zero() && a.e == 0.0 {
             return WBall::exact(Wide::ZERO);
         }
-        if a.is_unusable() || a.v.approx() < -0.5 {
+        // The propagation rule below needs |x| ea <= 2^-20 (as the other first-order rules).
+        if a.is_unusable() || a.v.approx() < -0.5 || !(a.abs_err() <= FIRST_ORDER_LIN) {
             return WBall::unusable();
         }
         let x = WBall::exact(a.v);
