@@ -471,7 +471,7 @@ impl Arith for WideCtx {
             return WBall::exact(Wide::ZERO);
         }
         // The propagation rule below needs |x| ea <= 2^-20 (as the other first-order rules).
-        if a.is_unusable() || a.v.approx() < -0.5 || !(a.abs_err() <= FIRST_ORDER_LIN) {
+        if a.is_unusable() || a.v.approx() < -0.5 || a.abs_err().is_nan() || a.abs_err() > FIRST_ORDER_LIN {
             return WBall::unusable();
         }
         let x = WBall::exact(a.v);
