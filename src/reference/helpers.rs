@@ -92,12 +92,12 @@ pub(crate) fn loglik(
     let (n_plus, n_min) = (affine255(&cx, 1), affine255(&cx, -1));
     let floor = ln_clamp_exact();
     if log_scale.is_finite() && log_scale > TINY_SCALE {
-        return run(&TinyScaleTask { branch, n_plus, n_min, log_scale, floor });
+        return run(&TinyScaleTask(Element { branch, n_plus, n_min, log_scale, floor }));
     }
     let signs = (is_neg(&n_min), is_neg(&n_plus));
     // inv_stdv = exp(-log_scale) = 0 exactly for log_scale = +inf: plus_in = min_in = 0.
     let zero_scale = log_scale == f64::INFINITY;
-    run(&LoglikTask { variant, branch, n_plus, n_min, signs, zero_scale, log_scale, floor })
+    run(&LoglikTask { el: Element { branch, n_plus, n_min, log_scale, floor }, variant, signs, zero_scale })
 }
 
 /// The CDF values and logarithms of one element: `(cdf_plus, ln cdf_plus)`, `(1 - cdf_min, its
@@ -144,11 +144,16 @@ const TINY_SCALE: f64 = 2000.0;
 /// 0`; tanh formula: its slope at 0 is `sqrt(2/pi)/2 = phi0`, and `-0.22 z^2 <= d <= 0.045 z^2`).
 /// Hence `F(z) = 1/2 +- |z|/2` and `ln F(z) = -ln 2 +- 2|z|`, while the bin mass is
 /// `phi0 (b - a)(1 + eta)` with `b - a = 2 e^-log_scale / 255` and `|eta| <= (|a|^3 + |b|^3) / (b - a)`.
-struct TinyScaleTask {
+struct TinyScaleTask(Element);
+
+/// One element's exact inputs.
+struct Element {
     branch: Branch,
+    /// `255 (x - mean) + 1` and `255 (x - mean) - 1`, exactly.
     n_plus: F,
     n_min: F,
     log_scale: f64,
+    /// The clamped value `ln(1e-12)`, certified once.
     floor: Exact,
 }
 
@@ -157,7 +162,7 @@ impl Task for TinyScaleTask {
 
     fn at<A: Arith>(&self, c: &A) -> Option<LoglikExact> {
         // log2 upper bounds of e^-log_scale and of |z| = e^-log_scale |n| / 255.
-        let l_inv = -self.log_scale * std::f64::consts::LOG2_E * (1.0 - 1e-12);
+        let l_inv = -self.0.log_scale * std::f64::consts::LOG2_E * (1.0 - 1e-12);
         let l_z = |n: &F| l_inv + log2_abs(n) - 255f64.log2() + 1e-9;
         let half = c.int(1).scale2(-1);
         let side = |n: &F| {
@@ -166,30 +171,25 @@ impl Task for TinyScaleTask {
         };
         // |eta| <= 2 zmax^3 / (2 e^-log_scale / 255) = e^(-2 log_scale) nmax^3 / 255^2, and
         // |ln(1 + eta)| <= 2 |eta|. (Written so that log_scale near f64::MAX gives -inf, not NaN.)
-        let l_nmax = log2_abs(&self.n_plus).max(log2_abs(&self.n_min));
-        let l_eta = -self.log_scale * std::f64::consts::LOG2_E * (2.0 - 4e-12) + 3.0 * l_nmax
+        let l_nmax = log2_abs(&self.0.n_plus).max(log2_abs(&self.0.n_min));
+        let l_eta = -self.0.log_scale * std::f64::consts::LOG2_E * (2.0 - 4e-12) + 3.0 * l_nmax
             - 2.0 * 255f64.log2()
             + 1e-9;
         // ln(phi0 2 / 255) = ln 2 - ln sqrt(2 pi) - ln 255.
         let k = c.sub(&c.sub(&c.ln2(), &c.ln_sqrt_2pi()), &c.ln(&c.int(255)));
-        let l_mass = c.sub(&k, &c.exact(&f(self.log_scale))).add_abs_err(l_eta + 1.0);
+        let l_mass = c.sub(&k, &c.exact(&f(self.0.log_scale))).add_abs_err(l_eta + 1.0);
         let mass = (Val::Exp { neg: false, l: l_mass.clone() }, Some(Val::Lin(l_mass)));
-        assemble(c, self.branch, &self.floor, [side(&self.n_plus), side(&self.n_min), mass])
+        assemble(c, self.0.branch, &self.0.floor, [side(&self.0.n_plus), side(&self.0.n_min), mass])
     }
 }
 
 /// The finite log-likelihood at one precision (the inputs are exact dyadic numbers).
 struct LoglikTask {
+    el: Element,
     variant: Variant,
-    branch: Branch,
-    /// `255 (x - mean) + 1` and `255 (x - mean) - 1`, exactly.
-    n_plus: F,
-    n_min: F,
     /// Signs of `n_min` and `n_plus`.
     signs: (bool, bool),
     zero_scale: bool,
-    log_scale: f64,
-    floor: Exact,
 }
 
 impl Task for LoglikTask {
@@ -199,11 +199,11 @@ impl Task for LoglikTask {
         let inv255 = if self.zero_scale {
             c.int(0)
         } else {
-            c.div(&c.exp(&c.exact(&-f(self.log_scale))), &c.int(255))
+            c.div(&c.exp(&c.exact(&-f(self.el.log_scale))), &c.int(255))
         };
         // plus_in = inv (c + 1/255) = inv (255c + 1)/255: one rounding, no cancellation.
-        let b = c.mul(&inv255, &c.exact(&self.n_plus));
-        let a = c.mul(&inv255, &c.exact(&self.n_min));
+        let b = c.mul(&inv255, &c.exact(&self.el.n_plus));
+        let a = c.mul(&inv255, &c.exact(&self.el.n_min));
         let (cdf_plus, ln_cdf_plus) = cdf(c, self.variant, &b, self.signs.1);
         let (upper, ln_upper) = cdf(c, self.variant, &a.neg(), !self.signs.0);
         let (mass, ln_mass) = if self.zero_scale {
@@ -214,8 +214,8 @@ impl Task for LoglikTask {
         };
         assemble(
             c,
-            self.branch,
-            &self.floor,
+            self.el.branch,
+            &self.el.floor,
             [(cdf_plus, Some(ln_cdf_plus)), (upper, Some(ln_upper)), (mass, ln_mass)],
         )
     }
