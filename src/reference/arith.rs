@@ -1,7 +1,7 @@
 //! What the reference's algorithms (`erf.rs`, `gaussian.rs`, `helpers.rs`) need from a working
 //! precision: a ball type ([`Num`]: a midpoint and a rigorous relative error bound) and its operations
 //! and constants ([`Arith`]). Two implementations run the same algorithms: `wide_ball.rs`, the
-//! allocation-free first Ziv pass at 192 bits, and `mp.rs`, arbitrary precision for the retries.
+//! first Ziv pass on 192-bit fixed-size floats, and `mp.rs`, arbitrary precision for the retries.
 //! A [`Task`] is a computation written once over any [`Arith`]; [`run`] drives it through the passes.
 
 use std::cell::{Cell, RefCell};
@@ -223,7 +223,7 @@ pub(crate) fn with_fast_pass<T>(on: bool, f: impl FnOnce() -> T) -> T {
     out
 }
 
-/// Ziv's strategy over both arithmetics: the allocation-free 192-bit pass first (it settles nearly
+/// Ziv's strategy over both arithmetics: the 192-bit fixed-size pass first (it settles nearly
 /// every input of the usual ranges), then arbitrary precision from `mp`'s start precision upwards.
 pub(crate) fn run<T: Task>(task: &T) -> Result<T::Out, String> {
     if FAST_PASS.with(Cell::get) {

@@ -5,7 +5,7 @@
 //! real value rounded to nearest-even `f64` plus its first 40 significant decimal digits
 //! (correctly rounded), both certified by Ziv's strategy over a rigorous ball arithmetic. The
 //! algorithms (`erf.rs`, `gaussian.rs`, `helpers.rs`) are written once over `arith::Arith` and run
-//! first in `wide_ball.rs` (192-bit fixed-size floats, no allocation: about 10 us per value), which
+//! first in `wide_ball.rs` (192-bit fixed-size floats on the stack: about 10 us per value), which
 //! settles nearly every input of the usual ranges; what it cannot certify (near-ties, values
 //! outside the normal `f64` range, heavy cancellation) goes to `mp.rs` (dashu-float): start at
 //! 192 bits, double on failure, give up beyond 32768 bits.
