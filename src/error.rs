@@ -14,6 +14,13 @@ pub enum Error {
          must have exactly the same shape (no broadcasting, as upstream asserts)"
     )]
     LoglikShape { x: Vec<usize>, means: Vec<usize>, log_scales: Vec<usize> },
+    /// A slice handed to a fused `normal_kl` kernel whose length differs from the output's.
+    #[error("{function}: {operand} has {len} elements but the output has {out_len}")]
+    KernelLength { function: &'static str, operand: &'static str, len: usize, out_len: usize },
+    /// An array handed to a fused `normal_kl` kernel whose shape differs from `mean1`'s: the kernels
+    /// take operands of one shape and do not broadcast.
+    #[error("{function}: {operand} has shape {shape:?} but mean1 has {expected:?} (fused kernels do not broadcast)")]
+    KernelShape { function: &'static str, operand: &'static str, shape: Vec<usize>, expected: Vec<usize> },
     /// `mean_flat` has no batch axis to keep on a 0-d tensor.
     #[error("mean_flat: a rank-0 tensor has no batch axis; expected shape [B, ...]")]
     MeanFlatRank0,

@@ -1,16 +1,18 @@
-//! The fused kernels: every golden case through them (both precisions, both CDF variants, both
-//! `Math`s) judged at its tolerance; `Math::Libm` bit-identical to the pointwise helpers; vector loops
-//! bit-identical to their scalar remainder; NaN and infinities as in the pointwise helpers; shape
-//! errors; and the accuracy of `fast_math` against its ulp budget.
+//! The fused kernels: every golden case through them (both precisions, the tanh, erf and stable
+//! variants, both `Math`s) judged at its variant's tolerance; `Math::Libm` bit-identical to the
+//! pointwise helpers (`crate::stable`'s for the stable kernels); vector loops bit-identical to their
+//! scalar remainder; NaN and infinities as in the pointwise helpers; shape errors; allocations; and the
+//! accuracy of `fast_math` against its ulp budget.
 
 use ddpm_golden::golden::catalog::Inputs;
 use ddpm_golden::golden::evaluate::case_inputs;
 use ddpm_golden::golden::format::GoldenFile;
-use ddpm_golden::golden::generate::UPSTREAM;
+use ddpm_golden::golden::generate::{expected_key, STABLE, UPSTREAM};
 use ddpm_golden::golden::judge::{judge, ulp};
-use ddpm_golden::kernels::{self, fast_math, log_likelihood_into, normal_kl_into, FastReal, Math};
+use ddpm_golden::kernels::{self, fast_math, FastReal, Math};
 use ddpm_golden::loglik::{log_likelihood_point, PixelInputs};
 use ddpm_golden::normal_kl::normal_kl_point;
+use ddpm_golden::stable::{log_likelihood_stable, normal_kl_stable};
 use ddpm_golden::{Cdf, Error, Function};
 use ndarray::{Array2, ArrayView1, ArrayViewD, IxDyn};
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -54,6 +56,58 @@ static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 const MATHS: [Math; 2] = [Math::Fast, Math::Libm];
 
+/// A log-likelihood kernel: upstream's formula with one of the CDFs, or the stable variant.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Loglik {
+    Upstream(Cdf),
+    Stable,
+}
+
+const LOGLIKS: [Loglik; 3] = [Loglik::Upstream(Cdf::Tanh), Loglik::Upstream(Cdf::Erf), Loglik::Stable];
+
+/// A `normal_kl` kernel: upstream's formula or the stable variant.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kl {
+    Upstream,
+    Stable,
+}
+
+const KLS: [Kl; 2] = [Kl::Upstream, Kl::Stable];
+
+impl Loglik {
+    /// The golden tolerance key that judges this kernel.
+    fn key(self) -> &'static str {
+        match self {
+            Loglik::Upstream(cdf) => cdf.name(),
+            Loglik::Stable => STABLE,
+        }
+    }
+
+    /// The pointwise helper the kernel computes.
+    fn point<T: FastReal>(self, x: T, mean: T, log_scale: T) -> T {
+        match self {
+            Loglik::Upstream(cdf) => log_likelihood_point(x, mean, log_scale, cdf),
+            Loglik::Stable => log_likelihood_stable(x, mean, log_scale),
+        }
+    }
+}
+
+impl Kl {
+    fn key(self) -> &'static str {
+        match self {
+            Kl::Upstream => UPSTREAM,
+            Kl::Stable => STABLE,
+        }
+    }
+
+    fn point<T: FastReal>(self, [m1, l1, m2, l2]: [T; 4]) -> T {
+        match self {
+            Kl::Upstream => normal_kl_point(m1, l1, m2, l2),
+            Kl::Stable => normal_kl_stable(m1, l1, m2, l2),
+        }
+    }
+}
+
 /// Special and ordinary values whose combinations exercise NaN and inf propagation in every position.
 const SPECIALS: [f64; 9] = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 0.0, -1.0, 1.0, 0.5, -4.0, 30.0];
 
@@ -79,13 +133,16 @@ fn columns<T: FastReal, const N: usize>(file: &GoldenFile) -> [Vec<T>; N] {
     cols
 }
 
-/// Judges `got[i]` against case `i` of `file` for variant `key`; returns the failures and the largest
-/// error in tolerance units.
+/// Judges `got[i]` against case `i` of `file` for tolerance key `key` (against the expected value that
+/// key means: the true Gaussian for `stable`); returns the failures and the largest error in tolerance
+/// units.
 fn judge_file<T: FastReal>(file: &GoldenFile, key: &str, got: &[T]) -> (Vec<String>, f64) {
-    let bits = if T::NAME == "f32" { 24 } else { 53 };
+    let bits = bits::<T>();
+    let expected = expected_key(file.function, key);
     let (mut failures, mut worst) = (Vec::new(), 0.0f64);
     for (case, &value) in file.cases.iter().zip(got) {
-        let verdicts = judge(&case.expected[key], &case.tolerance[T::NAME][key], &[value.as_f64()], bits);
+        let tolerance = &case.tolerance[T::NAME][key];
+        let verdicts = judge(&case.expected[expected], tolerance, &[value.as_f64()], bits);
         for v in verdicts.iter().filter(|v| !v.unconstrained) {
             worst = worst.max(v.tol_units);
             if !v.pass {
@@ -96,24 +153,35 @@ fn judge_file<T: FastReal>(file: &GoldenFile, key: &str, got: &[T]) -> (Vec<Stri
     (failures, worst)
 }
 
-fn loglik_batch<T: FastReal>(cols: &[Vec<T>; 3], cdf: Cdf, math: Math) -> Vec<T> {
+fn loglik_batch<T: FastReal>(cols: &[Vec<T>; 3], variant: Loglik, math: Math) -> Vec<T> {
     let mut out = vec![T::zero(); cols[0].len()];
-    log_likelihood_into(&cols[0], &cols[1], &cols[2], cdf, math, &mut out).unwrap();
+    let [x, m, s] = cols;
+    match variant {
+        Loglik::Upstream(cdf) => kernels::log_likelihood_into(x, m, s, cdf, math, &mut out),
+        Loglik::Stable => kernels::log_likelihood_stable_into(x, m, s, math, &mut out),
+    }
+    .unwrap();
     out
 }
 
-fn kl_batch<T: FastReal>(cols: &[Vec<T>; 4], math: Math) -> Vec<T> {
+fn kl_batch<T: FastReal>(cols: &[Vec<T>; 4], variant: Kl, math: Math) -> Vec<T> {
     let mut out = vec![T::zero(); cols[0].len()];
-    normal_kl_into(&cols[0], &cols[1], &cols[2], &cols[3], math, &mut out).unwrap();
+    let [m1, l1, m2, l2] = cols;
+    match variant {
+        Kl::Upstream => kernels::normal_kl_into(m1, l1, m2, l2, math, &mut out),
+        Kl::Stable => kernels::normal_kl_stable_into(m1, l1, m2, l2, math, &mut out),
+    }
+    .unwrap();
     out
 }
 
 fn loglik_goldens<T: FastReal>(file: &GoldenFile, report: &mut Vec<String>, failures: &mut Vec<String>) {
     let cols = columns::<T, 3>(file);
     for math in MATHS {
-        for cdf in Cdf::ALL {
-            let (fails, worst) = judge_file(file, cdf.name(), &loglik_batch(&cols, cdf, math));
-            report.push(format!("loglik {} {cdf} {math:?}: max tol_units {worst:.3}", T::NAME));
+        for variant in LOGLIKS {
+            let key = variant.key();
+            let (fails, worst) = judge_file(file, key, &loglik_batch(&cols, variant, math));
+            report.push(format!("loglik {} {key} {math:?}: max tol_units {worst:.3}", T::NAME));
             failures.extend(fails);
         }
     }
@@ -122,9 +190,12 @@ fn loglik_goldens<T: FastReal>(file: &GoldenFile, report: &mut Vec<String>, fail
 fn kl_goldens<T: FastReal>(file: &GoldenFile, report: &mut Vec<String>, failures: &mut Vec<String>) {
     let cols = columns::<T, 4>(file);
     for math in MATHS {
-        let (fails, worst) = judge_file(file, UPSTREAM, &kl_batch(&cols, math));
-        report.push(format!("normal_kl {} {math:?}: max tol_units {worst:.3}", T::NAME));
-        failures.extend(fails);
+        for variant in KLS {
+            let key = variant.key();
+            let (fails, worst) = judge_file(file, key, &kl_batch(&cols, variant, math));
+            report.push(format!("normal_kl {} {key} {math:?}: max tol_units {worst:.3}", T::NAME));
+            failures.extend(fails);
+        }
     }
 }
 
@@ -167,6 +238,15 @@ fn kl_inputs<T: FastReal>() -> [Vec<T>; 4] {
     cols
 }
 
+/// Significand bits of `T`, as `judge` counts them.
+fn bits<T: FastReal>() -> i32 {
+    if T::NAME == "f32" {
+        24
+    } else {
+        53
+    }
+}
+
 /// Same bits, or both NaN.
 fn same<T: FastReal>(a: T, b: T) -> bool {
     a.as_f64().to_bits() == b.as_f64().to_bits() || (a.is_nan() && b.is_nan())
@@ -174,17 +254,19 @@ fn same<T: FastReal>(a: T, b: T) -> bool {
 
 fn libm_is_pointwise<T: FastReal>() {
     let cols = loglik_inputs::<T>();
-    for cdf in Cdf::ALL {
-        let got = loglik_batch(&cols, cdf, Math::Libm);
+    for variant in LOGLIKS {
+        let got = loglik_batch(&cols, variant, Math::Libm);
         for (i, &g) in got.iter().enumerate() {
-            let want = log_likelihood_point(cols[0][i], cols[1][i], cols[2][i], cdf);
-            assert!(same(g, want), "{} {cdf} #{i}: kernel {g}, pointwise {want}", T::NAME);
+            let want = variant.point(cols[0][i], cols[1][i], cols[2][i]);
+            assert!(same(g, want), "{} {variant:?} #{i}: kernel {g}, pointwise {want}", T::NAME);
         }
     }
     let cols = kl_inputs::<T>();
-    for (i, &g) in kl_batch(&cols, Math::Libm).iter().enumerate() {
-        let want = normal_kl_point(cols[0][i], cols[1][i], cols[2][i], cols[3][i]);
-        assert!(same(g, want), "{} normal_kl #{i}: kernel {g}, pointwise {want}", T::NAME);
+    for variant in KLS {
+        for (i, &g) in kl_batch(&cols, variant, Math::Libm).iter().enumerate() {
+            let want = variant.point([0, 1, 2, 3].map(|k| cols[k][i]));
+            assert!(same(g, want), "{} {variant:?} #{i}: kernel {g}, pointwise {want}", T::NAME);
+        }
     }
 }
 
@@ -194,24 +276,24 @@ fn libm_kernels_are_bit_identical_to_the_pointwise_helpers() {
     libm_is_pointwise::<f64>();
 }
 
-/// A batch against the same elements one at a time (slices of length 1 run the loop's scalar
+/// A batch against the same elements one at a time (slices of length 1 run every stage's scalar
 /// remainder): the vectorised loops (SSE2 or AVX2) compute exactly what the scalar code does.
 fn vector_is_scalar<T: FastReal>() {
     let cols = loglik_inputs::<T>();
-    for (math, cdf) in MATHS.into_iter().flat_map(|m| Cdf::ALL.map(|c| (m, c))) {
-        let batch = loglik_batch(&cols, cdf, math);
+    for (math, variant) in MATHS.into_iter().flat_map(|m| LOGLIKS.map(|v| (m, v))) {
+        let batch = loglik_batch(&cols, variant, math);
         for (i, &b) in batch.iter().enumerate() {
             let one: [Vec<T>; 3] = std::array::from_fn(|k| vec![cols[k][i]]);
-            let single = loglik_batch(&one, cdf, math)[0];
-            assert!(same(b, single), "{} {cdf} {math:?} #{i}: batch {b}, single {single}", T::NAME);
+            let single = loglik_batch(&one, variant, math)[0];
+            assert!(same(b, single), "{} {variant:?} {math:?} #{i}: batch {b}, single {single}", T::NAME);
         }
     }
     let cols = kl_inputs::<T>();
-    for math in MATHS {
-        for (i, &b) in kl_batch(&cols, math).iter().enumerate() {
+    for (math, variant) in MATHS.into_iter().flat_map(|m| KLS.map(|v| (m, v))) {
+        for (i, &b) in kl_batch(&cols, variant, math).iter().enumerate() {
             let one: [Vec<T>; 4] = std::array::from_fn(|k| vec![cols[k][i]]);
-            let single = kl_batch(&one, math)[0];
-            assert!(same(b, single), "{} normal_kl {math:?} #{i}: batch {b}, single {single}", T::NAME);
+            let single = kl_batch(&one, variant, math)[0];
+            assert!(same(b, single), "{} {variant:?} {math:?} #{i}: batch {b}, single {single}", T::NAME);
         }
     }
 }
@@ -234,28 +316,34 @@ fn class<T: FastReal>(v: T) -> &'static str {
 
 fn specials_propagate<T: FastReal>() {
     let cols = loglik_inputs::<T>();
-    for cdf in Cdf::ALL {
-        let got = loglik_batch(&cols, cdf, Math::Fast);
+    for variant in LOGLIKS {
+        let got = loglik_batch(&cols, variant, Math::Fast);
         for (i, &g) in got.iter().enumerate() {
             let (x, m, s) = (cols[0][i], cols[1][i], cols[2][i]);
-            let want = log_likelihood_point(x, m, s, cdf);
-            assert_eq!(class(g), class(want), "{} {cdf} x={x} m={m} s={s}: {g} vs {want}", T::NAME);
+            let want = variant.point(x, m, s);
+            assert_eq!(class(g), class(want), "{} {variant:?} x={x} m={m} s={s}: {g} vs {want}", T::NAME);
             if x.is_nan() || m.is_nan() || s.is_nan() {
-                assert!(g.is_nan(), "{} {cdf}: NaN input gave {g}", T::NAME);
+                assert!(g.is_nan(), "{} {variant:?}: NaN input gave {g}", T::NAME);
             }
             if s == T::infinity() && x.is_finite() && m.is_finite() {
-                // inv_stdv = 0: the interior bin is empty, the edge bins hold 1/2.
+                // inv_stdv = 0: the interior bin is empty, the edge bins hold 1/2. The stable kernel
+                // reaches ln Phi(0) through its tail polynomial at t = 1, whose fit and rounding errors
+                // (~3e-8 in f32) may move ln(1/2) by an ulp (measured: 1 ulp in f32, 0 in f64).
                 let floor = T::PROB_FLOOR.ln();
                 let edge = T::cast(0.5).ln();
-                assert!(g == floor || g == edge, "{} {cdf} x={x} s=inf: {g}", T::NAME);
+                let slack = if variant == Loglik::Stable { ulp(edge.as_f64(), bits::<T>()) } else { 0.0 };
+                let at_edge = (g.as_f64() - edge.as_f64()).abs() <= slack;
+                assert!(g == floor || at_edge, "{} {variant:?} x={x} s=inf: {g}", T::NAME);
             }
         }
     }
     let cols = kl_inputs::<T>();
-    for (i, &g) in kl_batch(&cols, Math::Fast).iter().enumerate() {
-        let args = [cols[0][i], cols[1][i], cols[2][i], cols[3][i]];
-        let want = normal_kl_point(args[0], args[1], args[2], args[3]);
-        assert_eq!(class(g), class(want), "{} normal_kl {args:?}: {g} vs {want}", T::NAME);
+    for variant in KLS {
+        for (i, &g) in kl_batch(&cols, variant, Math::Fast).iter().enumerate() {
+            let args = [0, 1, 2, 3].map(|k| cols[k][i]);
+            let want = variant.point(args);
+            assert_eq!(class(g), class(want), "{} {variant:?} {args:?}: {g} vs {want}", T::NAME);
+        }
     }
 }
 
@@ -268,20 +356,40 @@ fn fast_kernels_propagate_nan_and_infinities_as_the_pointwise_helpers() {
 #[test]
 fn mismatched_lengths_and_shapes_are_errors() {
     let (a, b, mut out) = (vec![0.0f32; 3], vec![0.0f32; 2], vec![0.0f32; 3]);
-    let err = log_likelihood_into(&a, &b, &a, Cdf::Erf, Math::Fast, &mut out).unwrap_err();
-    assert_eq!(err, Error::LoglikShape { x: vec![3], means: vec![2], log_scales: vec![3] });
-    let err = normal_kl_into(&a, &a, &b, &a, Math::Fast, &mut out).unwrap_err();
-    assert_eq!(err, Error::Broadcast { function: "normal_kl", left: vec![2], right: vec![3] });
-    let err = normal_kl_into(&a, &a, &a, &a, Math::Fast, &mut out[..2]).unwrap_err();
-    assert!(matches!(err, Error::Broadcast { .. }), "{err:?}");
+    let loglik_error = Error::LoglikShape { x: vec![3], means: vec![2], log_scales: vec![3] };
+    let err = kernels::log_likelihood_into(&a, &b, &a, Cdf::Erf, Math::Fast, &mut out).unwrap_err();
+    assert_eq!(err, loglik_error);
+    let err = kernels::log_likelihood_stable_into(&a, &b, &a, Math::Fast, &mut out).unwrap_err();
+    assert_eq!(err, loglik_error);
+    for (function, kernel) in [
+        ("normal_kl", kernels::normal_kl_into::<f32> as KlInto<f32>),
+        ("normal_kl_stable", kernels::normal_kl_stable_into::<f32>),
+    ] {
+        let err = kernel(&a, &a, &b, &a, Math::Fast, &mut out).unwrap_err();
+        assert_eq!(err, Error::KernelLength { function, operand: "mean2", len: 2, out_len: 3 });
+        assert_eq!(err.to_string(), format!("{function}: mean2 has 2 elements but the output has 3"));
+        let err = kernel(&a, &a, &a, &a, Math::Libm, &mut out[..2]).unwrap_err();
+        assert_eq!(err, Error::KernelLength { function, operand: "mean1", len: 3, out_len: 2 });
+    }
 
     let (x, y) = (Array2::<f64>::zeros((2, 3)).into_dyn(), Array2::<f64>::zeros((3, 2)).into_dyn());
     let inputs = PixelInputs { x: x.view(), means: y.view(), log_scales: x.view() };
     let err = kernels::discretized_gaussian_log_likelihood(&inputs, Cdf::Tanh, Math::Fast).unwrap_err();
     assert!(matches!(err, Error::LoglikShape { .. }), "{err:?}");
+    let err = kernels::log_likelihood_stable(&inputs, Math::Fast).unwrap_err();
+    assert!(matches!(err, Error::LoglikShape { .. }), "{err:?}");
+    // [1, 3] broadcasts against [2, 3], but the kernels take one shape: a shape error, not a broadcast one.
+    let row = Array2::<f64>::zeros((1, 3)).into_dyn();
     let err = kernels::normal_kl(x.view(), x.view(), x.view(), y.view(), Math::Fast).unwrap_err();
-    assert_eq!(err, Error::Broadcast { function: "normal_kl", left: vec![2, 3], right: vec![3, 2] });
+    let (shape, expected) = (vec![3, 2], vec![2, 3]);
+    assert_eq!(err, Error::KernelShape { function: "normal_kl", operand: "logvar2", shape, expected });
+    let err = kernels::normal_kl_stable(x.view(), row.view(), x.view(), x.view(), Math::Libm).unwrap_err();
+    let (shape, expected) = (vec![1, 3], vec![2, 3]);
+    assert_eq!(err, Error::KernelShape { function: "normal_kl_stable", operand: "logvar1", shape, expected });
 }
+
+/// The signature of the slice `normal_kl` kernels.
+type KlInto<T> = fn(&[T], &[T], &[T], &[T], Math, &mut [T]) -> Result<(), Error>;
 
 /// `v` as a [3, 5] array, transposed: a [5, 3] view that is not contiguous in standard order.
 fn transposed(v: &[f64]) -> ArrayViewD<'_, f64> {
@@ -304,12 +412,27 @@ fn array_wrappers_accept_any_layout_and_keep_the_shape() {
             assert!(math == Math::Fast || g == w, "{math:?}: {g} vs {w}");
             assert!((g - w).abs() <= 1e-12 * w.abs().max(1.0), "{math:?}: {g} vs {w}");
         }
+        let stable = kernels::log_likelihood_stable(&inputs, math).unwrap();
+        assert_eq!(stable.shape(), &[5, 3]);
+        let pointwise = |(x, (m, s)): (&f64, (&f64, &f64))| log_likelihood_stable(*x, *m, *s);
+        let want: Vec<f64> = xt.iter().zip(mt.iter().zip(st.iter())).map(pointwise).collect();
+        for (g, w) in stable.iter().zip(&want) {
+            assert!(math == Math::Fast || g == w, "stable {math:?}: {g} vs {w}");
+            assert!((g - w).abs() <= 1e-12 * w.abs().max(1.0), "stable {math:?}: {g} vs {w}");
+        }
         let kl = kernels::normal_kl(xt.clone(), st.clone(), mt.clone(), st.clone(), math).unwrap();
         let kl_want =
             ddpm_golden::normal_kl::normal_kl(xt.clone(), st.clone(), mt.clone(), st.clone()).unwrap();
         assert_eq!(kl.shape(), &[5, 3]);
         for (g, w) in kl.iter().zip(&kl_want) {
             assert!((g - w).abs() <= 1e-15 * w.abs().max(1.0), "{math:?}: {g} vs {w}");
+        }
+        let kl = kernels::normal_kl_stable(xt.clone(), st.clone(), mt.clone(), mt.clone(), math).unwrap();
+        assert_eq!(kl.shape(), &[5, 3]);
+        let pointwise = |(a, (b, c)): (&f64, (&f64, &f64))| normal_kl_stable(*a, *b, *c, *c);
+        for (g, w) in kl.iter().zip(xt.iter().zip(st.iter().zip(mt.iter())).map(pointwise)) {
+            assert!(math == Math::Fast || *g == w, "stable {math:?}: {g} vs {w}");
+            assert!((g - w).abs() <= 1e-14 * w.abs().max(1e-300), "stable {math:?}: {g} vs {w}");
         }
     }
 }
@@ -328,9 +451,11 @@ fn kernels_allocate_nothing_input_sized_but_the_output() {
         let before = LARGE_ALLOCATIONS.load(Ordering::SeqCst);
         let inputs = PixelInputs { x: flat(&x), means: flat(&m), log_scales: flat(&s) };
         let out = kernels::discretized_gaussian_log_likelihood(&inputs, Cdf::Tanh, math).unwrap();
+        let stable = kernels::log_likelihood_stable(&inputs, math).unwrap();
         let kl = kernels::normal_kl(flat(&m), flat(&s), flat(&x), flat(&s), math).unwrap();
-        assert_eq!(LARGE_ALLOCATIONS.load(Ordering::SeqCst) - before, 2, "{math:?}: one output each");
-        assert!(out.iter().chain(&kl).all(|v| v.is_finite()));
+        let kl_stable = kernels::normal_kl_stable(flat(&m), flat(&s), flat(&x), flat(&s), math).unwrap();
+        assert_eq!(LARGE_ALLOCATIONS.load(Ordering::SeqCst) - before, 4, "{math:?}: one output each");
+        assert!(out.iter().chain(&stable).chain(&kl).chain(&kl_stable).all(|v| v.is_finite()));
     }
 }
 

@@ -85,8 +85,6 @@ TABLES = [
     Table("NDTR_LOG", "ln(erfc(x)/t) + x^2, t = 2/(2+x), 0 <= x <= -NDTR_Z_MIN/sqrt(2) (with margin)",
           erfc_log, None, None, {"f32": 11, "f64": 24},
           t_consts=("NDTR_T_MID", "NDTR_T_SCALE", {p: (0, NDTR_X_MAX[p]) for p in DTYPES})),
-    Table("EXPM1", "(e^r - 1)/r, |r| <= ln(2)/2", ratio(lambda r: mp.expm1(r) / r, 1),
-          -mp.log(2) / 2, mp.log(2) / 2, {"f32": 6, "f64": 11}),
     Table("EXPM1_REMAINDER", "(e^d - 1 - d)/d^2, |d| <= 1/2", ratio(lambda d: (mp.expm1(d) - d) / (d * d),
           mp.mpf(1) / 2), -mp.mpf(1) / 2, mp.mpf(1) / 2, {"f32": 7, "f64": 12}),
     Table("ATANH_SERIES", "atanh(f)/f = 1 + s Q(s), s = f^2, |f| <= (sqrt 2 - 1)/(sqrt 2 + 1)",

@@ -38,10 +38,11 @@ fn reduce<T: FastReal>(x: T) -> (T, T) {
     (k, (-k).fma(T::LN2_LO, (-k).fma(T::LN2_HI, x)))
 }
 
-/// `expm1(r)` for `|r| <= ln2/2`.
+/// `expm1(r)` for `|r| <= ln2/2`: `r + r^2 P(r)` ([`FastReal::EXPM1_REMAINDER`]), the leading term
+/// exact and the correction at most a sixth of it, so the result is within ~0.7 ulp.
 #[inline(always)]
 fn expm1_reduced<T: FastReal>(r: T) -> T {
-    r * horner(T::EXPM1, r)
+    (r * r).fma(horner(T::EXPM1_REMAINDER, r), r)
 }
 
 /// `e^x`. Arguments are clamped (NaN passes through) to where the result is 0 or inf anyway; `2^k` is

@@ -1,6 +1,7 @@
 //! The helpers' per-element formulas over a choice of elementary functions: the same operations in the
 //! same order as `Cdf::eval`, `log_likelihood_point` and `normal_kl_point` (tests/kernels.rs checks
-//! bit-identity with `Math::Libm`), with the log-likelihood's branch selected rather than taken.
+//! bit-identity with `Math::Libm`), with the log-likelihood's branch selected rather than taken and its
+//! formula cut into the three stages of the kernel (arguments, CDFs, log probability).
 
 use super::math::Elementary;
 use super::precision::FastReal;
@@ -18,15 +19,20 @@ pub(crate) fn cdf<T: FastReal, M: Elementary>(cdf: Cdf, z: T) -> T {
     }
 }
 
-/// One pixel's log-likelihood: all three branch probabilities, the branch chosen by comparisons as
-/// upstream's nested `th.where` does. A NaN `x` fails both comparisons and selects the interior, as in
-/// upstream; the clamp keeps NaN (`Real::clamp_min`), so NaN in any input gives NaN.
+/// The two CDF arguments of one pixel, `[plus_in, min_in]`, as `log_likelihood_point` forms them.
 #[inline(always)]
-pub(crate) fn log_likelihood<T: FastReal, M: Elementary>(c: Cdf, x: T, mean: T, log_scale: T) -> T {
+pub(crate) fn cdf_arguments<T: FastReal, M: Elementary>(x: T, mean: T, log_scale: T) -> [T; 2] {
     let centered_x = x - mean;
     let inv_stdv = M::exp(-log_scale);
-    let cdf_plus = cdf::<T, M>(c, inv_stdv * (centered_x + T::BIN_HALF_WIDTH));
-    let cdf_min = cdf::<T, M>(c, inv_stdv * (centered_x - T::BIN_HALF_WIDTH));
+    [inv_stdv * (centered_x + T::BIN_HALF_WIDTH), inv_stdv * (centered_x - T::BIN_HALF_WIDTH)]
+}
+
+/// One pixel's log-likelihood from its two CDF values: all three branch probabilities, the branch
+/// chosen by comparisons as upstream's nested `th.where` does. A NaN `x` fails both comparisons and
+/// selects the interior, as in upstream; the clamp keeps NaN (`Real::clamp_min`), so NaN in any input
+/// gives NaN.
+#[inline(always)]
+pub(crate) fn log_probability<T: FastReal, M: Elementary>(x: T, cdf_plus: T, cdf_min: T) -> T {
     let edge_left = cdf_plus;
     let edge_right = T::one() - cdf_min;
     let interior = cdf_plus - cdf_min;

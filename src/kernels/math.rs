@@ -9,10 +9,12 @@ use crate::Real;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Math {
     /// `libm`, as `Real` and the pointwise helpers use: results bit-identical to
-    /// `log_likelihood_point` and `normal_kl_point`, one scalar call per function and element.
+    /// `log_likelihood_point` and `normal_kl_point`, one scalar call per function and element; the
+    /// stable kernels run `crate::stable`'s pointwise functions themselves (branches, scalar).
     Libm,
     /// [`fast_math`]: branch-free polynomials that vectorise; within ~2.5 ulps per function, which
-    /// every golden case admits.
+    /// every golden case admits. The stable kernels use their own branch-free log-space algorithm
+    /// (`kernels::stable`), judged by the golden `stable` tolerance.
     Fast,
 }
 

@@ -1,6 +1,13 @@
-//! The one parallel driver: a map of `N` equally long input slices into an output slice, split into
-//! chunks that rayon distributes over its threads, each chunk's loop vectorised for the widest vector
-//! unit the CPU has.
+//! The one parallel driver: the batch in chunks that rayon distributes over its threads, each chunk in
+//! blocks that a kernel takes through its stages, each stage one vectorised loop over the block.
+//!
+//! Why stages: a helper's whole formula per element is one long chain of dependent operations (for the
+//! log-likelihood: `exp`, a division, two polynomials, another `exp`, `ln`, ~250 cycles), and a single
+//! fused loop over elements runs at that chain's latency, because the out-of-order window cannot reach
+//! the next element past hundreds of waiting operations. Cut into stages over a block of [`BLOCK`]
+//! elements (arguments, then CDFs, then the log), each loop's chain is short and the core overlaps the
+//! chains of consecutive elements; the block's intermediate values stay in L1 and nothing the size of
+//! the batch is allocated but the output.
 
 use rayon::prelude::*;
 
@@ -9,13 +16,18 @@ use rayon::prelude::*;
 /// threads get balanced work on a batch.
 const CHUNK: usize = 16 * 1024;
 
-/// `out[i] = f([inputs[0][i], ..., inputs[N-1][i]])` for every `i`, in parallel. The caller checks that
-/// every slice has `out.len()` elements; `f` should be an `#[inline(always)]` closure, so that it is
-/// inlined into the loop and the loop vectorises.
-pub(crate) fn par_map<T, F, const N: usize>(inputs: [&[T]; N], out: &mut [T], f: F)
+/// Elements per block: a stage's buffers (a few of `BLOCK` values each) fit in L1 with the block's
+/// inputs, and a loop of 256 iterations leaves no measurable start-up cost.
+pub(crate) const BLOCK: usize = 256;
+
+/// Runs `kernel(inputs, out)` on consecutive blocks of at most [`BLOCK`] elements of every input slice
+/// and of `out`, chunks in parallel. The caller checks that every slice has `out.len()` elements;
+/// `kernel` should be an `#[inline(always)]` closure made of [`stage`]s, so that its loops are compiled
+/// for the CPU's vector unit below.
+pub(crate) fn par_blocks<T, K, const N: usize>(inputs: [&[T]; N], out: &mut [T], kernel: K)
 where
     T: Copy + Send + Sync,
-    F: Fn([T; N]) -> T + Sync,
+    K: Fn([&[T]; N], &mut [T]) + Sync,
 {
     debug_assert!(inputs.iter().all(|s| s.len() == out.len()));
     out.par_chunks_mut(CHUNK).enumerate().for_each(|(c, out)| {
@@ -24,30 +36,55 @@ where
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
             // SAFETY: the CPU supports AVX2 and FMA, checked just above.
-            return unsafe { map_avx2(chunk, out, &f) };
+            return unsafe { blocks_avx2(chunk, out, &kernel) };
         }
-        map(chunk, out, &f)
+        blocks(chunk, out, &kernel)
     });
 }
 
-/// The element loop. Slicing every input to the output's length beforehand lets the compiler drop the
-/// bounds checks, so the loop vectorises. Without FMA in the instruction set (x86-64 before AVX2 and
-/// FMA3), `FastReal::fma` is a library call and this loop runs scalar: same results, slower.
+/// The block loop of one chunk. Without FMA in the instruction set (x86-64 before AVX2 and FMA3),
+/// `FastReal::fma` is a library call and the stages run scalar: same results, slower.
 #[inline(always)]
-fn map<T: Copy, F: Fn([T; N]) -> T, const N: usize>(inputs: [&[T]; N], out: &mut [T], f: &F) {
-    for (i, o) in out.iter_mut().enumerate() {
-        *o = f(inputs.map(|s| s[i]));
+fn blocks<T: Copy, K: Fn([&[T]; N], &mut [T]), const N: usize>(inputs: [&[T]; N], out: &mut [T], kernel: &K) {
+    for (b, out) in out.chunks_mut(BLOCK).enumerate() {
+        let start = b * BLOCK;
+        kernel(inputs.map(|s| &s[start..start + out.len()]), out);
     }
 }
 
-/// [`map`] compiled for AVX2 and FMA: four f64 or eight f32 lanes, a fused multiply-add per polynomial
-/// step. The results are bit-identical to [`map`] on any CPU: Rust never contracts `a * b + c` on its
-/// own, and the explicit fused multiply-adds round the same in hardware and in the library.
+/// [`blocks`] compiled for AVX2 and FMA: four f64 or eight f32 lanes, a fused multiply-add per
+/// polynomial step. The results are bit-identical to [`blocks`] on any CPU: Rust never contracts
+/// `a * b + c` on its own, and the explicit fused multiply-adds round the same in hardware and in the
+/// library.
 ///
 /// # Safety
 /// The CPU must support AVX2 and FMA.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn map_avx2<T: Copy, F: Fn([T; N]) -> T, const N: usize>(inputs: [&[T]; N], out: &mut [T], f: &F) {
-    map(inputs, out, f)
+unsafe fn blocks_avx2<T: Copy, K: Fn([&[T]; N], &mut [T]), const N: usize>(
+    inputs: [&[T]; N],
+    out: &mut [T],
+    kernel: &K,
+) {
+    blocks(inputs, out, kernel)
+}
+
+/// One stage of a kernel: `outputs[j][i] = f([inputs[0][i], ...])[j]` for every `i` below the
+/// outputs' common length (inputs at least as long). Slicing everything to that length beforehand lets
+/// the compiler drop the bounds checks, so the loop vectorises; `f` should be `#[inline(always)]`.
+#[inline(always)]
+pub(crate) fn stage<T: Copy, F: Fn([T; N]) -> [T; M], const N: usize, const M: usize>(
+    inputs: [&[T]; N],
+    outputs: [&mut [T]; M],
+    f: F,
+) {
+    let n = outputs.iter().map(|o| o.len()).min().unwrap_or(0);
+    let inputs = inputs.map(|s| &s[..n]);
+    let mut outputs = outputs.map(|o| &mut o[..n]);
+    for i in 0..n {
+        let values = f(inputs.map(|s| s[i]));
+        for (o, v) in outputs.iter_mut().zip(values) {
+            o[i] = v;
+        }
+    }
 }
