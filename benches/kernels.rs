@@ -1,11 +1,13 @@
-//! Throughput of the fused kernels on a [64, 3, 256, 256] batch (12.6M elements), per helper, CDF
-//! variant, precision and elementary functions (`Math::Fast`, `Math::Libm`), output allocated per call
-//! as PyTorch does. tools/bench_torch.py runs this bench at 1 and 2 rayon threads
+//! Throughput of the fused kernels on a [64, 3, 256, 256] batch (12.6M elements), per helper, variant
+//! (tanh, erf, stable), precision and elementary functions (`Math::Fast`, `Math::Libm`), output
+//! allocated per call as PyTorch does. tools/bench_torch.py runs this bench at 1 and 2 rayon threads
 //! (`RAYON_NUM_THREADS`) next to PyTorch and NumPy on the same shape and prints the ratios.
 
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
-use ddpm_golden::kernels::{discretized_gaussian_log_likelihood, normal_kl, FastReal, Math};
+use ddpm_golden::kernels::{
+    discretized_gaussian_log_likelihood, log_likelihood_stable, normal_kl, normal_kl_stable, FastReal, Math,
+};
 use ddpm_golden::loglik::PixelInputs;
 use ddpm_golden::{Cdf, Real};
 use ndarray::ArrayViewD;
@@ -60,8 +62,14 @@ fn bench_precision<T: FastReal>(group: &mut BenchmarkGroup<'_, WallTime>) {
                 b.iter(|| discretized_gaussian_log_likelihood(&inputs, cdf, math).unwrap())
             });
         }
+        group.bench_function(format!("loglik_stable_{}_{m}", T::NAME), |b| {
+            b.iter(|| log_likelihood_stable(&inputs, math).unwrap())
+        });
         group.bench_function(format!("normal_kl_{}_{m}", T::NAME), |b| {
             b.iter(|| normal_kl(view(&m1), view(&l1), view(&m2), view(&l2), math).unwrap())
+        });
+        group.bench_function(format!("normal_kl_stable_{}_{m}", T::NAME), |b| {
+            b.iter(|| normal_kl_stable(view(&m1), view(&l1), view(&m2), view(&l2), math).unwrap())
         });
     }
 }

@@ -6,7 +6,9 @@ medians are read from <target>/criterion/kernels/<id>/new/estimates.json), times
 PyTorch code (`approx_standard_normal_cdf`, `discretized_gaussian_log_likelihood`, `normal_kl`, and the
 erf rewrite of the CDF) under `torch.set_num_threads`, and the NumPy ports of tools/numpy_port.py, on
 inputs of the same shape and distribution, in float32 and float64. Prints elements per second and the
-ratios of our `Math::Fast` kernels to PyTorch and NumPy.
+ratios of our `Math::Fast` kernels to PyTorch and NumPy. Our stable kernels (`loglik_stable`,
+`normal_kl_stable`) have no PyTorch counterpart: their rows compare them with the upstream formula of
+the same meaning, the erf log-likelihood (the true Gaussian) and `normal_kl`.
 
     python3 -m pip install numpy torch      # torch from PyPI: a large download (CUDA wheels on Linux)
     python3 tools/bench_torch.py [--repeats 3]
@@ -37,8 +39,16 @@ SHAPE = (64, 3, 256, 256)
 N = math.prod(SHAPE)
 THREADS = (1, 2)
 DTYPES = {"f32": np.float32, "f64": np.float64}
-# Criterion ids are <workload>_<precision>_<fast|libm>: keep in step with benches/kernels.rs.
-WORKLOADS = ("loglik_tanh", "loglik_erf", "normal_kl")
+# Criterion ids are <workload>_<precision>_<fast|libm>: keep in step with benches/kernels.rs. Each of our
+# workloads is compared with the PyTorch/NumPy workload beside it (the stable variants with the upstream
+# formula of the same meaning).
+WORKLOADS = (
+    ("loglik_tanh", "loglik_tanh"),
+    ("loglik_erf", "loglik_erf"),
+    ("loglik_stable", "loglik_erf"),
+    ("normal_kl", "normal_kl"),
+    ("normal_kl_stable", "normal_kl"),
+)
 
 
 def pixel_inputs(dtype, rng):
@@ -209,9 +219,11 @@ def main():
             torch_rates = measure(torch_workloads(th), tensors, args.repeats)
         ours = run_ours(threads)
         for p in DTYPES:
-            for name in WORKLOADS:
+            for name, reference in WORKLOADS:
                 fast, libm = ours.get(f"{name}_{p}_fast"), ours.get(f"{name}_{p}_libm")
-                rows.append((threads, name, p, fast, libm, torch_rates.get((name, p)), numpy_rates[name, p]))
+                theirs = torch_rates.get((reference, p)), numpy_rates[reference, p]
+                label = name if name == reference else f"{name} (vs {reference})"
+                rows.append((threads, label, p, fast, libm, *theirs))
 
     def mega(v):
         return f"{v / 1e6:9.1f}" if v else f"{'-':>9}"
@@ -224,11 +236,11 @@ def main():
     print(f"{os.cpu_count()} cores; load average {load_before[0]:.2f} before, {load_after:.2f} after;")
     print("other processes may have been running: compare columns within a row")
     header = ("threads", "workload", "prec", "fast", "libm", "torch", "numpy", "fast/torch", "fast/numpy")
-    print("{:>7} {:<12} {:<4} {:>9} {:>9} {:>9} {:>9} {:>10} {:>10}".format(*header))
+    print("{:>7} {:<34} {:<4} {:>9} {:>9} {:>9} {:>9} {:>10} {:>10}".format(*header))
     for threads, name, p, fast, libm, torch_rate, numpy_rate in rows:
         rates = " ".join(mega(v) for v in (fast, libm, torch_rate, numpy_rate))
         ratios = f"{ratio(fast, torch_rate):>10} {ratio(fast, numpy_rate):>10}"
-        print(f"{threads:>7} {name:<12} {p:<4} {rates} {ratios}")
+        print(f"{threads:>7} {name:<34} {p:<4} {rates} {ratios}")
 
 
 if __name__ == "__main__":
