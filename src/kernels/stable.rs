@@ -10,8 +10,9 @@
 //!   `t = 2 / (2 - z / sqrt 2)` and `G` the fitted [`FastReal::NDTR_LOG`], in log space without `exp`;
 //! - a bin in the lower tail (`b <= 0`) is `ln Phi(b) + ln(-expm1(ln Phi(a) - ln Phi(b)))`, one tail's
 //!   mass minus a smaller one without cancellation;
-//! - a bin across 0 is `ln(1 - Phi(a) - Phi(-b))`, two tail masses of at most 1/2 each (a wide bin
-//!   across 0 holds at least 0.19, so the subtraction loses at most ~2.4 bits).
+//! - a bin across 0 is `ln(1 - Phi(a) - Phi(-b))`, two tail masses of at most 1/2 each (a bin across 0
+//!   that is not narrow is wider than 1/4 and holds at least `Phi(1/4) - 1/2 = 0.099`, so the
+//!   subtraction loses at most ~3.3 bits).
 //!
 //! The work is cut into three stages per block (`parallel::par_blocks`): the bin and its narrow-bin
 //! value per pixel, `ln Phi` of both tail arguments in one loop, and the combination per pixel.
