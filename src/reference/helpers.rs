@@ -14,7 +14,7 @@ use super::{Branch, Exact, LoglikExact, Variant, LOG_SCALE_MIN};
 
 /// Exact `Exact` of a value known exactly as an `f64` (0, 1/2, 1, specials), via the same
 /// formatting as every other result.
-fn exact_f64(v: f64) -> Exact {
+pub(crate) fn exact_f64(v: f64) -> Exact {
     if !v.is_finite() || v == 0.0 {
         return Exact::special(v);
     }

@@ -48,8 +48,8 @@ mod mp;
 mod wide;
 mod wide_ball;
 
-use arith::{run, Arith, Task, Val};
-use mp::{special_digits, Ball};
+use arith::{run, Arith, Task};
+use mp::special_digits;
 
 use crate::Error;
 
@@ -112,10 +112,6 @@ pub struct LoglikExact {
     pub cdf_delta: Exact,
 }
 
-fn nan() -> Exact {
-    Exact::special(f64::NAN)
-}
-
 /// The error for a value that cannot be certified (or an input refused up front).
 fn domain_error(function: &'static str, inputs: String, reason: String) -> Error {
     Error::ReferenceDomain { function, inputs, reason }
@@ -156,51 +152,64 @@ impl Task for UnaryTask {
     }
 }
 
-/// Evaluates a one-argument function of an exact finite argument through Ziv's loop; `what`
-/// names the function and `arg` its argument in errors.
-fn unary(what: &'static str, arg: &str, f: Unary, x: f64) -> Result<Exact, Error> {
-    run(&UnaryTask { f, x }).map_err(|r| domain_error(what, format!("{arg} = {x:?}"), r))
+impl Unary {
+    /// The function's name and its argument's name, for errors.
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            Unary::Erf => ("erf", "x"),
+            Unary::Erfc => ("erfc", "x"),
+            Unary::Phi => ("phi", "z"),
+            Unary::LogPhi => ("log_phi", "z"),
+            Unary::TanhCdf => ("tanh_cdf", "z"),
+            Unary::LogTanhCdf => ("log_tanh_cdf", "z"),
+        }
+    }
+
+    /// The values at `+inf` and `-inf` (limits, exact).
+    fn at_infinities(self) -> (f64, f64) {
+        match self {
+            Unary::Erf => (1.0, -1.0),
+            Unary::Erfc => (0.0, 2.0),
+            Unary::Phi | Unary::TanhCdf => (1.0, 0.0),
+            Unary::LogPhi | Unary::LogTanhCdf => (0.0, f64::NEG_INFINITY),
+        }
+    }
+}
+
+/// Evaluates a one-argument function: NaN, the infinities and `erf(+-0) = +-0` exactly, every
+/// other argument through Ziv's loop.
+fn unary(f: Unary, x: f64) -> Result<Exact, Error> {
+    let (inf, neg_inf) = f.at_infinities();
+    match x {
+        _ if x.is_nan() => Ok(Exact::special(f64::NAN)),
+        f64::INFINITY => Ok(helpers::exact_f64(inf)),
+        f64::NEG_INFINITY => Ok(helpers::exact_f64(neg_inf)),
+        _ if x == 0.0 && matches!(f, Unary::Erf) => Ok(Exact::special(x)),
+        _ => run(&UnaryTask { f, x }).map_err(|r| {
+            let (what, arg) = f.names();
+            domain_error(what, format!("{arg} = {x:?}"), r)
+        }),
+    }
 }
 
 /// The error function `erf(x)`.
 pub fn erf(x: f64) -> Result<Exact, Error> {
-    match x {
-        _ if x.is_nan() => Ok(nan()),
-        f64::INFINITY => Ok(helpers_exact(1.0)),
-        f64::NEG_INFINITY => Ok(helpers_exact(-1.0)),
-        _ if x == 0.0 => Ok(Exact::special(x)), // erf(+-0) = +-0 exactly
-        _ => unary("erf", "x", Unary::Erf, x),
-    }
+    unary(Unary::Erf, x)
 }
 
 /// The complementary error function `erfc(x) = 1 - erf(x)` (never formed by subtraction for `x > 0`).
 pub fn erfc(x: f64) -> Result<Exact, Error> {
-    match x {
-        _ if x.is_nan() => Ok(nan()),
-        f64::INFINITY => Ok(Exact::special(0.0)),
-        f64::NEG_INFINITY => Ok(helpers_exact(2.0)),
-        _ => unary("erfc", "x", Unary::Erfc, x),
-    }
+    unary(Unary::Erfc, x)
 }
 
 /// The standard normal CDF `Phi(z)` (`Phi(0) = 1/2` exactly).
 pub fn phi(z: f64) -> Result<Exact, Error> {
-    match z {
-        _ if z.is_nan() => Ok(nan()),
-        f64::INFINITY => Ok(helpers_exact(1.0)),
-        f64::NEG_INFINITY => Ok(Exact::special(0.0)),
-        _ => unary("phi", "z", Unary::Phi, z),
-    }
+    unary(Unary::Phi, z)
 }
 
 /// `ln Phi(z)`, also far below the `f64` range of `Phi` (e.g. `z = -1e30`).
 pub fn log_phi(z: f64) -> Result<Exact, Error> {
-    match z {
-        _ if z.is_nan() => Ok(nan()),
-        f64::INFINITY => Ok(Exact::special(0.0)),
-        f64::NEG_INFINITY => Ok(Exact::special(f64::NEG_INFINITY)),
-        _ => unary("log_phi", "z", Unary::LogPhi, z),
-    }
+    unary(Unary::LogPhi, z)
 }
 
 /// `ln(1 - Phi(z)) = ln Phi(-z)` (the upper tail, never by subtraction).
@@ -210,22 +219,12 @@ pub fn log_one_minus_phi(z: f64) -> Result<Exact, Error> {
 
 /// The tanh formula `1/(1 + exp(-2 sqrt(2/pi) (z + 0.044715 z^3)))` evaluated exactly.
 pub fn tanh_cdf(z: f64) -> Result<Exact, Error> {
-    match z {
-        _ if z.is_nan() => Ok(nan()),
-        f64::INFINITY => Ok(helpers_exact(1.0)),
-        f64::NEG_INFINITY => Ok(Exact::special(0.0)),
-        _ => unary("tanh_cdf", "z", Unary::TanhCdf, z),
-    }
+    unary(Unary::TanhCdf, z)
 }
 
 /// `ln` of [`tanh_cdf`], also far below the `f64` range of the CDF itself.
 pub fn log_tanh_cdf(z: f64) -> Result<Exact, Error> {
-    match z {
-        _ if z.is_nan() => Ok(nan()),
-        f64::INFINITY => Ok(Exact::special(0.0)),
-        f64::NEG_INFINITY => Ok(Exact::special(f64::NEG_INFINITY)),
-        _ => unary("log_tanh_cdf", "z", Unary::LogTanhCdf, z),
-    }
+    unary(Unary::LogTanhCdf, z)
 }
 
 /// The discretized Gaussian log-likelihood of one element (upstream `improved-diffusion`
@@ -298,9 +297,4 @@ pub fn fast_pass_count() -> u64 {
 /// Number of Ziv precision raises performed on this thread so far.
 pub fn retry_count() -> u64 {
     mp::retries()
-}
-
-fn helpers_exact(v: f64) -> Exact {
-    let (value, digits) = mp::Ctx::new(64).finalize(&Val::Lin(Ball::exact(mp::f(v)))).expect("exact");
-    Exact { value, digits }
 }
