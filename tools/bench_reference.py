@@ -3,9 +3,10 @@
 
 Runs `cargo bench --bench reference` (criterion; our correctly rounded values, 40 digits each) and times
 mpmath (`pip install mpmath gmpy2`) on the same inputs at 40 significant digits (mp.dps = 40), then prints
-values per second for both and the ratio. With gmpy2 installed mpmath uses GMP integers (about 25% faster
-than its pure-Python backend); the backend in use is printed, and the README's figures use gmpy2. mpmath is what SciPy's xsref uses to make reference tables; note that
-it does not certify correct rounding, our reference does (Ziv's strategy), so the comparison favours mpmath.
+values per second for both and the ratio. With gmpy2 installed mpmath uses GMP integers; the backend in
+use is printed, and the README's figures use gmpy2 (`MPMATH_NOGMPY=1` forces the pure-Python backend).
+mpmath is what SciPy's xsref uses to make reference tables; note that it does not certify correct rounding,
+our reference does (Ziv's strategy), so the comparison favours mpmath.
 
     python3 tools/bench_reference.py
 """

@@ -85,8 +85,8 @@ pub(crate) fn loglik(
     if log_scale < LOG_SCALE_MIN {
         return Err(format!(
             "log_scale below {LOG_SCALE_MIN}: the CDF tails are exp(-t) with t > 2^719, whose 40 digits \
-             need about 2.9 |log_scale| + 2 log2|x - mean| bits (beyond the 32768-bit cap from -5000 for \
-             some inputs, from -10000 for all); exp(-log_scale) already overflows f64 below -709.8"
+             need a precision growing with e^(-2 log_scale) that soon exceeds the 32768-bit cap; \
+             exp(-log_scale) already overflows f64 below -709.8"
         ));
     }
     let cx = exact_add(&f(x), &-f(mean));

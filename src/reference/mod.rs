@@ -5,7 +5,7 @@
 //! real value rounded to nearest-even `f64` plus its first 40 significant decimal digits
 //! (correctly rounded), both certified by Ziv's strategy over a rigorous ball arithmetic. The
 //! algorithms (`erf.rs`, `gaussian.rs`, `helpers.rs`) are written once over `arith::Arith` and run
-//! first in `wide_ball.rs` (192-bit fixed-size floats on the stack: about 10 us per value), which
+//! first in `wide_ball.rs` (192-bit fixed-size floats on the stack: 6-14 us per value), which
 //! settles nearly every input of the usual ranges; what it cannot certify (near-ties, values
 //! outside the normal `f64` range, heavy cancellation) goes to `mp.rs` (dashu-float): start at
 //! 192 bits, double on failure, give up beyond 32768 bits.
@@ -21,9 +21,9 @@
 //! ball around it could ever decide it.
 //!
 //! Every function returns `Err(Error::ReferenceDomain)` instead of a value it cannot certify; it
-//! never panics. Supported domain (values of the usual ranges take about 10 us in release builds,
-//! the arbitrary-precision path about a millisecond; the slowest corners, e.g. `x - mean ~ 1e308`
-//! with `log_scale = -1000`, about half a second):
+//! never panics. Supported domain (`cargo bench --bench reference`: 6-14 us per value of the usual
+//! ranges in release builds, about 0.5 ms through arbitrary precision alone; far corners such as
+//! `x - mean ~ 1e308` with `log_scale = -1000` need thousands of bits and take much longer):
 //!
 //! * `erf`, `erfc`, `phi`, `log_phi`, `log_one_minus_phi`, `tanh_cdf`, `log_tanh_cdf`,
 //!   `normal_kl`, `mean_flat_row`: every `f64` input, including NaN and infinities;
@@ -31,10 +31,10 @@
 //!   `log_scale` below [`LOG_SCALE_MIN`], refused up front. Above 2000 it is evaluated through the
 //!   CDFs' linearisation at 0 with a rigorous remainder (any `log_scale` up to `f64::MAX`). Below
 //!   -1000 the normalised arguments exceed `2^360` and the CDF tails are `exp(-t)` with `t > 2^719`:
-//!   certifying their 40 digits needs about `2.9 |log_scale| + 2 log2|x - mean|` bits (measured:
-//!   0.5 s at -2000; at -5000, 0.8 s for `x - mean = 0.2` but beyond the 32768-bit cap for
-//!   `x - mean = 1e300`; beyond it for every input at -10000; at `-1e300` the decimal exponent
-//!   alone would have `1e300` digits), so the reference refuses them up front. `exp(-log_scale)` is finite in
+//!   certifying their 40 digits needs a precision that grows with `|log_scale|` (the tails'
+//!   logarithms are about `e^(-2 log_scale)` and must be known to `2^-133` absolutely) and soon
+//!   exceeds the 32768-bit cap (at `log_scale = -1e300` the decimal exponent alone would have
+//!   `1e300` digits), so the reference refuses them up front. `exp(-log_scale)` is finite in
 //!   `f64` only above -709.8, so every `log_scale` that upstream code evaluates is inside.
 //!
 //! Anything else that cannot be certified (none is known) is reported the same way: the
