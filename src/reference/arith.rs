@@ -125,10 +125,6 @@ pub(crate) trait Arith {
     fn sqr(&self, a: &Self::B) -> Self::B {
         self.mul(a, a)
     }
-    /// `n / d` for small integers.
-    fn ratio(&self, n: i64, d: i64) -> Self::B {
-        self.div(&self.int(n), &self.int(d))
-    }
     /// `ln(1e-12) = -12 ln 10`, the log of the clamp floor.
     fn ln_clamp(&self) -> Self::B {
         self.mul(&self.int(-12), &self.ln10())

@@ -449,7 +449,7 @@ impl Arith for Ctx {
 
     /// The exact real `0.044715` to `p` bits.
     fn tanh_cubic(&self) -> Ball {
-        self.k.tanh_cubic.get_or_init(|| self.ratio(44_715, 1_000_000)).clone()
+        self.k.tanh_cubic.get_or_init(|| self.div(&Ball::int(44_715), &Ball::int(1_000_000))).clone()
     }
 
     fn ln2(&self) -> Ball {
