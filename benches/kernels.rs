@@ -6,7 +6,8 @@
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
 use ddpm_golden::kernels::{
-    discretized_gaussian_log_likelihood, log_likelihood_stable, normal_kl, normal_kl_stable, FastReal, Math,
+    discretized_gaussian_log_likelihood, log_likelihood_into, log_likelihood_stable, normal_kl,
+    normal_kl_stable, FastReal, Math,
 };
 use ddpm_golden::loglik::PixelInputs;
 use ddpm_golden::{Cdf, Real};
@@ -55,6 +56,12 @@ fn bench_precision<T: FastReal>(group: &mut BenchmarkGroup<'_, WallTime>) {
     let [x, means, log_scales] = pixels::<T>(n);
     let inputs = PixelInputs { x: view(&x), means: view(&means), log_scales: view(&log_scales) };
     let [m1, l1, m2, l2] = gaussians::<T>(n);
+    // The same kernel into an output allocated once: the difference to `loglik_erf_*_fast` is the
+    // cost of first touching a fresh output's pages (README, performance).
+    let mut out = vec![T::cast(0.0); n];
+    group.bench_function(format!("loglik_erf_into_{}_fast", T::NAME), |b| {
+        b.iter(|| log_likelihood_into(&x, &means, &log_scales, Cdf::Erf, Math::Fast, &mut out).unwrap())
+    });
     for math in [Math::Fast, Math::Libm] {
         let m = format!("{math:?}").to_lowercase();
         for cdf in Cdf::ALL {
