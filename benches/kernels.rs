@@ -9,7 +9,7 @@ use ddpm_golden::kernels::{
     discretized_gaussian_log_likelihood, log_likelihood_into, log_likelihood_stable, normal_kl,
     normal_kl_stable, FastReal, Math,
 };
-use ddpm_golden::loglik::PixelInputs;
+use ddpm_golden::upstream::loglik::PixelInputs;
 use ddpm_golden::{Cdf, Real};
 use ndarray::ArrayViewD;
 use std::time::Duration;

@@ -5,7 +5,7 @@
 use ddpm_golden::golden::evaluate::{case_inputs, eval_fast};
 use ddpm_golden::golden::format::GoldenFile;
 use ddpm_golden::golden::generate::{build, to_text};
-use ddpm_golden::json_number::encode;
+use ddpm_golden::golden::json_number::encode;
 use ddpm_golden::verify::{parse_outputs, read_golden};
 use ddpm_golden::{Cdf, Function};
 use proptest::prelude::*;

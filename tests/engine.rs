@@ -1,9 +1,9 @@
 //! The accurate f64 engine against the arbitrary-precision reference, on dense grids and in the tails.
 //! Bounds are stated in ulps of the correctly rounded value; the measured maxima are in the comments.
 
-use ddpm_golden::engine;
 use ddpm_golden::golden::judge::ulp;
 use ddpm_golden::reference;
+use ddpm_golden::stable::engine;
 
 /// The largest error in f64 ulps of `fast` against `exact` over `points`, and where.
 fn max_ulps(points: &[f64], fast: impl Fn(f64) -> f64, exact: impl Fn(f64) -> f64) -> (f64, f64) {

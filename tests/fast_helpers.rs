@@ -1,10 +1,12 @@
 //! Tests of the fast implementations against values derivable by hand, their error paths, broadcasting
 //! and the propagation of NaN and infinities. Accuracy against the exact reference lives in the golden tests.
 
-use ddpm_golden::cdf::standard_normal_cdf;
-use ddpm_golden::loglik::{discretized_gaussian_log_likelihood, log_likelihood_point, Branch, PixelInputs};
-use ddpm_golden::mean_flat::mean_flat;
-use ddpm_golden::normal_kl::{normal_kl, normal_kl_point};
+use ddpm_golden::upstream::cdf::standard_normal_cdf;
+use ddpm_golden::upstream::loglik::{
+    discretized_gaussian_log_likelihood, log_likelihood_point, Branch, PixelInputs,
+};
+use ddpm_golden::upstream::mean_flat::mean_flat;
+use ddpm_golden::upstream::normal_kl::{normal_kl, normal_kl_point};
 use ddpm_golden::{Cdf, Error, Real};
 use ndarray::{arr0, arr1, arr2, ArrayD, IxDyn};
 

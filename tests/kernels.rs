@@ -10,9 +10,9 @@ use ddpm_golden::golden::format::GoldenFile;
 use ddpm_golden::golden::generate::{expected_key, STABLE, UPSTREAM};
 use ddpm_golden::golden::judge::{judge, ulp};
 use ddpm_golden::kernels::{self, fast_math, FastReal, Math};
-use ddpm_golden::loglik::{log_likelihood_point, PixelInputs};
-use ddpm_golden::normal_kl::normal_kl_point;
 use ddpm_golden::stable::{log_likelihood_stable, normal_kl_stable};
+use ddpm_golden::upstream::loglik::{log_likelihood_point, PixelInputs};
+use ddpm_golden::upstream::normal_kl::normal_kl_point;
 use ddpm_golden::{Cdf, Error, Function};
 use ndarray::{Array2, ArrayView1, ArrayViewD, IxDyn};
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -407,7 +407,8 @@ fn array_wrappers_accept_any_layout_and_keep_the_shape() {
         let inputs = PixelInputs { x: xt.clone(), means: mt.clone(), log_scales: st.clone() };
         let got = kernels::discretized_gaussian_log_likelihood(&inputs, Cdf::Erf, math).unwrap();
         assert_eq!(got.shape(), &[5, 3]);
-        let want = ddpm_golden::loglik::discretized_gaussian_log_likelihood(&inputs, Cdf::Erf).unwrap();
+        let want =
+            ddpm_golden::upstream::loglik::discretized_gaussian_log_likelihood(&inputs, Cdf::Erf).unwrap();
         for (g, w) in got.iter().zip(&want) {
             assert!(math == Math::Fast || g == w, "{math:?}: {g} vs {w}");
             assert!((g - w).abs() <= 1e-12 * w.abs().max(1.0), "{math:?}: {g} vs {w}");
@@ -422,7 +423,8 @@ fn array_wrappers_accept_any_layout_and_keep_the_shape() {
         }
         let kl = kernels::normal_kl(xt.clone(), st.clone(), mt.clone(), st.clone(), math).unwrap();
         let kl_want =
-            ddpm_golden::normal_kl::normal_kl(xt.clone(), st.clone(), mt.clone(), st.clone()).unwrap();
+            ddpm_golden::upstream::normal_kl::normal_kl(xt.clone(), st.clone(), mt.clone(), st.clone())
+                .unwrap();
         assert_eq!(kl.shape(), &[5, 3]);
         for (g, w) in kl.iter().zip(&kl_want) {
             assert!((g - w).abs() <= 1e-15 * w.abs().max(1.0), "{math:?}: {g} vs {w}");

@@ -3,7 +3,7 @@
 //! tested in tests/golden.rs (Rust) and tools/test_check_port.sh (NumPy through the Python bridge).
 
 use ddpm_golden::golden::format::GoldenFile;
-use ddpm_golden::mutants::{kill_table, kill_table_markdown, Mutant};
+use ddpm_golden::verify::mutants::{kill_table, kill_table_markdown, Mutant};
 use ddpm_golden::Function;
 
 fn load_all() -> Vec<GoldenFile> {

@@ -3,9 +3,9 @@
 //! and avoid every cancellation of the upstream formulas: tails in log space, straddling bins as a sum
 //! of two positive terms, `e^d - 1 - d` by its series. Cross-checked against the reference by the audit.
 
-use crate::engine;
-use crate::loglik::Branch;
 use crate::reference::Variant;
+use crate::stable::engine;
+use crate::upstream::loglik::Branch;
 use std::f64::consts::FRAC_1_SQRT_2;
 
 /// `ln(1e-12)` correctly rounded: the clamped log-likelihood.

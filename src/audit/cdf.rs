@@ -7,7 +7,8 @@ use super::stats::{summarize, Fig, Label, Summary};
 use super::{Precision, Settings};
 use crate::golden::judge::ulp;
 use crate::reference::{self, Variant};
-use crate::{engine, Cdf, Error};
+use crate::stable::engine;
+use crate::{Cdf, Error};
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, Normal};
 

@@ -6,9 +6,10 @@
 use super::cdf::{error, reference_truth, Measure};
 use super::stats::Label;
 use super::Precision;
-use crate::json_number::JsonF64;
+use crate::golden::json_number::JsonF64;
 use crate::reference::{self, Variant};
-use crate::{engine, Cdf, Error};
+use crate::stable::engine;
+use crate::{Cdf, Error};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};

@@ -7,8 +7,8 @@ use super::accurate;
 use super::sample::Stream;
 use super::stats::{summarize, Fig, Summary};
 use super::{Precision, Settings};
-use crate::normal_kl::normal_kl_point;
 use crate::stable::normal_kl_stable;
+use crate::upstream::normal_kl::normal_kl_point;
 use crate::{reference, Error, Real};
 use serde::Serialize;
 

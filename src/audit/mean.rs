@@ -5,7 +5,7 @@ use super::sample::Stream;
 use super::stats::{summarize, Fig, Summary};
 use super::Settings;
 use crate::golden::judge::ulp;
-use crate::mean_flat::mean_flat;
+use crate::upstream::mean_flat::mean_flat;
 use crate::{reference, Error, Real};
 use ndarray::{ArrayD, IxDyn};
 use serde::Serialize;

@@ -41,13 +41,13 @@ pub fn round_sig(v: f64, digits: usize) -> f64 {
 
 impl Serialize for Fig {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        crate::json_number::encode(round_sig(self.0, FIGURE_DIGITS)).serialize(s)
+        crate::golden::json_number::encode(round_sig(self.0, FIGURE_DIGITS)).serialize(s)
     }
 }
 
 impl<'de> Deserialize<'de> for Fig {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::json_number::JsonF64::deserialize(d).map(|v| Fig(v.0))
+        crate::golden::json_number::JsonF64::deserialize(d).map(|v| Fig(v.0))
     }
 }
 

@@ -2,12 +2,13 @@
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
+use ddpm_golden::golden::json_number;
 use ddpm_golden::golden::judge::judge_value;
-use ddpm_golden::loglik::{log_likelihood_point, Branch};
-use ddpm_golden::mean_flat::mean_flat;
-use ddpm_golden::normal_kl::normal_kl_point;
 use ddpm_golden::reference::{self, Variant};
-use ddpm_golden::{json_number, Cdf, Function, Real};
+use ddpm_golden::upstream::loglik::{log_likelihood_point, Branch};
+use ddpm_golden::upstream::mean_flat::mean_flat;
+use ddpm_golden::upstream::normal_kl::normal_kl_point;
+use ddpm_golden::{Cdf, Function, Real};
 use ndarray::ArrayViewD;
 use serde_json::{json, Value};
 use std::process::ExitCode;

@@ -4,7 +4,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use ddpm_golden::golden::catalog::Inputs;
 use ddpm_golden::golden::evaluate::case_inputs;
-use ddpm_golden::json_number::encode;
+use ddpm_golden::golden::json_number::encode;
 use serde_json::{json, Map, Value};
 use std::path::PathBuf;
 use std::process::ExitCode;

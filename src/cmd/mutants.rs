@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result};
 use clap::Args;
-use ddpm_golden::mutants::{kill_table, kill_table_markdown};
+use ddpm_golden::verify::mutants::{kill_table, kill_table_markdown};
 use ddpm_golden::Function;
 use std::path::PathBuf;
 use std::process::ExitCode;

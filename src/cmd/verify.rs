@@ -119,10 +119,10 @@ fn report_json(golden: &GoldenFile, outputs: &Outputs, report: &Report) -> serde
         .map(|f| {
             json!({
                 "id": f.id,
-                "got": f.got.iter().map(|&v| ddpm_golden::json_number::encode(v)).collect::<Vec<_>>(),
-                "abs_err": ddpm_golden::json_number::encode(f.verdict.abs_err),
-                "ulps": ddpm_golden::json_number::encode(f.verdict.ulps),
-                "tol_units": ddpm_golden::json_number::encode(f.verdict.tol_units),
+                "got": f.got.iter().map(|&v| ddpm_golden::golden::json_number::encode(v)).collect::<Vec<_>>(),
+                "abs_err": ddpm_golden::golden::json_number::encode(f.verdict.abs_err),
+                "ulps": ddpm_golden::golden::json_number::encode(f.verdict.ulps),
+                "tol_units": ddpm_golden::golden::json_number::encode(f.verdict.tol_units),
             })
         })
         .collect();
@@ -135,7 +135,7 @@ fn report_json(golden: &GoldenFile, outputs: &Outputs, report: &Report) -> serde
         "judged": report.judged,
         "failed": report.failures.len(),
         "unconstrained_by_family": report.unconstrained,
-        "worst": report.worst.as_ref().map(|w| json!({"id": w.id, "tol_units": ddpm_golden::json_number::encode(w.verdict.tol_units)})),
+        "worst": report.worst.as_ref().map(|w| json!({"id": w.id, "tol_units": ddpm_golden::golden::json_number::encode(w.verdict.tol_units)})),
         "failures": failures,
     })
 }

@@ -3,7 +3,8 @@
 //! tolerances are attached by the generator from the reference and the error model.
 
 use crate::golden::recipe::{unit_f32, Recipe};
-use crate::{engine, Cdf, Function};
+use crate::stable::engine;
+use crate::{Cdf, Function};
 
 /// The families every helper must have cases in (checked by the coverage test).
 pub const FAMILIES: [&str; 4] = ["edge", "grid", "random", "regression"];

@@ -12,7 +12,7 @@
 //! the bound itself. The factor is a margin, not a measured quantity: second-order terms are products of
 //! two relative errors (~u^2 against u), so they need far less than a factor 2.
 
-use crate::loglik::Branch;
+use crate::upstream::loglik::Branch;
 use crate::{Cdf, Real};
 
 /// Ulps allowed to each elementary function.

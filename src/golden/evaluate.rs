@@ -3,10 +3,10 @@
 
 use crate::golden::catalog::{Data, Inputs};
 use crate::golden::format::{Case, Input};
-use crate::loglik::log_likelihood_point;
-use crate::mean_flat::mean_flat;
-use crate::normal_kl::normal_kl_point;
 use crate::stable::{log_likelihood_stable, normal_kl_stable};
+use crate::upstream::loglik::log_likelihood_point;
+use crate::upstream::mean_flat::mean_flat;
+use crate::upstream::normal_kl::normal_kl_point;
 use crate::{Cdf, Error, Function, Real};
 use ndarray::ArrayViewD;
 

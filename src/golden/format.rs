@@ -1,7 +1,7 @@
 //! The golden file format, version 1 (`"schema": "ddpm-golden/1"`), as serde types. Documented in
 //! docs/golden-format.md and described for other languages by golden/schema.json.
 
-use crate::json_number::JsonF64;
+use crate::golden::json_number::JsonF64;
 use crate::Function;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
@@ -90,7 +90,7 @@ pub struct Expected {
     pub digits: Digits,
     /// Log-likelihood only: the branch taken on exact values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub branch: Option<crate::loglik::Branch>,
+    pub branch: Option<crate::upstream::loglik::Branch>,
     /// Log-likelihood only: whether the exact probability was below 1e-12 (the clamp fired).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clamped: Option<bool>,
@@ -146,7 +146,7 @@ pub struct Bound {
 #[serde(deny_unknown_fields)]
 pub struct Alternative {
     /// The branch taken with the threshold rounded to this precision.
-    pub branch: crate::loglik::Branch,
+    pub branch: crate::upstream::loglik::Branch,
     /// Exact value of that branch, correctly rounded.
     pub value: JsonF64,
     /// Its digits.

@@ -7,9 +7,9 @@ use crate::golden::format::{
     Alternative, Bound, Case, Digits, Expected, GoldenFile, Input, Provenance, Tolerance, Unconstrained,
     Values, SCHEMA,
 };
-use crate::json_number::JsonF64;
-use crate::loglik::Branch;
+use crate::golden::json_number::JsonF64;
 use crate::reference::{self, Variant};
+use crate::upstream::loglik::Branch;
 use crate::{Cdf, Function};
 use indexmap::IndexMap;
 use rayon::prelude::*;

@@ -1,7 +1,7 @@
 //! Judging one result against a golden case: the same rule for our own tests, `verify` and the audit.
 
 use crate::golden::format::{Bound, Expected, Tolerance, Values};
-use crate::json_number::JsonF64;
+use crate::golden::json_number::JsonF64;
 
 /// The verdict on one value.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -6,5 +6,6 @@ pub mod error_model;
 pub mod evaluate;
 pub mod format;
 pub mod generate;
+pub mod json_number;
 pub mod judge;
 pub mod recipe;

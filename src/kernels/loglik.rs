@@ -7,7 +7,7 @@ use super::math::{Elementary, Fast, Libm, Math};
 use super::parallel::{par_blocks, stage, BLOCK};
 use super::precision::FastReal;
 use super::{formulas, stable};
-use crate::loglik::PixelInputs;
+use crate::upstream::loglik::PixelInputs;
 use crate::{Cdf, Error};
 use ndarray::ArrayD;
 

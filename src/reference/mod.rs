@@ -91,7 +91,7 @@ pub enum Variant {
 }
 
 /// The branch of the log-likelihood (shared with the fast implementation).
-pub use crate::loglik::Branch;
+pub use crate::upstream::loglik::Branch;
 
 /// The exact log-likelihood of one element with its exact intermediates.
 #[derive(Clone, Debug, PartialEq)]

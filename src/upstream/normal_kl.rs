@@ -1,6 +1,6 @@
 //! `normal_kl`: the KL divergence between two diagonal Gaussians, elementwise with broadcasting.
 
-use crate::broadcast::broadcast_shape;
+use crate::upstream::broadcast::broadcast_shape;
 use crate::{Error, Real};
 use ndarray::{ArrayD, ArrayViewD, Dimension, IxDyn, Zip};
 

@@ -3,8 +3,10 @@
 //! upstream formulas lose up to ~10 nats (CDFs within u of 1 or of each other) and return 0 or negative
 //! KLs for nearly identical Gaussians.
 
-use crate::engine::log_phi;
-use crate::loglik::Branch;
+pub mod engine;
+
+use crate::stable::engine::log_phi;
+use crate::upstream::loglik::Branch;
 use crate::Real;
 
 /// `ln(1 - e^x)` for x <= 0 (Maechler 2012): `ln(-expm1(x))` near 0, `ln_1p(-exp(x))` below -ln 2,

@@ -7,8 +7,8 @@ use crate::golden::evaluate::{case_inputs, eval_fast};
 use crate::golden::format::GoldenFile;
 use crate::golden::generate::UPSTREAM;
 use crate::golden::judge::judge;
-use crate::loglik::{bin_cdfs, Branch};
-use crate::normal_kl::normal_kl_point;
+use crate::upstream::loglik::{bin_cdfs, Branch};
+use crate::upstream::normal_kl::normal_kl_point;
 use crate::{Cdf, Function, Real};
 use num_traits::float::FloatCore;
 

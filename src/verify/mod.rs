@@ -1,10 +1,12 @@
 //! Verifying any implementation's outputs against a golden file: parsing an outputs file strictly (every
 //! problem names the file and the field), judging every case, and summarising the verdict.
 
+pub mod mutants;
+
 use crate::golden::format::{GoldenFile, SCHEMA};
 use crate::golden::generate::{expected_key, STABLE, UPSTREAM};
+use crate::golden::json_number;
 use crate::golden::judge::{judge, Verdict};
-use crate::json_number;
 use crate::{Error, Function};
 use indexmap::IndexMap;
 use serde_json::Value;
