@@ -1,8 +1,11 @@
-//! The one list of helpers: names, upstream argument names and whether a CDF variant applies. Case
+//! The one table of helpers × variants × precisions: names, upstream argument names, the variants judged
+//! and the kernels that exist. Case
 //! generation, the CLI, tests and coverage all iterate over [`Function::ALL`], so a helper added here
 //! is picked up everywhere (the pattern of rust-lang's libm-test function list).
 
 use serde::{Deserialize, Serialize};
+
+use crate::{Cdf, Real};
 
 /// One of the helpers under test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -57,10 +60,193 @@ impl Function {
     pub fn has_cdf_variants(self) -> bool {
         matches!(self, Function::StandardNormalCdf | Function::DiscretizedGaussianLogLikelihood)
     }
+
+    /// The variants the golden files judge for this helper, in the order their keys appear.
+    pub const fn variants(self) -> &'static [Variant] {
+        match self {
+            Function::NormalKl => &[Variant::Upstream, Variant::Stable],
+            Function::MeanFlat => &[Variant::Upstream],
+            Function::StandardNormalCdf => &[Variant::Erf, Variant::Tanh],
+            Function::DiscretizedGaussianLogLikelihood => &[Variant::Erf, Variant::Tanh, Variant::Stable],
+        }
+    }
+
+    /// The variants with a fused kernel in `crate::kernels` (judged case by case in tests/kernels.rs).
+    pub const fn kernel_variants(self) -> &'static [Variant] {
+        match self {
+            Function::NormalKl => &[Variant::Upstream, Variant::Stable],
+            Function::DiscretizedGaussianLogLikelihood => &[Variant::Erf, Variant::Tanh, Variant::Stable],
+            Function::MeanFlat | Function::StandardNormalCdf => &[],
+        }
+    }
+
+    /// The `expected` entry a variant is judged against: its own, except that the stable log-likelihood
+    /// means the true Gaussian (`erf`) and the stable `normal_kl` the exact KL (`upstream`).
+    pub fn expected_variant(self, variant: Variant) -> Variant {
+        match (variant, self) {
+            (Variant::Stable, Function::DiscretizedGaussianLogLikelihood) => Variant::Erf,
+            (Variant::Stable, _) => Variant::Upstream,
+            (other, _) => other,
+        }
+    }
 }
 
 impl std::fmt::Display for Function {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
+        f.pad(self.name())
+    }
+}
+
+/// An implementation of a helper that the golden files judge: one of upstream's two CDF forms, the
+/// single upstream form of helpers without a CDF, or the stable variant (src/stable). Its key names the
+/// `expected` and `tolerance` entries of a golden case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Variant {
+    /// Upstream's formula with the tanh approximation of the CDF.
+    Tanh,
+    /// Upstream's formula with the erf CDF (the true Gaussian when evaluated exactly).
+    Erf,
+    /// Upstream's formula of a helper that has no CDF (`normal_kl`, `mean_flat`).
+    Upstream,
+    /// The stable variant: the true-Gaussian meaning, accurate in float32.
+    Stable,
+}
+
+impl Variant {
+    /// Every variant, in the order golden files list their keys.
+    pub const ALL: [Variant; 4] = [Variant::Erf, Variant::Tanh, Variant::Upstream, Variant::Stable];
+
+    /// The key in golden and outputs files.
+    pub fn key(self) -> &'static str {
+        match self {
+            Variant::Tanh => "tanh",
+            Variant::Erf => "erf",
+            Variant::Upstream => "upstream",
+            Variant::Stable => "stable",
+        }
+    }
+
+    /// Looks a variant up by its key.
+    pub fn from_key(key: &str) -> Option<Variant> {
+        Variant::ALL.into_iter().find(|v| v.key() == key)
+    }
+
+    /// The variant that evaluates upstream's formula with `cdf`.
+    pub fn of_cdf(cdf: Cdf) -> Variant {
+        match cdf {
+            Cdf::Tanh => Variant::Tanh,
+            Cdf::Erf => Variant::Erf,
+        }
+    }
+
+    /// The CDF of an upstream CDF form (`None` for `upstream` and `stable`).
+    pub fn cdf(self) -> Option<Cdf> {
+        match self {
+            Variant::Tanh => Some(Cdf::Tanh),
+            Variant::Erf => Some(Cdf::Erf),
+            Variant::Upstream | Variant::Stable => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Variant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.key())
+    }
+}
+
+/// A precision the golden files carry values and tolerances for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// IEEE single precision.
+    F32,
+    /// IEEE double precision.
+    F64,
+}
+
+impl Precision {
+    /// Both, f32 first (the order of golden files and reports).
+    pub const ALL: [Precision; 2] = [Precision::F32, Precision::F64];
+
+    /// `"f32"` or `"f64"`, as in golden and outputs files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Precision::F32 => f32::NAME,
+            Precision::F64 => f64::NAME,
+        }
+    }
+
+    /// Looks a precision up by its name.
+    pub fn from_name(name: &str) -> Option<Precision> {
+        Precision::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    /// The precision of the native type `T` (`None` for the emulated half types of the mutants).
+    pub fn of<T: Real>() -> Option<Precision> {
+        Precision::from_name(T::NAME)
+    }
+
+    /// Significand bits (24 or 53), for ulps.
+    pub fn bits(self) -> i32 {
+        match self {
+            Precision::F32 => 24,
+            Precision::F64 => 53,
+        }
+    }
+
+    /// Half the smallest positive subnormal: values above it round to a nonzero number.
+    pub fn underflow(self) -> f64 {
+        match self {
+            Precision::F32 => libm::ldexp(1.0, -150),
+            Precision::F64 => libm::ldexp(1.0, -1075),
+        }
+    }
+
+    /// The smallest positive normal number.
+    pub fn min_normal(self) -> f64 {
+        match self {
+            Precision::F32 => f32::MIN_POSITIVE.into(),
+            Precision::F64 => f64::MIN_POSITIVE,
+        }
+    }
+
+    /// `z` rounded to this precision.
+    pub fn round(self, z: f64) -> f64 {
+        match self {
+            Precision::F32 => f64::from(z as f32),
+            Precision::F64 => z,
+        }
+    }
+}
+
+impl std::fmt::Display for Precision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.name())
+    }
+}
+
+/// One row of the table: a helper, a variant of it and a precision. Generation writes a tolerance for
+/// each, verify accepts outputs for each, tests judge each and the coverage test requires a mutant
+/// for each (and a kernel test where [`Function::kernel_variants`] lists one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Combination {
+    /// The helper.
+    pub function: Function,
+    /// The variant judged.
+    pub variant: Variant,
+    /// The precision judged.
+    pub precision: Precision,
+}
+
+impl Combination {
+    /// Every combination: [`Function::ALL`] × [`Function::variants`] × [`Precision::ALL`].
+    pub fn all() -> impl Iterator<Item = Combination> {
+        Function::ALL.into_iter().flat_map(|function| {
+            function.variants().iter().flat_map(move |&variant| {
+                Precision::ALL.into_iter().map(move |precision| Combination { function, variant, precision })
+            })
+        })
     }
 }

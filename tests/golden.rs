@@ -1,12 +1,13 @@
 //! The committed golden files against the fast implementations: every case within its tolerance in
 //! every precision and variant (hard assertions), plus an insta snapshot of the error summary.
 
+use ddpm_golden::functions::{Precision, Variant};
 use ddpm_golden::golden::catalog::{self, FAMILIES};
-use ddpm_golden::golden::evaluate::{case_inputs, eval_fast, eval_stable};
+use ddpm_golden::golden::evaluate::{case_inputs, eval_variant};
 use ddpm_golden::golden::format::{GoldenFile, SCHEMA};
-use ddpm_golden::golden::generate::{expected_key, SEED, STABLE, UPSTREAM};
+use ddpm_golden::golden::generate::SEED;
 use ddpm_golden::golden::judge::judge;
-use ddpm_golden::{Cdf, Function, Real};
+use ddpm_golden::{Function, Real};
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
@@ -16,36 +17,20 @@ fn load(function: Function) -> GoldenFile {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-/// The implementations judged per helper: (tolerance key, CDF of the upstream form, or None for the
-/// stable variant).
-fn variants(function: Function) -> Vec<(&'static str, Option<Cdf>)> {
-    let mut out: Vec<(&'static str, Option<Cdf>)> = if function.has_cdf_variants() {
-        Cdf::ALL.iter().map(|c| (c.name(), Some(*c))).collect()
-    } else {
-        vec![(UPSTREAM, None)]
-    };
-    if matches!(function, Function::DiscretizedGaussianLogLikelihood | Function::NormalKl) {
-        out.push((STABLE, None));
-    }
-    out
-}
-
 /// Runs the fast implementation in `T` over one file and variant; returns the summary line and the
 /// failures.
-fn check<T: Real>(file: &GoldenFile, key: &str, cdf: Option<Cdf>) -> (String, Vec<String>) {
-    let bits = if T::NAME == "f32" { 24 } else { 53 };
+fn check<T: Real>(file: &GoldenFile, key: Variant) -> (String, Vec<String>) {
+    let precision = Precision::of::<T>().expect("goldens are judged in f32 and f64");
     let (mut max_ulps, mut max_tol, mut sum_tol, mut judged, mut free) =
         (0.0f64, 0.0f64, 0.0f64, 0usize, 0usize);
     let mut worst = String::from("-");
     let mut failures = Vec::new();
     for case in &file.cases {
         let inputs = case_inputs(file.function, case).expect("committed cases decode");
-        let got = match (key, cdf) {
-            (STABLE, _) => eval_stable::<T>(&inputs).expect("stable variant exists"),
-            (_, cdf) => eval_fast::<T>(&inputs, cdf.unwrap_or(Cdf::Erf)),
-        };
-        let tol = &case.tolerance[T::NAME][key];
-        let verdicts = judge(&case.expected[expected_key(file.function, key)], tol, &got, bits);
+        let got = eval_variant::<T>(&inputs, key).expect("the table lists only variants that exist");
+        let tol = case.tolerance_for(precision, key).expect("every case has every variant's tolerance");
+        let expected = case.expected_for(file.function, key).expect("every case has every expected value");
+        let verdicts = judge(expected, tol, &got, precision.bits());
         assert_eq!(verdicts.len(), got.len(), "{}: one verdict per value", case.id);
         for v in verdicts {
             if v.unconstrained {
@@ -81,8 +66,8 @@ fn fast_implementations_are_within_tolerance_on_every_case() {
     let mut failures = Vec::new();
     for function in Function::ALL {
         let file = load(function);
-        for (key, cdf) in variants(function) {
-            for (line, fails) in [check::<f32>(&file, key, cdf), check::<f64>(&file, key, cdf)] {
+        for &key in function.variants() {
+            for (line, fails) in [check::<f32>(&file, key), check::<f64>(&file, key)] {
                 writeln!(summary, "{line}").unwrap();
                 failures.extend(fails);
             }
@@ -104,18 +89,14 @@ fn files_are_well_formed_and_ids_unique() {
         let ids: BTreeSet<&str> = file.cases.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids.len(), file.cases.len(), "{function}: duplicate ids");
         for c in &file.cases {
-            for precision in ["f32", "f64"] {
-                for (key, _) in variants(function) {
+            for precision in Precision::ALL {
+                for &key in function.variants() {
                     assert!(
-                        c.tolerance[precision].contains_key(key),
+                        c.tolerance_for(precision, key).is_some(),
                         "{}: no {precision}/{key} tolerance",
                         c.id
                     );
-                    assert!(
-                        c.expected.contains_key(expected_key(function, key)),
-                        "{}: no expected {key}",
-                        c.id
-                    );
+                    assert!(c.expected_for(function, key).is_some(), "{}: no expected {key}", c.id);
                 }
             }
             assert!(c.tags[0] == "regression" || c.reason.is_none(), "{}", c.id);

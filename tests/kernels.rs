@@ -4,10 +4,10 @@
 //! scalar remainder; NaN and infinities as in the pointwise helpers; shape errors; allocations; and the
 //! accuracy of `fast_math` against its ulp budget.
 
+use ddpm_golden::functions::{Precision, Variant};
 use ddpm_golden::golden::catalog::Inputs;
 use ddpm_golden::golden::evaluate::case_inputs;
 use ddpm_golden::golden::format::GoldenFile;
-use ddpm_golden::golden::generate::{expected_key, STABLE, UPSTREAM};
 use ddpm_golden::golden::judge::{judge, ulp};
 use ddpm_golden::kernels::{self, fast_math, FastReal, Math};
 use ddpm_golden::stable::{log_likelihood_stable, normal_kl_stable};
@@ -56,55 +56,24 @@ static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 const MATHS: [Math; 2] = [Math::Fast, Math::Libm];
 
-/// A log-likelihood kernel: upstream's formula with one of the CDFs, or the stable variant.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Loglik {
-    Upstream(Cdf),
-    Stable,
-}
+/// The log-likelihood kernels and the `normal_kl` kernels, as the function table lists them.
+const LOGLIKS: &[Variant] = Function::DiscretizedGaussianLogLikelihood.kernel_variants();
+const KLS: &[Variant] = Function::NormalKl.kernel_variants();
 
-const LOGLIKS: [Loglik; 3] = [Loglik::Upstream(Cdf::Tanh), Loglik::Upstream(Cdf::Erf), Loglik::Stable];
-
-/// A `normal_kl` kernel: upstream's formula or the stable variant.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Kl {
-    Upstream,
-    Stable,
-}
-
-const KLS: [Kl; 2] = [Kl::Upstream, Kl::Stable];
-
-impl Loglik {
-    /// The golden tolerance key that judges this kernel.
-    fn key(self) -> &'static str {
-        match self {
-            Loglik::Upstream(cdf) => cdf.name(),
-            Loglik::Stable => STABLE,
-        }
-    }
-
-    /// The pointwise helper the kernel computes.
-    fn point<T: FastReal>(self, x: T, mean: T, log_scale: T) -> T {
-        match self {
-            Loglik::Upstream(cdf) => log_likelihood_point(x, mean, log_scale, cdf),
-            Loglik::Stable => log_likelihood_stable(x, mean, log_scale),
-        }
+/// The pointwise log-likelihood helper a kernel computes: upstream's formula with the variant's CDF,
+/// or the stable variant.
+fn loglik_point<T: FastReal>(variant: Variant, x: T, mean: T, log_scale: T) -> T {
+    match variant.cdf() {
+        Some(cdf) => log_likelihood_point(x, mean, log_scale, cdf),
+        None => log_likelihood_stable(x, mean, log_scale),
     }
 }
 
-impl Kl {
-    fn key(self) -> &'static str {
-        match self {
-            Kl::Upstream => UPSTREAM,
-            Kl::Stable => STABLE,
-        }
-    }
-
-    fn point<T: FastReal>(self, [m1, l1, m2, l2]: [T; 4]) -> T {
-        match self {
-            Kl::Upstream => normal_kl_point(m1, l1, m2, l2),
-            Kl::Stable => normal_kl_stable(m1, l1, m2, l2),
-        }
+/// The pointwise `normal_kl` helper a kernel computes.
+fn kl_point<T: FastReal>(variant: Variant, [m1, l1, m2, l2]: [T; 4]) -> T {
+    match variant {
+        Variant::Stable => normal_kl_stable(m1, l1, m2, l2),
+        _ => normal_kl_point(m1, l1, m2, l2),
     }
 }
 
@@ -136,13 +105,13 @@ fn columns<T: FastReal, const N: usize>(file: &GoldenFile) -> [Vec<T>; N] {
 /// Judges `got[i]` against case `i` of `file` for tolerance key `key` (against the expected value that
 /// key means: the true Gaussian for `stable`); returns the failures and the largest error in tolerance
 /// units.
-fn judge_file<T: FastReal>(file: &GoldenFile, key: &str, got: &[T]) -> (Vec<String>, f64) {
-    let bits = bits::<T>();
-    let expected = expected_key(file.function, key);
+fn judge_file<T: FastReal>(file: &GoldenFile, key: Variant, got: &[T]) -> (Vec<String>, f64) {
+    let precision = Precision::of::<T>().expect("kernels run in f32 and f64");
     let (mut failures, mut worst) = (Vec::new(), 0.0f64);
     for (case, &value) in file.cases.iter().zip(got) {
-        let tolerance = &case.tolerance[T::NAME][key];
-        let verdicts = judge(&case.expected[expected], tolerance, &[value.as_f64()], bits);
+        let tolerance = case.tolerance_for(precision, key).expect("every case has every kernel's tolerance");
+        let expected = case.expected_for(file.function, key).expect("every case has every expected value");
+        let verdicts = judge(expected, tolerance, &[value.as_f64()], precision.bits());
         for v in verdicts.iter().filter(|v| !v.unconstrained) {
             worst = worst.max(v.tol_units);
             if !v.pass {
@@ -153,23 +122,23 @@ fn judge_file<T: FastReal>(file: &GoldenFile, key: &str, got: &[T]) -> (Vec<Stri
     (failures, worst)
 }
 
-fn loglik_batch<T: FastReal>(cols: &[Vec<T>; 3], variant: Loglik, math: Math) -> Vec<T> {
+fn loglik_batch<T: FastReal>(cols: &[Vec<T>; 3], variant: Variant, math: Math) -> Vec<T> {
     let mut out = vec![T::zero(); cols[0].len()];
     let [x, m, s] = cols;
-    match variant {
-        Loglik::Upstream(cdf) => kernels::log_likelihood_into(x, m, s, cdf, math, &mut out),
-        Loglik::Stable => kernels::log_likelihood_stable_into(x, m, s, math, &mut out),
+    match variant.cdf() {
+        Some(cdf) => kernels::log_likelihood_into(x, m, s, cdf, math, &mut out),
+        None => kernels::log_likelihood_stable_into(x, m, s, math, &mut out),
     }
     .unwrap();
     out
 }
 
-fn kl_batch<T: FastReal>(cols: &[Vec<T>; 4], variant: Kl, math: Math) -> Vec<T> {
+fn kl_batch<T: FastReal>(cols: &[Vec<T>; 4], variant: Variant, math: Math) -> Vec<T> {
     let mut out = vec![T::zero(); cols[0].len()];
     let [m1, l1, m2, l2] = cols;
     match variant {
-        Kl::Upstream => kernels::normal_kl_into(m1, l1, m2, l2, math, &mut out),
-        Kl::Stable => kernels::normal_kl_stable_into(m1, l1, m2, l2, math, &mut out),
+        Variant::Stable => kernels::normal_kl_stable_into(m1, l1, m2, l2, math, &mut out),
+        _ => kernels::normal_kl_into(m1, l1, m2, l2, math, &mut out),
     }
     .unwrap();
     out
@@ -178,8 +147,8 @@ fn kl_batch<T: FastReal>(cols: &[Vec<T>; 4], variant: Kl, math: Math) -> Vec<T> 
 fn loglik_goldens<T: FastReal>(file: &GoldenFile, report: &mut Vec<String>, failures: &mut Vec<String>) {
     let cols = columns::<T, 3>(file);
     for math in MATHS {
-        for variant in LOGLIKS {
-            let key = variant.key();
+        for &variant in LOGLIKS {
+            let key = variant;
             let (fails, worst) = judge_file(file, key, &loglik_batch(&cols, variant, math));
             report.push(format!("loglik {} {key} {math:?}: max tol_units {worst:.3}", T::NAME));
             failures.extend(fails);
@@ -190,8 +159,8 @@ fn loglik_goldens<T: FastReal>(file: &GoldenFile, report: &mut Vec<String>, fail
 fn kl_goldens<T: FastReal>(file: &GoldenFile, report: &mut Vec<String>, failures: &mut Vec<String>) {
     let cols = columns::<T, 4>(file);
     for math in MATHS {
-        for variant in KLS {
-            let key = variant.key();
+        for &variant in KLS {
+            let key = variant;
             let (fails, worst) = judge_file(file, key, &kl_batch(&cols, variant, math));
             report.push(format!("normal_kl {} {key} {math:?}: max tol_units {worst:.3}", T::NAME));
             failures.extend(fails);
@@ -254,17 +223,17 @@ fn same<T: FastReal>(a: T, b: T) -> bool {
 
 fn libm_is_pointwise<T: FastReal>() {
     let cols = loglik_inputs::<T>();
-    for variant in LOGLIKS {
+    for &variant in LOGLIKS {
         let got = loglik_batch(&cols, variant, Math::Libm);
         for (i, &g) in got.iter().enumerate() {
-            let want = variant.point(cols[0][i], cols[1][i], cols[2][i]);
+            let want = loglik_point(variant, cols[0][i], cols[1][i], cols[2][i]);
             assert!(same(g, want), "{} {variant:?} #{i}: kernel {g}, pointwise {want}", T::NAME);
         }
     }
     let cols = kl_inputs::<T>();
-    for variant in KLS {
+    for &variant in KLS {
         for (i, &g) in kl_batch(&cols, variant, Math::Libm).iter().enumerate() {
-            let want = variant.point([0, 1, 2, 3].map(|k| cols[k][i]));
+            let want = kl_point(variant, [0, 1, 2, 3].map(|k| cols[k][i]));
             assert!(same(g, want), "{} {variant:?} #{i}: kernel {g}, pointwise {want}", T::NAME);
         }
     }
@@ -280,7 +249,7 @@ fn libm_kernels_are_bit_identical_to_the_pointwise_helpers() {
 /// remainder): the vectorised loops (SSE2 or AVX2) compute exactly what the scalar code does.
 fn vector_is_scalar<T: FastReal>() {
     let cols = loglik_inputs::<T>();
-    for (math, variant) in MATHS.into_iter().flat_map(|m| LOGLIKS.map(|v| (m, v))) {
+    for (math, variant) in MATHS.into_iter().flat_map(|m| LOGLIKS.iter().map(move |&v| (m, v))) {
         let batch = loglik_batch(&cols, variant, math);
         for (i, &b) in batch.iter().enumerate() {
             let one: [Vec<T>; 3] = std::array::from_fn(|k| vec![cols[k][i]]);
@@ -289,7 +258,7 @@ fn vector_is_scalar<T: FastReal>() {
         }
     }
     let cols = kl_inputs::<T>();
-    for (math, variant) in MATHS.into_iter().flat_map(|m| KLS.map(|v| (m, v))) {
+    for (math, variant) in MATHS.into_iter().flat_map(|m| KLS.iter().map(move |&v| (m, v))) {
         for (i, &b) in kl_batch(&cols, variant, math).iter().enumerate() {
             let one: [Vec<T>; 4] = std::array::from_fn(|k| vec![cols[k][i]]);
             let single = kl_batch(&one, variant, math)[0];
@@ -316,11 +285,11 @@ fn class<T: FastReal>(v: T) -> &'static str {
 
 fn specials_propagate<T: FastReal>() {
     let cols = loglik_inputs::<T>();
-    for variant in LOGLIKS {
+    for &variant in LOGLIKS {
         let got = loglik_batch(&cols, variant, Math::Fast);
         for (i, &g) in got.iter().enumerate() {
             let (x, m, s) = (cols[0][i], cols[1][i], cols[2][i]);
-            let want = variant.point(x, m, s);
+            let want = loglik_point(variant, x, m, s);
             assert_eq!(class(g), class(want), "{} {variant:?} x={x} m={m} s={s}: {g} vs {want}", T::NAME);
             if x.is_nan() || m.is_nan() || s.is_nan() {
                 assert!(g.is_nan(), "{} {variant:?}: NaN input gave {g}", T::NAME);
@@ -331,17 +300,17 @@ fn specials_propagate<T: FastReal>() {
                 // (~3e-8 in f32) may move ln(1/2) by an ulp (measured: 1 ulp in f32, 0 in f64).
                 let floor = T::PROB_FLOOR.ln();
                 let edge = T::cast(0.5).ln();
-                let slack = if variant == Loglik::Stable { ulp(edge.as_f64(), bits::<T>()) } else { 0.0 };
+                let slack = if variant == Variant::Stable { ulp(edge.as_f64(), bits::<T>()) } else { 0.0 };
                 let at_edge = (g.as_f64() - edge.as_f64()).abs() <= slack;
                 assert!(g == floor || at_edge, "{} {variant:?} x={x} s=inf: {g}", T::NAME);
             }
         }
     }
     let cols = kl_inputs::<T>();
-    for variant in KLS {
+    for &variant in KLS {
         for (i, &g) in kl_batch(&cols, variant, Math::Fast).iter().enumerate() {
             let args = [0, 1, 2, 3].map(|k| cols[k][i]);
-            let want = variant.point(args);
+            let want = kl_point(variant, args);
             assert_eq!(class(g), class(want), "{} {variant:?} {args:?}: {g} vs {want}", T::NAME);
         }
     }

@@ -1,8 +1,10 @@
 //! Properties over random inputs (proptest, with a fixed seed logged below; failures are persisted in
 //! proptest-regressions/). Strategies include subnormals, infinities and NaN.
 
+use ddpm_golden::functions::{Function, Precision, Variant};
 use ddpm_golden::golden::catalog::{pixel, CaseSpec, Inputs};
 use ddpm_golden::golden::evaluate::{eval_fast, eval_stable};
+use ddpm_golden::golden::format::{Case, Expected, Tolerance};
 use ddpm_golden::golden::generate::build_case;
 use ddpm_golden::golden::judge::judge;
 use ddpm_golden::upstream::loglik::{bin_cdfs, log_likelihood_point, Branch};
@@ -14,6 +16,16 @@ use proptest::test_runner::{Config, FileFailurePersistence, RngAlgorithm, TestRn
 
 /// The seed of every property run (ChaCha); change it only deliberately.
 const SEED: [u8; 32] = *b"ddpm-golden properties seed 0001";
+
+/// The expected value `variant` of `function` is judged against.
+fn expected(case: &Case, function: Function, variant: Variant) -> &Expected {
+    case.expected_for(function, variant).expect("build_case writes every expected value")
+}
+
+/// The tolerance of `variant` in `precision`.
+fn tolerance(case: &Case, precision: Precision, variant: Variant) -> &Tolerance {
+    case.tolerance_for(precision, variant).expect("build_case writes every tolerance")
+}
 
 fn runner(cases: u32) -> TestRunner {
     let config = Config {
@@ -103,7 +115,8 @@ fn mean_flat_is_the_mean_of_each_row_within_the_error_model() {
             let case = build_case(&spec);
             let t = ArrayD::from_shape_vec(IxDyn(&[b, n]), data).unwrap();
             let got: Vec<f64> = mean_flat(t.view()).unwrap().iter().map(|v| f64::from(*v)).collect();
-            let verdicts = judge(&case.expected["upstream"], &case.tolerance["f32"]["upstream"], &got, 24);
+            let (f, v, p) = (Function::MeanFlat, Variant::Upstream, Precision::F32);
+            let verdicts = judge(expected(&case, f, v), tolerance(&case, p, v), &got, p.bits());
             prop_assert!(verdicts.iter().all(|v| v.pass), "{verdicts:?}");
             Ok(())
         })
@@ -168,12 +181,13 @@ fn fast_loglik_is_within_the_error_model_on_random_decoder_outputs() {
             };
             let case = build_case(&spec);
             for cdf in Cdf::ALL {
-                for (precision, bits, got) in [
-                    ("f32", 24, eval_fast::<f32>(&spec.inputs, cdf)),
-                    ("f64", 53, eval_fast::<f64>(&spec.inputs, cdf)),
+                let (f, variant) = (Function::DiscretizedGaussianLogLikelihood, Variant::of_cdf(cdf));
+                for (precision, got) in [
+                    (Precision::F32, eval_fast::<f32>(&spec.inputs, cdf)),
+                    (Precision::F64, eval_fast::<f64>(&spec.inputs, cdf)),
                 ] {
-                    let v =
-                        judge(&case.expected[cdf.name()], &case.tolerance[precision][cdf.name()], &got, bits);
+                    let (e, t) = (expected(&case, f, variant), tolerance(&case, precision, variant));
+                    let v = judge(e, t, &got, precision.bits());
                     prop_assert!(
                         v[0].pass,
                         "{precision} {cdf} x={x} mean={mean} log_scale={log_scale}: {:?}",
@@ -200,12 +214,16 @@ fn stable_kl_is_nonnegative_and_within_its_tolerance_for_nearly_identical_gaussi
                 inputs: inputs.clone(),
             };
             let case = build_case(&spec);
-            for (precision, bits, got) in [
-                ("f32", 24, eval_stable::<f32>(&inputs).unwrap()),
-                ("f64", 53, eval_stable::<f64>(&inputs).unwrap()),
+            for (precision, got) in [
+                (Precision::F32, eval_stable::<f32>(&inputs).unwrap()),
+                (Precision::F64, eval_stable::<f64>(&inputs).unwrap()),
             ] {
                 prop_assert!(got[0] >= 0.0, "{precision}: stable KL {}", got[0]);
-                let v = judge(&case.expected["upstream"], &case.tolerance[precision]["stable"], &got, bits);
+                let (e, t) = (
+                    expected(&case, Function::NormalKl, Variant::Stable),
+                    tolerance(&case, precision, Variant::Stable),
+                );
+                let v = judge(e, t, &got, precision.bits());
                 prop_assert!(v[0].pass, "{precision}: {:?}", v[0]);
             }
             Ok(())

@@ -20,65 +20,14 @@ pub mod stats;
 use crate::{Cdf, Error, Real};
 use serde::Serialize;
 
-/// The precisions the fast helpers are audited in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Precision {
-    /// IEEE single precision.
-    F32,
-    /// IEEE double precision.
-    F64,
-}
+pub use crate::functions::Precision;
 
 impl Precision {
-    /// Both, f32 first.
-    pub const ALL: [Precision; 2] = [Precision::F32, Precision::F64];
-
-    /// `"f32"` or `"f64"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Precision::F32 => f32::NAME,
-            Precision::F64 => f64::NAME,
-        }
-    }
-
-    /// Significand bits (24 or 53), for ulps.
-    pub fn bits(self) -> i32 {
-        match self {
-            Precision::F32 => 24,
-            Precision::F64 => 53,
-        }
-    }
-
-    /// Half the smallest positive subnormal: values above it round to a nonzero number.
-    pub fn underflow(self) -> f64 {
-        match self {
-            Precision::F32 => libm::ldexp(1.0, -150),
-            Precision::F64 => libm::ldexp(1.0, -1075),
-        }
-    }
-
-    /// The smallest positive normal number.
-    pub fn min_normal(self) -> f64 {
-        match self {
-            Precision::F32 => f32::MIN_POSITIVE.into(),
-            Precision::F64 => f64::MIN_POSITIVE,
-        }
-    }
-
     /// `cdf(z)` evaluated in this precision (`z` is representable in it), widened to f64.
     pub fn cdf(self, cdf: Cdf, z: f64) -> f64 {
         match self {
             Precision::F32 => eval_cdf::<f32>(cdf, z),
             Precision::F64 => eval_cdf::<f64>(cdf, z),
-        }
-    }
-
-    /// `z` rounded to this precision.
-    pub fn round(self, z: f64) -> f64 {
-        match self {
-            Precision::F32 => f64::from(z as f32),
-            Precision::F64 => z,
         }
     }
 }

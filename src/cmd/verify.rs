@@ -3,7 +3,6 @@
 use anyhow::{Context, Result};
 use clap::Args;
 use ddpm_golden::golden::format::{Case, GoldenFile};
-use ddpm_golden::golden::generate::expected_key;
 use ddpm_golden::verify::{parse_outputs, read_golden, verify, Outputs, Report};
 use serde_json::json;
 use std::path::PathBuf;
@@ -75,8 +74,7 @@ fn print_report(golden: &GoldenFile, outputs: &Outputs, report: &Report, limit: 
         for f in report.failures.iter().take(limit) {
             let Some(case) = by_id(&f.id) else { continue };
             let expected = case
-                .expected
-                .get(expected_key(golden.function, &outputs.variant))
+                .expected_for(golden.function, outputs.variant)
                 .map(|e| serde_json::to_string(&e.value).unwrap_or_default());
             println!(
                 "{:<56} {:<44} {:<24} {:<24} {:>10.3e} {:>10.3e}",
@@ -129,8 +127,8 @@ fn report_json(golden: &GoldenFile, outputs: &Outputs, report: &Report) -> serde
     json!({
         "function": golden.function.name(),
         "implementation": outputs.implementation,
-        "precision": outputs.precision,
-        "variant": outputs.variant,
+        "precision": outputs.precision.name(),
+        "variant": outputs.variant.key(),
         "pass": report.failures.is_empty(),
         "judged": report.judged,
         "failed": report.failures.len(),

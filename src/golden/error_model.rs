@@ -12,6 +12,7 @@
 //! the bound itself. The factor is a margin, not a measured quantity: second-order terms are products of
 //! two relative errors (~u^2 against u), so they need far less than a factor 2.
 
+use crate::functions::Precision;
 use crate::upstream::loglik::Branch;
 use crate::{Cdf, Real};
 
@@ -20,11 +21,12 @@ pub const FUNCTION_ULPS: f64 = 4.0;
 /// Multiplier on the first-order bound.
 pub const SAFETY: f64 = 2.0;
 
-/// What the error model needs to know about a precision.
+/// What the error model needs to know about a precision: its rounding unit, range and the roundings of
+/// upstream's constants.
 #[derive(Debug, Clone, Copy)]
-pub struct Precision {
-    /// `"f32"` or `"f64"`.
-    pub name: &'static str,
+pub struct Model {
+    /// The precision modelled.
+    pub precision: Precision,
     /// Unit roundoff 2^-p.
     pub u: f64,
     /// Smallest positive subnormal.
@@ -53,13 +55,21 @@ pub struct Precision {
 const SQRT_2: f64 = std::f64::consts::SQRT_2;
 const SQRT_2_OVER_PI: f64 = 0.797_884_560_802_865_4;
 
-impl Precision {
-    /// The model of precision `T`.
-    pub fn of<T: Real>() -> Precision {
+impl Model {
+    /// The model of `precision`.
+    pub fn of(precision: Precision) -> Model {
+        match precision {
+            Precision::F32 => Model::of_type::<f32>(precision),
+            Precision::F64 => Model::of_type::<f64>(precision),
+        }
+    }
+
+    /// The model of the native type `T`, which is `precision`.
+    fn of_type<T: Real>(precision: Precision) -> Model {
         let u = T::epsilon().as_f64() / 2.0;
         let rel = |rounded: T, exact: f64| (rounded.as_f64() / exact - 1.0).abs();
-        Precision {
-            name: T::NAME,
+        Model {
+            precision,
             u,
             tiny: (T::min_positive_value().as_f64()) * T::epsilon().as_f64(),
             max: T::max_value().as_f64(),
@@ -75,8 +85,8 @@ impl Precision {
     }
 
     /// Both precisions, f32 first.
-    pub fn both() -> [Precision; 2] {
-        [Precision::of::<f32>(), Precision::of::<f64>()]
+    pub fn both() -> [Model; 2] {
+        Precision::ALL.map(Model::of)
     }
 
     /// Error bound of one elementary-function result `y`: FUNCTION_ULPS ulps relative, plus as many
@@ -101,7 +111,7 @@ fn tanh_parts(z: f64) -> (f64, f64, f64) {
 
 /// Absolute error bound of `cdf` evaluated in `p` at a computed input `z'` with `|z' - z| <= dz`:
 /// propagated input error plus the formula's own evaluation error (see docs/error-model.md, section CDF).
-pub fn cdf_error(p: &Precision, cdf: Cdf, z: f64, dz: f64) -> f64 {
+pub fn cdf_error(p: &Model, cdf: Cdf, z: f64, dz: f64) -> f64 {
     if !z.is_finite() {
         return 0.0;
     }
@@ -153,7 +163,7 @@ pub struct LoglikFacts {
 
 /// The cases both log-likelihood models settle before any analysis, or the model's inputs: the exact
 /// `centered_x` and `inv_stdv` of a finite case within the precision's range.
-fn loglik_inputs(p: &Precision, f: &LoglikFacts) -> Result<(f64, f64), Bound> {
+fn loglik_inputs(p: &Model, f: &LoglikFacts) -> Result<(f64, f64), Bound> {
     if f.expected.is_nan() {
         return Err(Bound::Abs(0.0));
     }
@@ -172,7 +182,7 @@ fn loglik_inputs(p: &Precision, f: &LoglikFacts) -> Result<(f64, f64), Bound> {
 }
 
 /// Bound on `|got - expected|` of upstream's log-likelihood evaluated in `p` with `cdf`.
-pub fn loglik_bound(p: &Precision, cdf: Cdf, f: &LoglikFacts) -> Bound {
+pub fn loglik_bound(p: &Model, cdf: Cdf, f: &LoglikFacts) -> Bound {
     let (c, v) = match loglik_inputs(p, f) {
         Ok(cv) => cv,
         Err(settled) => return settled,
@@ -218,11 +228,11 @@ pub fn loglik_bound(p: &Precision, cdf: Cdf, f: &LoglikFacts) -> Bound {
 /// tests/golden.rs's snapshot (max_tol_units of the stable rows).
 pub const STABLE_ULPS: f64 = 8.0;
 
-/// Bound on `|got - expected|` of the stable log-likelihood (src/stable.rs) in `p`: the rounding of its
+/// Bound on `|got - expected|` of the stable log-likelihood (src/stable/mod.rs) in `p`: the rounding of its
 /// inputs (centered_x, exp(-log_scale), the constant 1/255) propagated through the exact derivatives of
 /// ln p, plus [`STABLE_ULPS`] ulps of `max(1, |ln p|)` for the evaluation itself. Judged against the
 /// true-Gaussian expected value.
-pub fn stable_loglik_bound(p: &Precision, f: &LoglikFacts) -> Bound {
+pub fn stable_loglik_bound(p: &Model, f: &LoglikFacts) -> Bound {
     let (c, v) = match loglik_inputs(p, f) {
         Ok(cv) => cv,
         Err(settled) => return settled,
@@ -284,10 +294,10 @@ impl KlFacts {
     }
 }
 
-/// Bound on `|got - expected|` of the stable `normal_kl` (src/stable.rs): both terms are non-negative,
+/// Bound on `|got - expected|` of the stable `normal_kl` (src/stable/mod.rs): both terms are non-negative,
 /// so relative errors add: `expm1(d) - d` inherits d's rounding through its derivative `expm1(d)` and
 /// [`STABLE_ULPS`] ulps of evaluation; the gap term as in the upstream model.
-pub fn stable_normal_kl_bound(p: &Precision, f: &KlFacts) -> Bound {
+pub fn stable_normal_kl_bound(p: &Model, f: &KlFacts) -> Bound {
     let Some((d, g)) = f.differences() else { return Bound::Abs(0.0) };
     let e2 = (-f.logvar2).exp();
     let variance_term = d.exp_m1() - d;
@@ -304,7 +314,7 @@ pub fn stable_normal_kl_bound(p: &Precision, f: &KlFacts) -> Bound {
 }
 
 /// Bound on `|got - expected|` of upstream `normal_kl` evaluated in `p` (docs/error-model.md, KL).
-pub fn normal_kl_bound(p: &Precision, f: &KlFacts) -> Bound {
+pub fn normal_kl_bound(p: &Model, f: &KlFacts) -> Bound {
     let Some((d, g)) = f.differences() else { return Bound::Abs(0.0) };
     let e1 = d.exp();
     let e2 = (-f.logvar2).exp();
@@ -341,7 +351,7 @@ pub fn summation_depth(n: usize) -> f64 {
 
 /// Bound on the f32/f64 mean of `data` by any of those summations followed by one division:
 /// `depth u sum|x| / n + u |mean|`. A naive running sum (depth n - 1) exceeds it on long rows.
-pub fn mean_bound(p: &Precision, data: &[f64], expected: f64) -> Bound {
+pub fn mean_bound(p: &Model, data: &[f64], expected: f64) -> Bound {
     if !expected.is_finite() {
         return Bound::Abs(0.0);
     }
@@ -354,7 +364,7 @@ pub fn mean_bound(p: &Precision, data: &[f64], expected: f64) -> Bound {
 }
 
 /// Bound on `|got - expected|` of the CDF itself at an exact input z.
-pub fn cdf_bound(p: &Precision, cdf: Cdf, z: f64, expected: f64) -> Bound {
+pub fn cdf_bound(p: &Model, cdf: Cdf, z: f64, expected: f64) -> Bound {
     if expected.is_nan() {
         return Bound::Abs(0.0);
     }

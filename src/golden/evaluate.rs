@@ -1,6 +1,7 @@
 //! Reading a golden case's inputs back and evaluating the fast implementations on them: the bridge
 //! from golden files to our own tests, `verify` and the mutation tests.
 
+use crate::functions::Variant;
 use crate::golden::catalog::{Data, Inputs};
 use crate::golden::format::{Case, Input};
 use crate::stable::{log_likelihood_stable, normal_kl_stable};
@@ -82,7 +83,16 @@ pub fn eval_fast<T: Real>(inputs: &Inputs, cdf: Cdf) -> Vec<f64> {
     }
 }
 
-/// The stable variant's result(s) on `inputs` in precision `T` (src/stable.rs), or `None` for helpers
+/// The fast implementation of `variant` on `inputs` in precision `T` (`None` where the helper has no
+/// such variant).
+pub fn eval_variant<T: Real>(inputs: &Inputs, variant: Variant) -> Option<Vec<f64>> {
+    match variant {
+        Variant::Stable => eval_stable::<T>(inputs),
+        other => Some(eval_fast::<T>(inputs, other.cdf().unwrap_or(Cdf::Erf))),
+    }
+}
+
+/// The stable variant's result(s) on `inputs` in precision `T` (src/stable/mod.rs), or `None` for helpers
 /// that have no stable variant.
 pub fn eval_stable<T: Real>(inputs: &Inputs) -> Option<Vec<f64>> {
     let t = |v: f32| T::cast(f64::from(v));

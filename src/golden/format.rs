@@ -1,8 +1,8 @@
 //! The golden file format, version 1 (`"schema": "ddpm-golden/1"`), as serde types. Documented in
 //! docs/golden-format.md and described for other languages by golden/schema.json.
 
+use crate::functions::{Function, Precision, Variant};
 use crate::golden::json_number::JsonF64;
-use crate::Function;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
@@ -64,6 +64,18 @@ pub struct Case {
     pub expected: IndexMap<String, Expected>,
     /// Per precision (`f32`, `f64`), per variant: how far a correct implementation may be from `expected`.
     pub tolerance: IndexMap<String, IndexMap<String, Tolerance>>,
+}
+
+impl Case {
+    /// The expected value `variant` of `function` is judged against (see [`Function::expected_variant`]).
+    pub fn expected_for(&self, function: Function, variant: Variant) -> Option<&Expected> {
+        self.expected.get(function.expected_variant(variant).key())
+    }
+
+    /// The tolerance of `variant` in `precision`.
+    pub fn tolerance_for(&self, precision: Precision, variant: Variant) -> Option<&Tolerance> {
+        self.tolerance.get(precision.name()).and_then(|t| t.get(variant.key()))
+    }
 }
 
 /// An input value: a scalar, a shape, inline data, or a generator recipe for large tensors.

@@ -1,14 +1,15 @@
 //! Building golden files: catalog inputs -> exact expected values (reference) -> tolerances (error
 //! model) -> JSON text, deterministically (byte-identical on every run and machine) and in parallel.
 
+use crate::functions::{Precision, Variant};
 use crate::golden::catalog::{self, CaseSpec, Data, Inputs};
-use crate::golden::error_model::{self, KlFacts, LoglikFacts, Precision};
+use crate::golden::error_model::{self, KlFacts, LoglikFacts, Model};
 use crate::golden::format::{
     Alternative, Bound, Case, Digits, Expected, GoldenFile, Input, Provenance, Tolerance, Unconstrained,
     Values, SCHEMA,
 };
 use crate::golden::json_number::JsonF64;
-use crate::reference::{self, Variant};
+use crate::reference;
 use crate::upstream::loglik::Branch;
 use crate::{Cdf, Function};
 use indexmap::IndexMap;
@@ -42,16 +43,16 @@ fn tolerance_of(bound: error_model::Bound) -> Tolerance {
     }
 }
 
-fn variant_of(cdf: Cdf) -> Variant {
+fn variant_of(cdf: Cdf) -> reference::Variant {
     match cdf {
-        Cdf::Erf => Variant::Gaussian,
-        Cdf::Tanh => Variant::Tanh,
+        Cdf::Erf => reference::Variant::Gaussian,
+        Cdf::Tanh => reference::Variant::Tanh,
     }
 }
 
 /// The branch precision `p` takes for `x` (its own rounding of 0.999).
-fn branch_in(p: &Precision, x: f32) -> Branch {
-    if p.name == "f32" {
+fn branch_in(p: &Model, x: f32) -> Branch {
+    if p.precision == Precision::F32 {
         Branch::of(x)
     } else {
         Branch::of(f64::from(x))
@@ -62,7 +63,7 @@ fn branch_in(p: &Precision, x: f32) -> Branch {
 /// the CDF its expected value uses), with the alternative branch when the precision's comparison
 /// disagrees with the exact one.
 fn loglik_tolerance(
-    p: &Precision,
+    p: &Model,
     cdf: Cdf,
     bound: &dyn Fn(&LoglikFacts) -> error_model::Bound,
     (x, means, log_scales): (f32, f32, f32),
@@ -107,7 +108,7 @@ pub fn build_case(spec: &CaseSpec) -> Case {
     let mut inputs = IndexMap::new();
     let mut expected = IndexMap::new();
     let mut tolerance: IndexMap<String, IndexMap<String, Tolerance>> = IndexMap::new();
-    let precisions = Precision::both();
+    let precisions = Model::both();
     match &spec.inputs {
         Inputs::Loglik { x, means, log_scales } => {
             for (name, v) in [("x", x), ("means", means), ("log_scales", log_scales)] {
@@ -125,17 +126,23 @@ pub fn build_case(spec: &CaseSpec) -> Case {
                 for p in &precisions {
                     let upstream = |f: &LoglikFacts| error_model::loglik_bound(p, cdf, f);
                     let t = loglik_tolerance(p, cdf, &upstream, point, &r);
-                    tolerance.entry(p.name.to_string()).or_default().insert(cdf.name().into(), t);
+                    tolerance
+                        .entry(p.precision.name().to_string())
+                        .or_default()
+                        .insert(Variant::of_cdf(cdf).key().into(), t);
                     if cdf == Cdf::Erf {
                         // The stable variant means the true Gaussian: judged against the erf expected value.
                         let stable = |f: &LoglikFacts| error_model::stable_loglik_bound(p, f);
                         let t = loglik_tolerance(p, cdf, &stable, point, &r);
-                        tolerance.entry(p.name.to_string()).or_default().insert(STABLE.into(), t);
+                        tolerance
+                            .entry(p.precision.name().to_string())
+                            .or_default()
+                            .insert(Variant::Stable.key().into(), t);
                     }
                 }
                 let (value, digits) = one(&r.value);
                 expected.insert(
-                    cdf.name().into(),
+                    Variant::of_cdf(cdf).key().into(),
                     Expected {
                         value,
                         digits,
@@ -156,11 +163,14 @@ pub fn build_case(spec: &CaseSpec) -> Case {
                 .expect("catalog inputs are inside the reference's domain");
                 for p in &precisions {
                     let t = tolerance_of(error_model::cdf_bound(p, cdf, (*z).into(), r.value));
-                    tolerance.entry(p.name.to_string()).or_default().insert(cdf.name().into(), t);
+                    tolerance
+                        .entry(p.precision.name().to_string())
+                        .or_default()
+                        .insert(Variant::of_cdf(cdf).key().into(), t);
                 }
                 let (value, digits) = one(&r);
                 expected.insert(
-                    cdf.name().into(),
+                    Variant::of_cdf(cdf).key().into(),
                     Expected { value, digits, branch: None, clamped: None, log_prob_unclamped: None },
                 );
             }
@@ -175,13 +185,19 @@ pub fn build_case(spec: &CaseSpec) -> Case {
             for p in &precisions {
                 let facts = KlFacts { mean1: m1, logvar1: l1, mean2: m2, logvar2: l2, expected: r.value };
                 let t = tolerance_of(error_model::normal_kl_bound(p, &facts));
-                tolerance.entry(p.name.to_string()).or_default().insert(UPSTREAM.into(), t);
+                tolerance
+                    .entry(p.precision.name().to_string())
+                    .or_default()
+                    .insert(Variant::Upstream.key().into(), t);
                 let t = tolerance_of(error_model::stable_normal_kl_bound(p, &facts));
-                tolerance.entry(p.name.to_string()).or_default().insert(STABLE.into(), t);
+                tolerance
+                    .entry(p.precision.name().to_string())
+                    .or_default()
+                    .insert(Variant::Stable.key().into(), t);
             }
             let (value, digits) = one(&r);
             expected.insert(
-                UPSTREAM.into(),
+                Variant::Upstream.key().into(),
                 Expected { value, digits, branch: None, clamped: None, log_prob_unclamped: None },
             );
         }
@@ -216,10 +232,13 @@ pub fn build_case(spec: &CaseSpec) -> Case {
                 } else {
                     Tolerance::Bound(Bound { abs: Values::Rows(abs), alternative: None })
                 };
-                tolerance.entry(p.name.to_string()).or_default().insert(UPSTREAM.into(), t);
+                tolerance
+                    .entry(p.precision.name().to_string())
+                    .or_default()
+                    .insert(Variant::Upstream.key().into(), t);
             }
             expected.insert(
-                UPSTREAM.into(),
+                Variant::Upstream.key().into(),
                 Expected {
                     value: Values::Rows(exact.iter().map(|e| JsonF64(e.value)).collect()),
                     digits: Digits::Rows(exact.iter().map(|e| e.digits.clone()).collect()),
@@ -237,22 +256,6 @@ pub fn build_case(spec: &CaseSpec) -> Case {
         inputs,
         expected,
         tolerance,
-    }
-}
-
-/// The key of helpers without CDF variants in `expected` and `tolerance`.
-pub const UPSTREAM: &str = "upstream";
-
-/// The tolerance key of the stable variants (src/stable.rs), judged against the true-Gaussian expected
-/// value (`erf`) of the log-likelihood and the `upstream` expected value of `normal_kl`.
-pub const STABLE: &str = "stable";
-
-/// The expected-value key a tolerance key is judged against (`stable` means the true Gaussian).
-pub fn expected_key(function: Function, variant: &str) -> &str {
-    match (variant, function) {
-        (STABLE, Function::DiscretizedGaussianLogLikelihood) => "erf",
-        (STABLE, _) => UPSTREAM,
-        (other, _) => other,
     }
 }
 

@@ -2,7 +2,7 @@
 //! judge that decides whether a result is admissible.
 
 pub mod catalog;
-pub mod error_model;
+pub(crate) mod error_model;
 pub mod evaluate;
 pub mod format;
 pub mod generate;

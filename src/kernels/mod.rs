@@ -15,9 +15,9 @@
 mod array;
 pub mod fast_math;
 mod formulas;
-pub mod loglik;
+mod loglik;
 mod math;
-pub mod normal_kl;
+mod normal_kl;
 mod parallel;
 mod precision;
 mod stable;

@@ -20,7 +20,7 @@ pub fn log1mexp<T: Real>(x: T) -> T {
 }
 
 /// ln of the Gaussian mass of `[a, b]` when the bin is narrow against the density's curvature
-/// (`w max(1, |m|) <= 1/20`, w = b - a, m the midpoint): `ln pdf(m) + ln w + ln_1p(s)` with
+/// (`w max(1, |m|) <=` [`NARROW`] `= 1/20`, w = b - a, m the midpoint): `ln pdf(m) + ln w + ln_1p(s)` with
 /// `s = (m^2-1) w^2/24 + (m^4-6m^2+3) w^4/1920 + (m^6-15m^4+45m^2-15) w^6/322560` (the even Hermite terms of
 /// the integral of pdf(m + t) over |t| <= w/2); the next term is below 2^-60 relative there.
 fn log_narrow_bin<T: Real>(m: T, w: T) -> T {
@@ -33,11 +33,18 @@ fn log_narrow_bin<T: Real>(m: T, w: T) -> T {
     -c(0.5) * m2 - c(0.918_938_533_204_672_8) + w.ln() + s.ln_1p()
 }
 
+/// Bins up to this `w max(1, |m|)` take the three-term midpoint series (next term below 2^-60 relative,
+/// so one series serves f32 and f64). The fused kernel (kernels/stable.rs) uses 1/4 instead: it carries
+/// per-precision series of 4 (f32) and 6 (f64) terms, so that more bins avoid its branch-free tail
+/// path, whose `1 - e^y` loses up to 3 bits where `y` is small. Both are judged by the same golden
+/// `stable` tolerance; the kernel's `Math::Libm` path calls this function and is bit-identical to it.
+const NARROW: f64 = 0.05;
+
 /// ln of the Gaussian mass of `[a, b]`, a <= b, without cancellation: narrow bins by the midpoint
 /// series; bins in one tail as `ln F(near) + log1mexp(ln F(far) - ln F(near))` in that tail; bins
 /// straddling 0 as `ln_1p(-(Phi(a) + Phi(-b)))`, two tail masses below 1/2 each.
 pub fn log_bin_mass<T: Real>(a: T, b: T, m: T, w: T) -> T {
-    if w * m.abs().max(T::one()) <= T::cast(0.05) {
+    if w * m.abs().max(T::one()) <= T::cast(NARROW) {
         return log_narrow_bin(m, w);
     }
     // In one tail: the nearer edge's tail mass minus the farther one's. A bin at infinity has no mass

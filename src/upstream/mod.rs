@@ -1,7 +1,7 @@
 //! The code under test: the upstream formulas of improved-diffusion / DiT, reproduced step by step and
 //! generic over [`Real`](crate::Real) so that their float32 and float64 behaviour can be measured.
 
-pub mod broadcast;
+pub(crate) mod broadcast;
 pub mod cdf;
 pub mod loglik;
 pub mod mean_flat;

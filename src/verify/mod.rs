@@ -3,11 +3,11 @@
 
 pub mod mutants;
 
+use crate::functions::{Function, Precision, Variant};
 use crate::golden::format::{GoldenFile, SCHEMA};
-use crate::golden::generate::{expected_key, STABLE, UPSTREAM};
 use crate::golden::json_number;
 use crate::golden::judge::{judge, Verdict};
-use crate::{Error, Function};
+use crate::Error;
 use indexmap::IndexMap;
 use serde_json::Value;
 
@@ -35,21 +35,21 @@ pub fn read_golden(file: &str, text: &str) -> Result<GoldenFile, Error> {
 pub struct Outputs {
     /// Free text naming the implementation.
     pub implementation: String,
-    /// `f32` or `f64`.
-    pub precision: &'static str,
-    /// The golden key of the variant judged (`erf`, `tanh`, or `upstream`).
-    pub variant: String,
+    /// The precision the implementation claims.
+    pub precision: Precision,
+    /// The variant judged.
+    pub variant: Variant,
     /// Values per case id (one, or one per row for `mean_flat`).
     pub values: IndexMap<String, Vec<f64>>,
 }
 
-/// The variants an outputs file may claim for a helper.
-fn variant_keys(function: Function) -> &'static [&'static str] {
-    match function {
-        Function::DiscretizedGaussianLogLikelihood => &["erf", "tanh", STABLE],
-        Function::StandardNormalCdf => &["erf", "tanh"],
-        Function::NormalKl => &[UPSTREAM, STABLE],
-        Function::MeanFlat => &[UPSTREAM],
+/// `"a", "b" or "c"`.
+fn quoted_list(items: &[&str]) -> String {
+    let quoted: Vec<String> = items.iter().map(|i| format!("\"{i}\"")).collect();
+    match quoted.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
     }
 }
 
@@ -75,41 +75,43 @@ pub fn parse_outputs(file: &str, text: &str, golden: &GoldenFile) -> Result<Outp
             return Err(unusable(file, "implementation", format!("must be a string, found {other}")))
         }
     };
-    let precision = match obj.get("precision").and_then(Value::as_str) {
-        Some("f32") => "f32",
-        Some("f64") => "f64",
-        _ => {
+    let precision = match obj.get("precision").and_then(Value::as_str).and_then(Precision::from_name) {
+        Some(p) => p,
+        None => {
             let found = obj.get("precision").map_or("nothing".into(), |v| v.to_string());
             return Err(unusable(file, "precision", format!("must be \"f32\" or \"f64\", found {found}")));
         }
     };
     let function = golden.function;
-    let variant = match (obj.get("variant"), function.has_cdf_variants()) {
-        (Some(Value::String(v)), true) if variant_keys(function).contains(&v.as_str()) => v.clone(),
-        (None | Some(Value::Null), false) => UPSTREAM.into(),
-        (Some(Value::String(v)), false) if v == "erf" || v == UPSTREAM => UPSTREAM.into(),
-        (Some(Value::String(v)), false) if variant_keys(function).contains(&v.as_str()) => v.clone(),
-        (found, _) => {
-            let allowed = match function {
-                Function::DiscretizedGaussianLogLikelihood => "\"erf\", \"tanh\" or \"stable\"",
-                Function::StandardNormalCdf => "\"erf\" or \"tanh\"",
-                Function::NormalKl => "omitted, \"erf\" or \"stable\"",
-                Function::MeanFlat => "omitted or \"erf\"",
-            };
-            let found = found.map_or("nothing".into(), |v| v.to_string());
-            return Err(unusable(
-                file,
-                "variant",
-                format!("must be {allowed} for {function}, found {found}"),
-            ));
+    let cdf_free = !function.has_cdf_variants();
+    let claimed = match obj.get("variant") {
+        None | Some(Value::Null) if cdf_free => Some(Variant::Upstream),
+        // Ports of helpers without a CDF often pass their CDF choice through: "erf" names upstream's form.
+        Some(Value::String(v)) => match Variant::from_key(v) {
+            Some(Variant::Erf) if cdf_free => Some(Variant::Upstream),
+            Some(v) if function.variants().contains(&v) => Some(v),
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some(variant) = claimed else {
+        let mut keys: Vec<&str> = function.variants().iter().map(|v| v.key()).collect();
+        if cdf_free {
+            keys.insert(0, Variant::Erf.key());
         }
+        let omitted = if cdf_free { "omitted, " } else { "" };
+        let found = obj.get("variant").map_or("nothing".into(), |v| v.to_string());
+        return Err(unusable(
+            file,
+            "variant",
+            format!("must be {omitted}{} for {function}, found {found}", quoted_list(&keys)),
+        ));
     };
     // Every case must be judgeable for this precision and variant: a golden file that lacks a key is
     // refused here rather than its cases skipped silently.
     for case in &golden.cases {
-        let has_expected = case.expected.contains_key(expected_key(function, &variant));
-        let has_tolerance = case.tolerance.get(precision).is_some_and(|t| t.contains_key(&variant));
-        if !(has_expected && has_tolerance) {
+        if case.expected_for(function, variant).is_none() || case.tolerance_for(precision, variant).is_none()
+        {
             return Err(unusable(
                 file,
                 "variant",
@@ -197,15 +199,15 @@ pub struct Report {
 
 /// Judges every case of `golden` on `outputs`.
 pub fn verify(golden: &GoldenFile, outputs: &Outputs) -> Report {
-    let bits = if outputs.precision == "f32" { 24 } else { 53 };
+    let bits = outputs.precision.bits();
     let mut report = Report { judged: 0, failures: Vec::new(), unconstrained: IndexMap::new(), worst: None };
     for case in &golden.cases {
         let family = case.tags.first().cloned().unwrap_or_default();
         report.unconstrained.entry(family.clone()).or_insert(0);
         let got = outputs.values[&case.id].clone();
         let (Some(expected), Some(tol)) = (
-            case.expected.get(expected_key(golden.function, &outputs.variant)),
-            case.tolerance.get(outputs.precision).and_then(|t| t.get(&outputs.variant)),
+            case.expected_for(golden.function, outputs.variant),
+            case.tolerance_for(outputs.precision, outputs.variant),
         ) else {
             continue;
         };

@@ -2,10 +2,10 @@
 //! catches. Each mutant is upstream with one mistake seen in real ports; every one must fail the goldens
 //! in f32 and in f64 (docs/mutants.md, `ddpm-golden mutants`).
 
+use crate::functions::{Precision, Variant};
 use crate::golden::catalog::Inputs;
 use crate::golden::evaluate::{case_inputs, eval_fast};
 use crate::golden::format::GoldenFile;
-use crate::golden::generate::UPSTREAM;
 use crate::golden::judge::judge;
 use crate::upstream::loglik::{bin_cdfs, Branch};
 use crate::upstream::normal_kl::normal_kl_point;
@@ -59,11 +59,13 @@ pub enum Mutant {
     SumInsteadOfMean,
     /// mean_flat with a naive running sum in the working precision.
     MeanNaiveRunningSum,
+    /// Upstream's formula (erf CDF, `exp(d) - 1 - d` in the KL) presented as the stable variant.
+    UpstreamDeclaredStable,
 }
 
 impl Mutant {
     /// Every mutant, in table order.
-    pub const ALL: [Mutant; 22] = [
+    pub const ALL: [Mutant; 23] = [
         Mutant::TanhDeclaredErf,
         Mutant::ErfDeclaredTanh,
         Mutant::ErfWithoutSqrt2,
@@ -86,6 +88,7 @@ impl Mutant {
         Mutant::MeanOverAllAxes,
         Mutant::SumInsteadOfMean,
         Mutant::MeanNaiveRunningSum,
+        Mutant::UpstreamDeclaredStable,
     ];
 
     /// A short kebab-case name.
@@ -113,6 +116,7 @@ impl Mutant {
             Mutant::MeanOverAllAxes => "mean-over-all-axes",
             Mutant::SumInsteadOfMean => "sum-instead-of-mean",
             Mutant::MeanNaiveRunningSum => "mean-naive-running-sum",
+            Mutant::UpstreamDeclaredStable => "upstream-declared-stable",
         }
     }
 
@@ -125,25 +129,27 @@ impl Mutant {
             }
             KlSwapped | KlWithoutMinusOne | KlWithoutHalf | KlF16 => &[Function::NormalKl],
             MeanOverAllAxes | SumInsteadOfMean | MeanNaiveRunningSum => &[Function::MeanFlat],
+            UpstreamDeclaredStable => &[Function::NormalKl, Function::DiscretizedGaussianLogLikelihood],
             _ => &[Function::DiscretizedGaussianLogLikelihood],
         }
     }
 
     /// The precisions in which the mutant is a bug. A running f64 sum of f32 data is exact up to ~2^29
     /// terms of similar magnitude, so the naive sum is only wrong in f32.
-    pub fn precisions(self) -> &'static [&'static str] {
+    pub fn precisions(self) -> &'static [Precision] {
         match self {
-            Mutant::MeanNaiveRunningSum => &["f32"],
-            _ => &["f32", "f64"],
+            Mutant::MeanNaiveRunningSum => &[Precision::F32],
+            _ => &Precision::ALL,
         }
     }
 
     /// The variant the mutant claims to implement (the golden key it is judged against).
-    pub fn declared(self, function: Function) -> &'static str {
+    pub fn declared(self, function: Function) -> Variant {
         match (function.has_cdf_variants(), self) {
-            (false, _) => UPSTREAM,
-            (true, Mutant::ErfDeclaredTanh) => "tanh",
-            (true, _) => "erf",
+            (_, Mutant::UpstreamDeclaredStable) => Variant::Stable,
+            (false, _) => Variant::Upstream,
+            (true, Mutant::ErfDeclaredTanh) => Variant::Tanh,
+            (true, _) => Variant::Erf,
         }
     }
 
@@ -232,8 +238,8 @@ fn loglik<T: Real>(m: Mutant, x: T, mean: T, log_scale: T) -> T {
 pub struct Kill {
     /// The mutant.
     pub mutant: Mutant,
-    /// `f32` or `f64`.
-    pub precision: &'static str,
+    /// The precision claimed.
+    pub precision: Precision,
     /// The helper whose goldens were run.
     pub function: Function,
     /// Ids of the cases the mutant failed.
@@ -241,16 +247,17 @@ pub struct Kill {
 }
 
 /// The ids of `file`'s cases that `mutant`, claiming precision `T`, fails.
-fn killing_cases<T: Real>(mutant: Mutant, file: &GoldenFile) -> Vec<String> {
-    let bits = if T::NAME == "f32" { 24 } else { 53 };
-    let key = mutant.declared(file.function);
+fn killing_cases<T: Real>(mutant: Mutant, precision: Precision, file: &GoldenFile) -> Vec<String> {
+    let variant = mutant.declared(file.function);
     file.cases
         .iter()
         .filter(|case| {
             let Ok(inputs) = case_inputs(file.function, case) else { return false };
             let got = mutant.eval::<T>(&inputs);
-            match (case.expected.get(key), case.tolerance.get(T::NAME).and_then(|t| t.get(key))) {
-                (Some(e), Some(t)) => judge(e, t, &got, bits).iter().any(|v| !v.pass) || got.is_empty(),
+            match (case.expected_for(file.function, variant), case.tolerance_for(precision, variant)) {
+                (Some(e), Some(t)) => {
+                    judge(e, t, &got, precision.bits()).iter().any(|v| !v.pass) || got.is_empty()
+                }
                 _ => false,
             }
         })
@@ -265,8 +272,8 @@ pub fn kill_table(files: &[GoldenFile]) -> Vec<Kill> {
         for file in files.iter().filter(|f| mutant.functions().contains(&f.function)) {
             for &precision in mutant.precisions() {
                 let killed_by = match precision {
-                    "f32" => killing_cases::<f32>(mutant, file),
-                    _ => killing_cases::<f64>(mutant, file),
+                    Precision::F32 => killing_cases::<f32>(mutant, precision, file),
+                    Precision::F64 => killing_cases::<f64>(mutant, precision, file),
                 };
                 rows.push(Kill { mutant, precision, function: file.function, killed_by });
             }
