@@ -59,6 +59,14 @@ pub struct ConfigAudit {
     pub minus_exact_gaussian: Fig,
 }
 
+impl ConfigAudit {
+    /// The error against the true Gaussian: `vs_gaussian` for tanh, `vs_formula` for the others (whose own
+    /// formula is the Gaussian).
+    pub fn vs_true_gaussian(&self) -> Option<&Summary<Pixel>> {
+        self.vs_gaussian.as_ref().or(self.vs_formula.as_ref())
+    }
+}
+
 /// A worst input with everything that explains it.
 #[derive(Debug, Clone, Serialize)]
 pub struct WorstRow {
