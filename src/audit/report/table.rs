@@ -1,10 +1,13 @@
 //! The one Markdown table renderer of the report: a table is a list of columns, each a header and the
 //! cell it shows for a row, so a header never drifts from its cells.
 
+/// How a column shows a row.
+type Cell<'a, R> = Box<dyn Fn(&R) -> String + 'a>;
+
 /// The columns of a table of rows `R`.
 pub(super) struct Table<'a, R> {
     headers: Vec<String>,
-    cells: Vec<Box<dyn Fn(&R) -> String + 'a>>,
+    cells: Vec<Cell<'a, R>>,
 }
 
 impl<'a, R> Table<'a, R> {
