@@ -167,6 +167,27 @@ pub struct KlAudit {
     pub crosscheck_max_rel_diff: Fig,
 }
 
+impl KlAudit {
+    /// The largest relative error of `normal_kl_stable` in `precision` over every row (maxima as reported).
+    pub fn stable_max_relative_error(&self, precision: Precision) -> f64 {
+        self.rows
+            .iter()
+            .filter(|r| r.form == Form::Stable && r.precision == precision)
+            .filter_map(|r| r.relative_error.as_ref())
+            .map(|s| s.reported_max().0)
+            .fold(0.0, f64::max)
+    }
+
+    /// The largest share of results of `normal_kl_stable` that are 0 or negative in any row.
+    pub fn stable_zero_or_negative_share(&self) -> f64 {
+        self.rows
+            .iter()
+            .filter(|r| r.form == Form::Stable)
+            .map(|r| r.zero_share.0 + r.negative_share.0)
+            .fold(0.0, f64::max)
+    }
+}
+
 /// Relative error thresholds: 1% and "no correct digit".
 const THRESHOLDS: [f64; 2] = [0.01, 1.0];
 

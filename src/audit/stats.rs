@@ -81,6 +81,13 @@ pub struct Summary<I> {
     pub reference: Option<Fig>,
 }
 
+impl<I> Summary<I> {
+    /// The maximum as the report gives it: re-judged by the reference where it was, else the sweep's own.
+    pub fn reported_max(&self) -> Fig {
+        self.reference.unwrap_or(self.max)
+    }
+}
+
 /// Summarises `errors[i]` (the error at `inputs[i]`; NaN errors count as infinite), or `None` for an
 /// empty sweep.
 pub fn summarize<I: Clone>(errors: &[f64], inputs: &[I], thresholds: &[f64]) -> Option<Summary<I>> {

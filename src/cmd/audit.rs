@@ -101,7 +101,7 @@ fn report(out: &Path, seed: Option<u64>, check: bool) -> Result<ExitCode> {
     let audit = run_audit(&settings, load_exhaustive(out)?)?;
     let files = report::files(&audit)?;
     eprintln!("audit: {:.1} s (seed {})", timer.elapsed().as_secs_f64(), settings.seed);
-    print!("{}", report::headline(&audit));
+    println!("{}\n", report::headline(&audit));
     if check {
         for (name, text) in &files {
             let path = out.join(name);
