@@ -1,17 +1,16 @@
 //! What the reference's algorithms (`erf.rs`, `gaussian.rs`, `helpers.rs`) need from a working
 //! precision: a ball type ([`Num`]: a midpoint and a rigorous relative error bound) and its operations
-//! and constants ([`Arith`]). Two implementations run the same algorithms: `wide_ball.rs`, the
-//! first Ziv pass on 192-bit fixed-size floats, and `mp.rs`, arbitrary precision for the retries.
-//! A [`Task`] is a computation written once over any [`Arith`]; [`run`] drives it through the passes.
+//! and constants ([`Arith`]). Two implementations run the same algorithms: `first_pass/`, the
+//! first Ziv pass on 192-bit fixed-size floats, and `mp.rs`, arbitrary precision for the retries. A [`Task`] is a computation written once over any [`Arith`]; `ziv.rs` drives it
+//! through the passes.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::fmt::Debug;
 
 use dashu_int::Sign;
 
-use super::mp::{self, lsum, F, FIRST_ORDER, SLACK};
-use super::wide_ball::WideCtx;
+use super::dyadic::{lsum, F, FIRST_ORDER, SLACK};
 
 /// A real number known to lie within `|mid| 2^lrel` of a midpoint.
 pub(crate) trait Num: Clone + Debug {
@@ -199,34 +198,4 @@ pub(crate) trait Task {
     type Out;
     /// The result certified at this precision, or `None` to retry at a higher one.
     fn at<A: Arith>(&self, c: &A) -> Option<Self::Out>;
-}
-
-thread_local! {
-    static FAST_PASS: Cell<bool> = const { Cell::new(true) };
-    static FAST_HITS: Cell<u64> = const { Cell::new(0) };
-}
-
-/// Number of results certified by the 192-bit first pass on this thread so far.
-pub(crate) fn fast_hits() -> u64 {
-    FAST_HITS.with(Cell::get)
-}
-
-/// Runs `f` with (`true`) or without the 192-bit first pass on this thread.
-pub(crate) fn with_fast_pass<T>(on: bool, f: impl FnOnce() -> T) -> T {
-    let old = FAST_PASS.with(|s| s.replace(on));
-    let out = f();
-    FAST_PASS.with(|s| s.set(old));
-    out
-}
-
-/// Ziv's strategy over both arithmetics: the 192-bit fixed-size pass first (it settles nearly
-/// every input of the usual ranges), then arbitrary precision from `mp`'s start precision upwards.
-pub(crate) fn run<T: Task>(task: &T) -> Result<T::Out, String> {
-    if FAST_PASS.with(Cell::get) {
-        if let Some(out) = task.at(&WideCtx::new()) {
-            FAST_HITS.with(|h| h.set(h.get() + 1));
-            return Ok(out);
-        }
-    }
-    mp::ziv(|c| task.at(c))
 }

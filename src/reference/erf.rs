@@ -11,7 +11,7 @@
 //!   `-w^2/2 - ln sqrt(2 pi) + ln R(w)`, so `exp(-w^2/2)` is never formed.
 
 use super::arith::{Arith, Kernel, Num, Val};
-use super::mp::lsum;
+use super::dyadic::{f, lsum};
 
 /// Below this `w` the series (and `Q = 1/2 - P`, losing at most `w^2/2/ln 2 ~ 18` bits) is
 /// used; above it the continued fraction, which then converges in `O((p/w)^2)` steps.
@@ -29,11 +29,15 @@ pub(crate) fn half<A: Arith>(c: &A) -> A::B {
 
 /// log2 of an upper bound on `exp(l)`, for tiny correction terms.
 pub(crate) fn exp_bound_log2<B: Num>(l: &B) -> f64 {
-    let m = l.approx();
+    exp_bound_log2_at(l.approx(), l.lrel())
+}
+
+/// The same for a value with approximate midpoint `m` and relative bound `2^lrel`.
+pub(crate) fn exp_bound_log2_at(m: f64, lrel: f64) -> f64 {
     if m == f64::NEG_INFINITY {
         return f64::MIN; // l < -f64::MAX, so l log2(e) is below f64::MIN too
     }
-    let up = m + m.abs() * (l.lrel().exp2() + 1e-12) + 1e-9;
+    let up = m + m.abs() * (lrel.exp2() + 1e-12) + 1e-9;
     up * std::f64::consts::LOG2_E * if up < 0.0 { 1.0 - 1e-12 } else { 1.0 + 1e-12 }
 }
 
@@ -232,7 +236,7 @@ pub(crate) fn one_minus_from_log<A: Arith>(c: &A, lm: &A::B) -> (Val<A::B>, Val<
 
 /// `w = sqrt(2) |x|` for erf/erfc of an exact `x`.
 fn erf_arg<A: Arith>(c: &A, x: f64) -> A::B {
-    c.mul(&c.sqrt2(), &c.exact(&super::mp::f(x.abs())))
+    c.mul(&c.sqrt2(), &c.exact(&f(x.abs())))
 }
 
 /// `erf(x)` for finite `x` (odd; `erf(0) = 0` exactly).

@@ -9,7 +9,7 @@
 use super::arith::{Arith, Num, Val};
 use super::erf::exp_bound_log2;
 use super::erf::{half, ln_q, log1mexp, log_add, one_minus_from_log, p_val, q_diff, q_val, sum_logs, W_CF};
-use super::Variant;
+use super::types::Variant;
 
 /// `t >= ` this makes `e^-t` a mere error term (and `t <= -`this makes the log form necessary).
 const TINY_EXP: f64 = 1000.0;

@@ -4,30 +4,25 @@
 use dashu_int::ops::UnsignedAbs;
 use dashu_int::Sign;
 
-use super::arith::{run, Arith, Num, Task, Val};
-use super::erf::{exp_bound_log2, log_add};
+use super::arith::{Arith, Num, Task, Val};
+use super::dyadic::{exact_add, f, log2_abs, lsum, scale2, F};
+use super::erf::{exp_bound_log2, exp_bound_log2_at, log_add};
+use super::exact_rounding::{finalize_above, finalize_ratio, round_f64};
 use super::gaussian::{cdf, delta};
-use super::mp::{
-    exact_add, f, finalize_above, finalize_ratio, log2_abs, lsum, round_f64, scale2, ziv, Ball, Ctx, F,
-};
-use super::{Branch, Exact, LoglikExact, Variant, LOG_SCALE_MIN};
+use super::types::{Branch, Exact, LoglikExact, Variant};
+use super::ziv::{arbitrary_precision, run};
 
-/// Exact `Exact` of a value known exactly as an `f64` (0, 1/2, 1, specials), via the same
-/// formatting as every other result.
-pub(crate) fn exact_f64(v: f64) -> Exact {
-    if !v.is_finite() || v == 0.0 {
-        return Exact::special(v);
-    }
-    let (value, digits) = Ctx::new(64).finalize(&Val::Lin(Ball::exact(f(v)))).expect("exact");
-    Exact { value, digits }
-}
+/// Smallest finite `log_scale` the log-likelihood accepts (`exp(-log_scale) = e^1000`; the
+/// normalised arguments then reach `2^2100` for the largest `f64` `x - mean`; below it the CDF
+/// tails have no printable 40-digit form, see the module docs).
+pub const LOG_SCALE_MIN: f64 = -1000.0;
 
 /// `ln(1e-12)` correctly rounded (the clamped log-likelihood), computed once.
 fn ln_clamp_exact() -> Exact {
     static FLOOR: std::sync::OnceLock<Exact> = std::sync::OnceLock::new();
     FLOOR
         .get_or_init(|| {
-            ziv(|c| c.finalize(&Val::Lin(c.ln_clamp())).map(Exact::from))
+            arbitrary_precision(|c| c.finalize(&Val::Lin(c.ln_clamp())).map(Exact::from))
                 .expect("ln(1e-12) certifies at 192 bits")
         })
         .clone()
@@ -115,7 +110,7 @@ fn assemble<A: Arith>(c: &A, branch: Branch, floor: &Exact, parts: Parts<A::B>) 
     };
     // Clamped iff P < 1e-12 iff ln P < ln 1e-12 (P = 0 exactly only for log_scale = +inf).
     let (clamped, unclamped) = match &ln_p {
-        None => (true, Exact::special(f64::NEG_INFINITY)),
+        None => (true, Exact::of_f64(f64::NEG_INFINITY)),
         Some(lp) => {
             let below = match lp {
                 Val::Lin(l) => below_clamp(c, l)?,
@@ -249,10 +244,10 @@ fn loglik_nonfinite(x: f64, mean: f64, log_scale: f64, variant: Variant, branch:
         Branch::Interior => mass,
     };
     let clamped = p < 1e-12;
-    let unclamped = exact_f64(p.ln());
+    let unclamped = Exact::of_f64(p.ln());
     LoglikExact {
         value: if p.is_nan() {
-            Exact::special(f64::NAN)
+            Exact::of_f64(f64::NAN)
         } else if clamped {
             ln_clamp_exact()
         } else {
@@ -261,9 +256,9 @@ fn loglik_nonfinite(x: f64, mean: f64, log_scale: f64, variant: Variant, branch:
         branch,
         clamped,
         log_prob_unclamped: unclamped,
-        cdf_plus: exact_f64(cdf_plus),
-        one_minus_cdf_min: exact_f64(upper),
-        cdf_delta: exact_f64(mass),
+        cdf_plus: Exact::of_f64(cdf_plus),
+        one_minus_cdf_min: Exact::of_f64(upper),
+        cdf_delta: Exact::of_f64(mass),
     }
 }
 
@@ -280,13 +275,13 @@ pub(crate) fn normal_kl(mean1: f64, logvar1: f64, mean2: f64, logvar2: f64) -> R
             * (-1.0 + logvar2 - logvar1
                 + (logvar1 - logvar2).exp()
                 + (mean1 - mean2) * (mean1 - mean2) * (-logvar2).exp());
-        return Ok(if v.is_finite() { exact_f64(v) } else { Exact::special(v) });
+        return Ok(Exact::of_f64(v));
     }
     let d = exact_add(&f(logvar1), &-f(logvar2));
     let m = exact_add(&f(mean1), &-f(mean2));
     let (dz, mz) = (d.repr().significand().is_zero(), m.repr().significand().is_zero());
     if dz && mz {
-        return Ok(exact_f64(0.0)); // identical Gaussians: exactly 0
+        return Ok(Exact::of_f64(0.0)); // identical Gaussians: exactly 0
     }
     let (dapprox, lv2) = (round_f64(&d), logvar2);
     if dapprox < -KL_LIN {
@@ -343,7 +338,7 @@ impl Task for NormalKlTask {
 fn kl_exact_part(d: &F, m: &F, lv2: f64) -> Option<Exact> {
     let mut e = exact_add(&-d.clone(), &F::from(-1));
     let mz = m.repr().significand().is_zero();
-    let mut lts = vec![exp_bound_log2(&Ball::exact(d.clone()))];
+    let mut lts = vec![exp_bound_log2_at(d.to_f64().value(), f64::NEG_INFINITY)];
     if lv2 == 0.0 {
         let (sig, ex) = (m.repr().significand(), m.repr().exponent());
         e = exact_add(&e, &F::from_parts(sig * sig, 2 * ex));
@@ -399,12 +394,12 @@ pub(crate) fn mean_flat_row(data: &[f64]) -> Result<Exact, String> {
     if data.is_empty() || data.iter().any(|v| !v.is_finite()) {
         // IEEE: the f64 sum of the non-finite values decides (inf - inf = NaN, NaN propagates).
         let s: f64 = data.iter().filter(|v| !v.is_finite()).sum();
-        return Ok(Exact::special(if data.is_empty() { f64::NAN } else { s }));
+        return Ok(Exact::of_f64(if data.is_empty() { f64::NAN } else { s }));
     }
     // The sum of finitely many binary numbers is a binary number: form it exactly.
     let sum = data.iter().fold(F::ZERO, |s, &v| exact_add(&s, &f(v)));
     if sum.repr().significand().is_zero() {
-        return Ok(exact_f64(0.0));
+        return Ok(Exact::of_f64(0.0));
     }
     // The mean is the exact rational sum / n: rounded directly (a Ziv loop could not decide a
     // mean that is exactly a decimal rounding tie, e.g. (1 + 2^-41) / 5).

@@ -4,11 +4,11 @@
 //! `1/255`, `1e-12`, `0.999`, `sqrt(2/pi)` and `0.044715` are the exact reals. Each result is the
 //! real value rounded to nearest-even `f64` plus its first 40 significant decimal digits
 //! (correctly rounded), both certified by Ziv's strategy over a rigorous ball arithmetic. The
-//! algorithms (`erf.rs`, `gaussian.rs`, `helpers.rs`) are written once over `arith::Arith` and run
-//! first in `wide_ball.rs` (192-bit fixed-size floats on the stack: 6-14 us per value), which
-//! settles nearly every input of the usual ranges; what it cannot certify (near-ties, values
-//! outside the normal `f64` range, heavy cancellation) goes to `mp.rs` (dashu-float): start at
-//! 192 bits, double on failure, give up beyond 32768 bits.
+//! algorithms (`erf.rs`, `gaussian.rs`, `helpers.rs`) are written once over `arith::Arith`;
+//! `ziv.rs` runs them first in `first_pass/` (192-bit fixed-size floats on the stack: 6-14 us per
+//! value), which settles nearly every input of the usual ranges; what it cannot certify
+//! (near-ties, values outside the normal `f64` range, heavy cancellation) goes to `mp.rs`
+//! (dashu-float): start at 192 bits, double on failure, give up beyond 32768 bits.
 //!
 //! Specials follow IEEE semantics through the upstream formula steps: NaN in, NaN out (digits
 //! `"nan"`); infinities give `"inf"`/`"-inf"`; values that are exactly zero give `"0"`.
@@ -41,76 +41,23 @@
 //! precision cap and any refusal of the underlying arithmetic are errors, not panics.
 
 mod arith;
+mod dyadic;
 mod erf;
+mod exact_rounding;
+mod first_pass;
 mod gaussian;
 mod helpers;
 mod mp;
-mod wide;
-mod wide_ball;
+mod types;
+mod ziv;
 
-use arith::{run, Arith, Task};
-use mp::special_digits;
+use arith::{Arith, Task};
+use ziv::run;
+
+pub use helpers::LOG_SCALE_MIN;
+pub use types::{Branch, Exact, LoglikExact, Variant};
 
 use crate::Error;
-
-/// Smallest finite `log_scale` the log-likelihood accepts (`exp(-log_scale) = e^1000`; the
-/// normalised arguments then reach `2^2100` for the largest `f64` `x - mean`; below it the CDF
-/// tails have no printable 40-digit form, see the module docs).
-pub const LOG_SCALE_MIN: f64 = -1000.0;
-
-/// A correctly rounded `f64` together with at least 40 correct significant decimal digits.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Exact {
-    /// The real value rounded to the nearest `f64` (ties to even).
-    pub value: f64,
-    /// Scientific notation `d.ddd…e±N` with 40 significant digits (correctly rounded from the
-    /// real value), or `"nan"`, `"inf"`, `"-inf"`, `"0"`, `"-0"` for values that are exactly so.
-    pub digits: String,
-}
-
-impl Exact {
-    /// A value that is exactly a special `f64` (NaN, an infinity or a zero).
-    fn special(v: f64) -> Self {
-        Exact { value: v, digits: special_digits(v) }
-    }
-}
-
-impl From<(f64, String)> for Exact {
-    fn from((value, digits): (f64, String)) -> Self {
-        Exact { value, digits }
-    }
-}
-
-/// Which CDF the log-likelihood uses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Variant {
-    /// The true standard normal CDF `Phi`.
-    Gaussian,
-    /// The tanh formula `0.5 (1 + tanh(sqrt(2/pi) (z + 0.044715 z^3)))`, evaluated exactly.
-    Tanh,
-}
-
-/// The branch of the log-likelihood (shared with the fast implementation).
-pub use crate::upstream::loglik::Branch;
-
-/// The exact log-likelihood of one element with its exact intermediates.
-#[derive(Clone, Debug, PartialEq)]
-pub struct LoglikExact {
-    /// The clamped log-likelihood as upstream defines it.
-    pub value: Exact,
-    /// The branch taken.
-    pub branch: Branch,
-    /// Whether the taken branch's probability is below exactly `1e-12`.
-    pub clamped: bool,
-    /// `ln` of the taken branch's probability without the clamp (`-inf` if it is exactly 0).
-    pub log_prob_unclamped: Exact,
-    /// `cdf(plus_in)`.
-    pub cdf_plus: Exact,
-    /// `1 - cdf(min_in)`, computed as the upper tail `cdf(-min_in)`.
-    pub one_minus_cdf_min: Exact,
-    /// `cdf(plus_in) - cdf(min_in)`, computed without cancellation.
-    pub cdf_delta: Exact,
-}
 
 /// The error for a value that cannot be certified (or an input refused up front).
 fn domain_error(function: &'static str, inputs: String, reason: String) -> Error {
@@ -139,7 +86,7 @@ impl Task for UnaryTask {
 
     fn at<A: Arith>(&self, c: &A) -> Option<Exact> {
         let (x, neg) = (self.x, self.x < 0.0);
-        let z = || c.exact(&mp::f(x));
+        let z = || c.exact(&dyadic::f(x));
         let v = match self.f {
             Unary::Erf => erf::erf_val(c, x),
             Unary::Erfc => erf::erfc_val(c, x),
@@ -181,10 +128,10 @@ impl Unary {
 fn unary(f: Unary, x: f64) -> Result<Exact, Error> {
     let (inf, neg_inf) = f.at_infinities();
     match x {
-        _ if x.is_nan() => Ok(Exact::special(f64::NAN)),
-        f64::INFINITY => Ok(helpers::exact_f64(inf)),
-        f64::NEG_INFINITY => Ok(helpers::exact_f64(neg_inf)),
-        _ if x == 0.0 && matches!(f, Unary::Erf) => Ok(Exact::special(x)),
+        _ if x.is_nan() => Ok(Exact::of_f64(f64::NAN)),
+        f64::INFINITY => Ok(Exact::of_f64(inf)),
+        f64::NEG_INFINITY => Ok(Exact::of_f64(neg_inf)),
+        _ if x == 0.0 && matches!(f, Unary::Erf) => Ok(Exact::of_f64(x)),
         _ => run(&UnaryTask { f, x }).map_err(|r| {
             let (what, arg) = f.names();
             domain_error(what, format!("{arg} = {x:?}"), r)
@@ -285,16 +232,16 @@ pub fn mean_flat_row(data: &[f64]) -> Result<Exact, Error> {
 /// (without the 192-bit first pass; by default the arbitrary-precision retries start at 192 bits):
 /// a low start exercises the retry path, and any start must give the same results as the default.
 pub fn with_start_precision<T>(bits: usize, f: impl FnOnce() -> T) -> T {
-    arith::with_fast_pass(false, || mp::with_start_bits(bits, f))
+    ziv::with_start_precision(bits, f)
 }
 
 /// Number of results certified by the 192-bit first pass on this thread so far (the rest went
 /// to arbitrary precision).
 pub fn fast_pass_count() -> u64 {
-    arith::fast_hits()
+    ziv::fast_hits()
 }
 
 /// Number of Ziv precision raises performed on this thread so far.
 pub fn retry_count() -> u64 {
-    mp::retries()
+    ziv::retries()
 }

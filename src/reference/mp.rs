@@ -1,5 +1,6 @@
-//! Working-precision arithmetic with a rigorous error bound (ball arithmetic), the final
-//! correctly rounded conversion to `f64` and to 40 decimal digits, and the Ziv retry loop.
+//! Arbitrary-precision ball arithmetic (dashu-float) for the Ziv retries (`ziv.rs`) and the
+//! finalisation of values the first pass does not handle (near-ties, astronomically small or large
+//! magnitudes).
 //!
 //! A [`Ball`] is a midpoint `mid` (a dyadic `FBig`) and a bound `2^lrel` on the relative
 //! distance of the true real value from it: `|x - mid| <= |mid| * 2^lrel`. The bound is kept as
@@ -21,31 +22,16 @@
 //! the same `f64` and to the same 40 significant decimal digits; otherwise the caller retries at
 //! twice the precision (Ziv's strategy).
 
-use std::cell::{Cell, OnceCell, RefCell};
+use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
 
-use dashu_float::{round::mode::HalfEven, Context, FBig, FpResult};
-use dashu_int::ops::{BitTest, DivRem, UnsignedAbs};
-use dashu_int::{IBig, Sign, UBig};
+use dashu_float::{round::mode::HalfEven, Context, FpResult};
+use dashu_int::{IBig, Sign};
 
 use super::arith::{Arith, Memo, Num, Val};
+use super::dyadic::{abs_f, exact_add, log2_abs, lsum, scale2, F, FIRST_ORDER, MAX_BITS, SLACK};
+use super::exact_rounding::{dec_digits, fmt_digits, round_f64, special_digits, DIGITS};
 
-/// The working float: binary, round-half-to-even.
-pub(crate) type F = FBig<HalfEven, 2>;
-
-/// Added (in log2) to every propagated bound: covers the neglected second-order terms (each
-/// `<= 2^-19` relative because operand bounds are `<= 2^-20`) and the `f64` bookkeeping error.
-pub(crate) const SLACK: f64 = 1e-5;
-/// Operand bounds above `2^FIRST_ORDER` make the first-order rules invalid: the result is
-/// marked unusable instead (it could never pass finalisation anyway).
-pub(crate) const FIRST_ORDER: f64 = -20.0;
-/// Number of significant decimal digits in [`crate::reference::Exact::digits`].
-pub(crate) const DIGITS: usize = 40;
-/// Precision of the first attempt (enough for 40 digits after typical cancellation).
-pub(crate) const DEFAULT_START_BITS: usize = 192;
-/// Ziv gives up (returns an error) beyond this precision; no input in the documented domain
-/// needs it.
-pub(crate) const MAX_BITS: usize = 1 << 15;
 /// `exp` refuses arguments above `2^EXP_MAX_L2` in magnitude (no input of the documented domain
 /// needs more than ~2^21; far beyond, dashu overflows or takes very long).
 const EXP_MAX_L2: f64 = 24.0;
@@ -68,101 +54,6 @@ struct Consts {
 
 thread_local! {
     static CONSTS: RefCell<Vec<(usize, Rc<Consts>)>> = const { RefCell::new(Vec::new()) };
-    static START_BITS: Cell<usize> = const { Cell::new(DEFAULT_START_BITS) };
-    static RETRIES: Cell<u64> = const { Cell::new(0) };
-}
-
-/// Runs `f` with the Ziv loop starting at `bits` of precision (on this thread).
-pub(crate) fn with_start_bits<T>(bits: usize, f: impl FnOnce() -> T) -> T {
-    let old = START_BITS.with(|s| s.replace(bits.clamp(2, MAX_BITS)));
-    let out = f();
-    START_BITS.with(|s| s.set(old));
-    out
-}
-
-/// Total number of Ziv retries (precision raises) on this thread so far.
-pub(crate) fn retries() -> u64 {
-    RETRIES.with(Cell::get)
-}
-
-/// Ziv's loop: evaluate at increasing precision until `eval` can certify its result. Fails
-/// (with the reason) when the precision would exceed [`MAX_BITS`] or an operation could not be
-/// carried out at all (see [`Ctx::fatal`]); a certified result is always returned, even if some
-/// operation of an unused branch failed.
-pub(crate) fn ziv<T>(mut eval: impl FnMut(&Ctx) -> Option<T>) -> Result<T, String> {
-    let mut p = START_BITS.with(Cell::get);
-    loop {
-        let c = Ctx::new(p);
-        if let Some(out) = eval(&c) {
-            return Ok(out);
-        }
-        if let Some(reason) = c.fatal.take() {
-            return Err(reason);
-        }
-        p *= 2;
-        if p > MAX_BITS {
-            return Err(format!(
-                "correct rounding not certified within {MAX_BITS} bits of precision \
-                 (input outside the supported domain)"
-            ));
-        }
-        RETRIES.with(|r| r.set(r.get() + 1));
-    }
-}
-
-/// log2(sum 2^x_i), robust to infinities; NaN (from `inf - inf` bookkeeping) counts as unusable.
-pub(crate) fn lsum(xs: &[f64]) -> f64 {
-    let m = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    if xs.iter().any(|x| x.is_nan()) || m == f64::INFINITY {
-        return f64::INFINITY;
-    }
-    if m == f64::NEG_INFINITY {
-        return m;
-    }
-    m + xs.iter().map(|x| (x - m).exp2()).sum::<f64>().log2()
-}
-
-/// log2|x| to about 1e-15 (from the top 64 significand bits); `-inf` for zero.
-pub(crate) fn log2_abs(x: &F) -> f64 {
-    let (sig, exp) = (x.repr().significand(), x.repr().exponent());
-    let m = sig.unsigned_abs();
-    let bits = m.bit_len();
-    if bits == 0 {
-        return f64::NEG_INFINITY;
-    }
-    let shift = bits.saturating_sub(64);
-    let top = u64::try_from(&(m >> shift)).expect("64 bits fit");
-    (top as f64).log2() + (exp as f64) + shift as f64
-}
-
-/// An `f64` (finite) as an exact float.
-pub(crate) fn f(x: f64) -> F {
-    F::try_from(x).expect("finite f64")
-}
-
-/// Exact sum of two dyadic numbers (no rounding at all).
-pub(crate) fn exact_add(a: &F, b: &F) -> F {
-    let (sa, ea) = (a.repr().significand(), a.repr().exponent());
-    let (sb, eb) = (b.repr().significand(), b.repr().exponent());
-    if sa.is_zero() {
-        return b.clone();
-    }
-    if sb.is_zero() {
-        return a.clone();
-    }
-    let e = ea.min(eb);
-    let s = (sa.clone() << (ea - e) as usize) + (sb.clone() << (eb - e) as usize);
-    F::from_parts(s, e)
-}
-
-/// `|x|` exactly.
-fn abs_f(x: &F) -> F {
-    F::from_parts(x.repr().significand().unsigned_abs().into(), x.repr().exponent())
-}
-
-/// `x * 2^k` exactly.
-pub(crate) fn scale2(x: &F, k: isize) -> F {
-    F::from_parts(x.repr().significand().clone(), x.repr().exponent() + k)
 }
 
 /// A real number known to lie within `|mid| * 2^lrel` of `mid`.
@@ -242,6 +133,12 @@ impl Ctx {
             k
         });
         Ctx { p, k, fatal: RefCell::new(None), ctx: Context::new(p), lu: 1.0 - p as f64, memo: Memo::new() }
+    }
+
+    /// The reason an operation could not be carried out at all, if any (then no higher
+    /// precision helps: the Ziv loop stops with it).
+    pub fn take_fatal(&self) -> Option<String> {
+        self.fatal.take()
     }
 
     /// Records that an operation is impossible (the first reason is kept) and returns an
@@ -458,163 +355,6 @@ impl Arith for Ctx {
 
     fn ln10(&self) -> Ball {
         self.k.ln10.get_or_init(|| self.ln(&Ball::int(10))).clone()
-    }
-}
-
-/// How an exact tie is resolved when rounding: half-even for an exactly known value, or
-/// towards the larger / smaller magnitude when the true value lies just above / below it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Tie {
-    Even,
-    Up,
-    Down,
-}
-
-/// `true` to round `hi + 1` (magnitude up) given the remainder comparison and the tie mode.
-fn round_up(twice_rem: &UBig, den: &UBig, odd: bool, tie: Tie) -> bool {
-    match twice_rem.cmp(den) {
-        std::cmp::Ordering::Greater => true,
-        std::cmp::Ordering::Less => false,
-        std::cmp::Ordering::Equal => match tie {
-            Tie::Even => odd,
-            Tie::Up => true,
-            Tie::Down => false,
-        },
-    }
-}
-
-/// Round an exact dyadic value to the nearest `f64`, ties to even (own implementation: dashu's
-/// `to_f64` double-rounds in `[2^-1075, 0.75 * 2^-1074]`).
-pub(crate) fn round_f64(x: &F) -> f64 {
-    let neg = x.repr().significand().sign() == Sign::Negative;
-    round_ratio_f64(neg, &x.repr().significand().unsigned_abs(), x.repr().exponent(), &UBig::ONE, Tie::Even)
-}
-
-/// Round `(-1)^neg m 2^e / den` (exact rational, `den > 0`) to the nearest `f64`.
-pub(crate) fn round_ratio_f64(neg: bool, m: &UBig, e: isize, den: &UBig, tie: Tie) -> f64 {
-    let sgn = if neg { -1.0 } else { 1.0 };
-    let (bm, bd) = (m.bit_len() as isize, den.bit_len() as isize);
-    if bm == 0 {
-        return sgn * 0.0;
-    }
-    // m/den in [2^(s-1), 2^(s+1)) with s = bm - bd; decide which half exactly.
-    let s = bm - bd;
-    let ge = if s >= 0 { *m >= (den.clone() << s as usize) } else { (m.clone() << (-s) as usize) >= *den };
-    let top = e as i128 + s as i128 - if ge { 0 } else { 1 }; // value in [2^top, 2^(top+1))
-    if top > 1023 {
-        return sgn * f64::INFINITY;
-    }
-    if top < -1076 {
-        return sgn * 0.0; // below a quarter of the smallest subnormal, whatever the tie mode
-    }
-    let q = (top - 52).max(-1074) as isize; // exponent of the target ulp
-                                            // n = round(m 2^(e-q) / den).
-    let (num, dd) = if e >= q {
-        (m.clone() << (e - q) as usize, den.clone())
-    } else {
-        (m.clone(), den.clone() << (q - e) as usize)
-    };
-    let (hi, lo) = num.div_rem(&dd);
-    let n = if round_up(&(lo << 1), &dd, hi.bit(0), tie) { hi + UBig::ONE } else { hi };
-    let n = u64::try_from(&n).expect("at most 2^53");
-    // n * 2^q is representable (n <= 2^53, q >= -1074) unless it overflows: scalbn is exact.
-    sgn * libm::scalbn(n as f64, q as i32)
-}
-
-/// `(D, k)` with `10^(DIGITS-1) <= D < 10^DIGITS` and `D * 10^k` the correctly rounded
-/// (half-even) `DIGITS`-digit decimal of the nonzero dyadic `x` (sign ignored).
-fn dec_digits(x: &F) -> (UBig, isize) {
-    dec_digits_ratio(&x.repr().significand().unsigned_abs(), x.repr().exponent(), &UBig::ONE, Tie::Even)
-}
-
-/// The same for the nonzero rational `m 2^e / den`, ties resolved by `tie`.
-fn dec_digits_ratio(m: &UBig, e: isize, den0: &UBig, tie: Tie) -> (UBig, isize) {
-    let top = e as f64 + m.bit_len() as f64 - den0.bit_len() as f64;
-    let mut k = (top * std::f64::consts::LOG10_2).floor() as isize - (DIGITS as isize - 1);
-    let lo = UBig::from(10u8).pow(DIGITS - 1);
-    let hi = UBig::from(10u8).pow(DIGITS);
-    loop {
-        let ten_k = UBig::from(10u8).pow(k.unsigned_abs());
-        let (mut num, mut den) = (m.clone(), den0.clone());
-        if e >= 0 {
-            num <<= e as usize
-        } else {
-            den <<= (-e) as usize
-        }
-        if k >= 0 {
-            den *= ten_k
-        } else {
-            num *= ten_k
-        }
-        let (q, r) = num.div_rem(&den);
-        let d = if round_up(&(r << 1), &den, q.bit(0), tie) { q + UBig::ONE } else { q };
-        if d >= hi {
-            k += 1;
-        } else if d < lo {
-            k -= 1;
-        } else {
-            return (d, k);
-        }
-    }
-}
-
-/// Certified `(f64, digits)` of the exact positive rational `m 2^e / den` (no Ziv loop needed).
-pub(crate) fn finalize_ratio(neg: bool, m: &UBig, e: isize, den: &UBig) -> (f64, String) {
-    if m.bit_len() == 0 {
-        return (0.0, special_digits(0.0));
-    }
-    let v = round_ratio_f64(neg, m, e, den, Tie::Even);
-    let (d, k) = dec_digits_ratio(m, e, den, Tie::Even);
-    (v, fmt_digits(neg, &d, k + DIGITS as isize - 1))
-}
-
-/// Certified `(f64, digits)` of a value known to lie in `(lo, lo + 2^labs]` for an exact
-/// positive dyadic `lo`: an exact part plus a positive remainder too small to form (e.g.
-/// `e^-1e19`). A rounding tie at `lo` is then resolved upwards. `None` if the interval is too
-/// wide to decide.
-pub(crate) fn finalize_above(lo: &F, labs: f64) -> Option<(f64, String)> {
-    debug_assert!(lo.repr().significand().sign() == Sign::Positive);
-    if labs.is_nan() || labs >= log2_abs(lo) - 4.0 {
-        return None;
-    }
-    // A wider interval is still sound: cap the radius at 2^-(4 MAX_BITS) relative.
-    let k = labs.ceil().max(log2_abs(lo).floor() - 4.0 * MAX_BITS as f64) as isize;
-    let hi = exact_add(lo, &F::from_parts(IBig::ONE, k));
-    let parts = |x: &F| (x.repr().significand().unsigned_abs(), x.repr().exponent());
-    let ((ml, el), (mh, eh)) = (parts(lo), parts(&hi));
-    let vlo = round_ratio_f64(false, &ml, el, &UBig::ONE, Tie::Up);
-    let vhi = round_ratio_f64(false, &mh, eh, &UBig::ONE, Tie::Down);
-    if vlo != vhi {
-        return None;
-    }
-    let (dlo, klo) = dec_digits_ratio(&ml, el, &UBig::ONE, Tie::Up);
-    let (dhi, khi) = dec_digits_ratio(&mh, eh, &UBig::ONE, Tie::Down);
-    if dlo != dhi || klo != khi {
-        return None;
-    }
-    Some((vlo, fmt_digits(false, &dlo, klo + DIGITS as isize - 1)))
-}
-
-fn fmt_digits(neg: bool, d: &UBig, exp10: impl std::fmt::Display) -> String {
-    let s = d.to_string();
-    format!("{}{}.{}e{}", if neg { "-" } else { "" }, &s[..1], &s[1..], exp10)
-}
-
-/// Decimal digits string of a special or exactly zero `f64`.
-pub(crate) fn special_digits(v: f64) -> String {
-    if v.is_nan() {
-        "nan".into()
-    } else if v == f64::INFINITY {
-        "inf".into()
-    } else if v == f64::NEG_INFINITY {
-        "-inf".into()
-    } else {
-        debug_assert!(v == 0.0);
-        if v.is_sign_negative() {
-            "-0".into()
-        } else {
-            "0".into()
-        }
     }
 }
 
