@@ -1,8 +1,9 @@
 //! What the reference's algorithms (`erf.rs`, `gaussian.rs`, `helpers.rs`) need from a working
 //! precision: a ball type ([`Num`]: a midpoint and a rigorous relative error bound) and its operations
 //! and constants ([`Arith`]). Two implementations run the same algorithms: `first_pass/`, the
-//! first Ziv pass on 192-bit fixed-size floats, and `mp.rs`, arbitrary precision for the retries. A [`Task`] is a computation written once over any [`Arith`]; `ziv.rs` drives it
-//! through the passes.
+//! first Ziv pass on 192-bit fixed-size floats, and `mp.rs`, arbitrary precision for the retries.
+//! A [`Task`] is a computation written once over any [`Arith`]; `ziv.rs` drives it through the
+//! passes. Only the traits and the types they speak of live here, no working precision.
 
 use std::cell::RefCell;
 use std::cmp::Ordering;

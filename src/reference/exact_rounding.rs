@@ -1,7 +1,7 @@
 //! Correct rounding of exactly known numbers (dyadic or rational) to the nearest `f64` and to
 //! [`DIGITS`] significant decimal digits, with the tie rules, and the digit strings' format.
-//! Both working precisions finalise through it (`mp.rs` from a ball's exact endpoints), and the
-//! helpers round their exact rationals with it directly (no Ziv loop needed).
+//! `mp.rs` finalises through it (from a ball's exact endpoints), the helpers round their exact
+//! rationals with it directly (no Ziv loop needed), and every result's digit string has its format.
 
 use dashu_int::ops::{BitTest, DivRem, UnsignedAbs};
 use dashu_int::{IBig, Sign, UBig};

@@ -1,6 +1,6 @@
 //! `Wide`: a fixed-size binary float (`LIMBS` = 3 64-bit words of significand, a 64-bit exponent) whose
 //! operations truncate, each reporting whether it was exact. It is the number type of the reference's
-//! first Ziv pass (`wide_ball.rs`): values live on the stack, so an operation costs tens of
+//! first Ziv pass (`first_pass/`): values live on the stack, so an operation costs tens of
 //! nanoseconds where an arbitrary-precision one costs microseconds.
 //!
 //! A nonzero value is `m * 2^(e - BITS)` with `2^(BITS-1) <= m < 2^BITS`, i.e. in `[2^(e-1), 2^e)`.
