@@ -33,6 +33,38 @@ pub enum Error {
     /// A golden or outputs file that cannot be used: names the file and the field.
     #[error("{file}: {field}: {problem}")]
     Unusable { file: String, field: String, problem: String },
+    /// An input path that is not a regular file (a FIFO, a device, a directory): refused before reading.
+    #[error("{file}: is a {kind}, not a regular file")]
+    NotRegularFile { file: String, kind: &'static str },
+    /// An input file over the documented size limit (`input::MAX_INPUT_BYTES`).
+    #[error("{file}: {size} bytes or more, over the limit of {limit} bytes for an input file")]
+    TooLarge { file: String, size: u64, limit: u64 },
+    /// An input file that cannot be opened or read as UTF-8 text.
+    #[error("{file}: cannot read: {reason}")]
+    Read { file: String, reason: String },
+    /// A golden file whose `provenance.case_count` disagrees with its cases.
+    #[error("{file}: provenance.case_count: is {declared} but the file holds {actual} cases")]
+    CaseCount { file: String, declared: usize, actual: usize },
+    /// A golden file whose inputs do not hash to `provenance.inputs_sha256` (edited or corrupted inputs).
+    #[error(
+        "{file}: provenance.inputs_sha256: is {declared} but the case ids and inputs hash to {computed}"
+    )]
+    Checksum { file: String, declared: String, computed: String },
+    /// A case id given to two cases of one golden file.
+    #[error("{file}: cases: id '{id}' is given to more than one case")]
+    DuplicateId { file: String, id: String },
+    /// A per-row field whose length disagrees with the case's rows (or a scalar case given rows).
+    #[error("{file}: {field}: has {got} but the case has {expected}")]
+    RowCount { file: String, field: String, expected: String, got: String },
+    /// A tolerance that cannot be a bound: negative, NaN or infinite.
+    #[error("{file}: {field}: is {found}; a tolerance must be a finite number >= 0 or \"unconstrained\"")]
+    Tolerance { file: String, field: String, found: String },
+    /// A precision and variant in which every case of a golden file is unconstrained: nothing to judge.
+    #[error("{file}: tolerance: every case is \"unconstrained\" in {precision}/{variant}, nothing would be judged")]
+    AllUnconstrained { file: String, precision: String, variant: String },
+    /// A verify run in which no case was judged.
+    #[error("{file}: nothing judged: all {cases} cases are unconstrained in {precision}/{variant}")]
+    NothingJudged { file: String, precision: String, variant: String, cases: usize },
     /// The reference cannot certify a value for this input (outside its documented domain).
     #[error("reference {function}: cannot certify a correctly rounded value at {inputs} ({reason})")]
     ReferenceDomain { function: &'static str, inputs: String, reason: String },

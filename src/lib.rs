@@ -9,6 +9,7 @@ pub mod audit;
 pub mod error;
 pub mod functions;
 pub mod golden;
+pub mod input;
 pub mod kernels;
 pub mod real;
 pub mod reference;

@@ -3,6 +3,7 @@
 mod cmd;
 
 use clap::{Parser, Subcommand};
+use ddpm_golden::input::echo_within;
 use std::process::ExitCode;
 
 /// Reference values, golden tests and accuracy audits for the likelihood helpers of diffusion models.
@@ -29,8 +30,25 @@ enum Command {
     Audit(cmd::audit::AuditArgs),
 }
 
+/// The most characters of an error message (each value in it is cut at `input::ECHO_CHARS` already).
+const MESSAGE_CHARS: usize = 1000;
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // --help and --version: clap's text on stdout.
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        // A usage error echoes the arguments: its lines go out escaped like every other message.
+        Err(e) => {
+            let text = e.render().to_string();
+            let lines: Vec<String> = text.trim_end().lines().map(|l| echo_within(l, MESSAGE_CHARS)).collect();
+            cmd::output::note!("{}", lines.join("\n"));
+            return ExitCode::from(2);
+        }
+    };
     let result = match cli.command {
         Command::Eval(args) => cmd::eval::run(&args),
         Command::Generate(args) => cmd::generate::run(&args),
@@ -42,7 +60,8 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            // One line whatever the error carries: control characters escaped, length bounded.
+            cmd::output::note!("error: {}", echo_within(&format!("{err:#}"), MESSAGE_CHARS));
             ExitCode::from(2)
         }
     }

@@ -7,6 +7,7 @@ use super::cdf::{error, reference_truth, Measure};
 use super::stats::Label;
 use super::Precision;
 use crate::golden::json_number::JsonF64;
+use crate::input::echo;
 use crate::reference::{self, Variant};
 use crate::stable::engine;
 use crate::{Cdf, Error};
@@ -152,14 +153,16 @@ impl Maxima {
         }
     }
 
-    fn merge(&self, right: &Maxima) -> Maxima {
-        Maxima {
+    /// Combines two ranges' maxima; `None` when a counter would overflow (only shard files edited by
+    /// hand can hold such counts: a whole scan has 2^32 inputs).
+    fn merge(&self, right: &Maxima) -> Option<Maxima> {
+        Some(Maxima {
             ulps: max_of(self.ulps, right.ulps),
             abs: max_of(self.abs, right.abs),
             log: max_of(self.log, right.log),
-            flushed_to_zero: self.flushed_to_zero + right.flushed_to_zero,
-            flushed_to_one: self.flushed_to_one + right.flushed_to_one,
-        }
+            flushed_to_zero: self.flushed_to_zero.checked_add(right.flushed_to_zero)?,
+            flushed_to_one: self.flushed_to_one.checked_add(right.flushed_to_one)?,
+        })
     }
 }
 
@@ -222,37 +225,67 @@ impl VariantScan {
         self.last_value = Some(f);
     }
 
-    /// Combines with the scan of the range right after this one.
-    fn merge(&self, right: &VariantScan) -> VariantScan {
+    /// Combines with the scan of the range right after this one; `None` when a counter would overflow.
+    fn merge(&self, right: &VariantScan) -> Option<VariantScan> {
         // The step from this range's last input to the right range's first one.
         let step = match (self.last_value, right.first_value, right.first_key) {
             (Some(l), Some(r), Some(key)) if r < l => Some(Max { value: f64::from(l) - f64::from(r), key }),
             _ => None,
         };
-        VariantScan {
-            vs_phi: self.vs_phi.merge(&right.vs_phi),
-            vs_formula: self.vs_formula.merge(&right.vs_formula),
-            inputs: self.inputs + right.inputs,
-            nan_inputs: self.nan_inputs + right.nan_inputs,
-            nan_outputs: self.nan_outputs + right.nan_outputs,
+        Some(VariantScan {
+            vs_phi: self.vs_phi.merge(&right.vs_phi)?,
+            vs_formula: self.vs_formula.merge(&right.vs_formula)?,
+            inputs: self.inputs.checked_add(right.inputs)?,
+            nan_inputs: self.nan_inputs.checked_add(right.nan_inputs)?,
+            nan_outputs: self.nan_outputs.checked_add(right.nan_outputs)?,
             last_zero: right.last_zero.or(self.last_zero),
             first_positive: self.first_positive.or(right.first_positive),
             first_one: self.first_one.or(right.first_one),
             last_below_one: right.last_below_one.or(self.last_below_one),
-            decreases: self.decreases + right.decreases + u64::from(step.is_some()),
+            decreases: self.decreases.checked_add(right.decreases)?.checked_add(u64::from(step.is_some()))?,
             max_drop: max_of(max_of(self.max_drop, step), right.max_drop),
             first_key: self.first_key.or(right.first_key),
             first_value: self.first_value.or(right.first_value),
             last_value: right.last_value.or(self.last_value),
-        }
+        })
+    }
+
+    /// Every input key the scan records, by field name (NaN inputs are counted, never keyed).
+    fn keys(&self) -> Vec<(&'static str, Option<u32>)> {
+        let max = |m: &Maxima| [m.ulps, m.abs, m.log].map(|x| x.map(|x| x.key));
+        let [pu, pa, pl] = max(&self.vs_phi);
+        let [fu, fa, fl] = max(&self.vs_formula);
+        vec![
+            ("vs_phi.ulps", pu),
+            ("vs_phi.abs", pa),
+            ("vs_phi.log", pl),
+            ("vs_formula.ulps", fu),
+            ("vs_formula.abs", fa),
+            ("vs_formula.log", fl),
+            ("max_drop", self.max_drop.map(|m| m.key)),
+            ("last_zero", self.last_zero),
+            ("first_positive", self.first_positive),
+            ("first_one", self.first_one),
+            ("last_below_one", self.last_below_one),
+            ("first_key", self.first_key),
+        ]
     }
 }
 
 /// Both variants over one key range (index 0 erf, 1 tanh).
 type Pair = [VariantScan; 2];
 
-fn merge_pair(left: &Pair, right: &Pair) -> Pair {
-    [left[0].merge(&right[0]), left[1].merge(&right[1])]
+fn merge_pair(left: &Pair, right: &Pair) -> Option<Pair> {
+    Some([left[0].merge(&right[0])?, left[1].merge(&right[1])?])
+}
+
+/// The error of a counter that would overflow when merging.
+fn overflow(file: &str) -> Error {
+    Error::Unusable {
+        file: file.into(),
+        field: "scans".into(),
+        problem: "a counter overflows when the ranges are merged (more inputs than 2^64)".into(),
+    }
 }
 
 /// Scans keys `[start, end)`.
@@ -328,7 +361,10 @@ pub fn scan_shard(shard: u32, of: u32) -> Result<Shard, Error> {
             r
         })
         .collect();
-    let scans = chunks.iter().fold(Pair::default(), |acc, c| merge_pair(&acc, c));
+    let scans = chunks
+        .iter()
+        .try_fold(Pair::default(), |acc, c| merge_pair(&acc, c))
+        .ok_or_else(|| overflow("scan"))?;
     bar.finish_and_clear();
     Ok(Shard {
         format: FORMAT.into(),
@@ -500,19 +536,50 @@ pub fn merge(mut shards: Vec<Shard>) -> Result<Exhaustive, Error> {
         |problem: String| Error::Unusable { file: "shard files".into(), field: "shard".into(), problem };
     shards.sort_by_key(|s| s.shard);
     let of = shards.first().map(|s| s.of).ok_or_else(|| bad("no shard files given".into()))?;
-    if let Some(s) = shards.iter().find(|s| s.format != FORMAT) {
-        return Err(bad(format!("shard {} has format '{}', expected '{FORMAT}'", s.shard, s.format)));
+    // The headers first, before anything is sized by them: one file per index of one split.
+    if shards.len() as u64 != u64::from(of) {
+        return Err(bad(format!("a {of}-way split needs {of} shard files, {} were given", shards.len())));
     }
-    let indices: Vec<u32> = shards.iter().map(|s| s.shard).collect();
-    if shards.iter().any(|s| s.of != of) || indices != (0..of).collect::<Vec<_>>() {
-        return Err(bad(format!("need shards 0..{of} of one {of}-way split exactly once, got {indices:?}")));
+    for (i, s) in shards.iter().enumerate() {
+        if s.format != FORMAT {
+            let format = echo(&s.format);
+            return Err(bad(format!("shard {} has format '{format}', expected '{FORMAT}'", s.shard)));
+        }
+        if s.of != of || s.shard as usize != i {
+            return Err(bad(format!(
+                "need shards 0..{of} of one {of}-way split exactly once, found {}/{}",
+                s.shard, s.of
+            )));
+        }
+        if !(s.seconds.is_finite() && s.seconds >= 0.0) {
+            return Err(bad(format!("shard {i}: seconds is {}, not a duration", s.seconds)));
+        }
+        for (variant, scan) in ["erf", "tanh"].iter().zip(&s.scans) {
+            if let Some((name, key)) = scan
+                .keys()
+                .into_iter()
+                .find_map(|(n, k)| k.filter(|&k| float_of_key(k).is_nan()).map(|k| (n, k)))
+            {
+                return Err(bad(format!(
+                    "shard {i}: {variant} {name} has key {key:#x}, a NaN input (NaN inputs are counted, never keyed)"
+                )));
+            }
+        }
     }
-    let scans = shards.iter().skip(1).fold(shards[0].scans.clone(), |acc, s| merge_pair(&acc, &s.scans));
+    let scans = shards
+        .iter()
+        .skip(1)
+        .try_fold(shards[0].scans.clone(), |acc, s| merge_pair(&acc, &s.scans))
+        .ok_or_else(|| overflow("shard files"))?;
+    let total_seconds: f64 = shards.iter().map(|s| s.seconds).sum();
+    if !total_seconds.is_finite() {
+        return Err(bad("the shards' seconds add up to more than an f64 holds".into()));
+    }
     Ok(Exhaustive {
         format: FORMAT.into(),
         shards: of,
         wall_seconds: shards.iter().map(|s| s.seconds).fold(0.0, f64::max),
-        total_seconds: shards.iter().map(|s| s.seconds).sum(),
+        total_seconds,
         threads: shards.iter().map(|s| s.threads).collect(),
         shortcut_bounds: SHORTCUT_BOUNDS,
         variants: vec![variant_result(Cdf::Erf, &scans[0])?, variant_result(Cdf::Tanh, &scans[1])?],
@@ -554,7 +621,8 @@ mod tests {
         // Keys around 0 and around z = -5.3 (where both variants reach 0) in one piece and in two.
         for (lo, len) in [(key_of_float(-1e-3) as u64, 5000u64), (key_of_float(-5.5) as u64, 300_000)] {
             let whole = scan_range(lo, lo + len);
-            let parts = merge_pair(&scan_range(lo, lo + len / 3), &scan_range(lo + len / 3, lo + len));
+            let parts =
+                merge_pair(&scan_range(lo, lo + len / 3), &scan_range(lo + len / 3, lo + len)).unwrap();
             assert_eq!(whole, parts);
         }
     }

@@ -1,10 +1,12 @@
 //! `ddpm-golden audit [--out docs/accuracy] [--exhaustive [--shard i/n]] [--check] [--seed N]` and
 //! `ddpm-golden audit merge <shard files...>`: the erf-vs-tanh accuracy report.
 
-use anyhow::{Context, Result};
+use super::output::{note, out};
+use anyhow::{anyhow, Context, Result};
 use clap::{Args, Subcommand};
 use ddpm_golden::audit::exhaustive::{self, Exhaustive, Shard};
 use ddpm_golden::audit::{report, run as run_audit, Settings};
+use ddpm_golden::input::{echo_within, path_name, read_input};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -72,10 +74,23 @@ fn exhaustive_path(dir: &Path) -> PathBuf {
     dir.join("exhaustive.json")
 }
 
-/// Writes `value` as pretty JSON.
-fn write_json(path: &Path, value: &impl serde::Serialize) -> Result<()> {
+/// Writes `value` as pretty JSON, through a temporary file renamed into place only once the text is
+/// complete and reads back as a `T` (a value JSON cannot hold, such as NaN, never reaches `path`).
+fn write_json<T: serde::Serialize + serde::de::DeserializeOwned>(path: &Path, value: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(value)? + "\n";
-    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+    serde_json::from_str::<T>(&text)
+        .with_context(|| format!("{}: the result does not read back, not written", path_name(path)))?;
+    let temporary = path.with_extension("json.tmp");
+    std::fs::write(&temporary, text).with_context(|| format!("writing {}", path_name(&temporary)))?;
+    std::fs::rename(&temporary, path)
+        .with_context(|| format!("renaming {} into place", path_name(&temporary)))
+}
+
+/// Reads a JSON file of type `T` (a regular file within the input size limit).
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T> {
+    let text = read_input(path)?;
+    serde_json::from_str(&text)
+        .map_err(|e| anyhow!("{} is not {what}: {}", path_name(path), echo_within(&e.to_string(), 200)))
 }
 
 /// Loads `exhaustive.json` from `dir` if present.
@@ -84,11 +99,12 @@ fn load_exhaustive(dir: &Path) -> Result<Option<Exhaustive>> {
     if !path.exists() {
         return Ok(None);
     }
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    Ok(Some(
-        serde_json::from_str(&text)
-            .with_context(|| format!("{} is not an exhaustive result", path.display()))?,
-    ))
+    read_json(&path, "an exhaustive result").map(Some)
+}
+
+/// Prints `text` (lines) on stdout.
+fn out_text(text: &str) -> Result<()> {
+    text.lines().try_for_each(|line| out!("{line}"))
 }
 
 /// Runs the quick audit and writes (or checks) the report in `out`.
@@ -100,18 +116,19 @@ fn report(out: &Path, seed: Option<u64>, check: bool) -> Result<ExitCode> {
     let timer = Instant::now();
     let audit = run_audit(&settings, load_exhaustive(out)?)?;
     let files = report::files(&audit)?;
-    eprintln!("audit: {:.1} s (seed {})", timer.elapsed().as_secs_f64(), settings.seed);
-    println!("{}\n", report::headline(&audit));
+    note!("audit: {:.1} s (seed {})", timer.elapsed().as_secs_f64(), settings.seed);
+    out_text(&report::headline(&audit))?;
+    out!("")?;
     if check {
         for (name, text) in &files {
             let path = out.join(name);
-            let committed = std::fs::read_to_string(&path).unwrap_or_default();
+            let committed = read_input(&path).unwrap_or_default();
             if &committed != text {
-                eprintln!("{} is stale; run `cargo run --release -- audit` and commit", path.display());
+                note!("{} is stale; run `cargo run --release -- audit` and commit", path.display());
                 return Ok(ExitCode::from(1));
             }
         }
-        eprintln!("{}: up to date", out.display());
+        note!("{}: up to date", out.display());
         return Ok(ExitCode::SUCCESS);
     }
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
@@ -119,7 +136,7 @@ fn report(out: &Path, seed: Option<u64>, check: bool) -> Result<ExitCode> {
         let path = out.join(name);
         std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
     }
-    eprintln!("wrote {} files to {}", files.len(), out.display());
+    note!("wrote {} files to {}", files.len(), out.display());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -128,21 +145,14 @@ fn finish_exhaustive(out: &Path, seed: Option<u64>, shards: Vec<Shard>) -> Resul
     let merged = exhaustive::merge(shards)?;
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     write_json(&exhaustive_path(out), &merged)?;
-    eprintln!("exhaustive scan: {:.0} s wall; wrote {}", merged.wall_seconds, exhaustive_path(out).display());
+    note!("exhaustive scan: {:.0} s wall; wrote {}", merged.wall_seconds, exhaustive_path(out).display());
     report(out, seed, false)
 }
 
 /// Runs `audit`.
 pub fn run(args: &AuditArgs) -> Result<ExitCode> {
     if let Some(AuditCommand::Merge(m)) = &args.command {
-        let shards = m
-            .files
-            .iter()
-            .map(|p| {
-                let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
-                serde_json::from_str(&text).with_context(|| format!("{} is not a shard file", p.display()))
-            })
-            .collect::<Result<Vec<Shard>>>()?;
+        let shards = m.files.iter().map(|p| read_json(p, "a shard file")).collect::<Result<Vec<Shard>>>()?;
         return finish_exhaustive(&m.out, None, shards);
     }
     let r = &args.report;
@@ -151,16 +161,13 @@ pub fn run(args: &AuditArgs) -> Result<ExitCode> {
     }
     let (i, n) = r.shard.unwrap_or((0, 1));
     let shard = exhaustive::scan_shard(i, n)?;
-    eprintln!("shard {i}/{n}: {:.0} s on {} threads", shard.seconds, shard.threads);
+    note!("shard {i}/{n}: {:.0} s on {} threads", shard.seconds, shard.threads);
     if n == 1 {
         return finish_exhaustive(&r.out, r.seed, vec![shard]);
     }
     std::fs::create_dir_all(&r.out).with_context(|| format!("creating {}", r.out.display()))?;
     let path = r.out.join(format!("exhaustive-shard-{i}-of-{n}.json"));
     write_json(&path, &shard)?;
-    eprintln!(
-        "wrote {}; when all {n} shards are done: ddpm-golden audit merge <the {n} files>",
-        path.display()
-    );
+    note!("wrote {}; when all {n} shards are done: ddpm-golden audit merge <the {n} files>", path.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -1,9 +1,11 @@
 //! `ddpm-golden eval <function> --<input> <value> ...`: one point, every variant, both precisions.
 
-use anyhow::{bail, Context, Result};
+use super::output::{note, out};
+use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
 use ddpm_golden::golden::json_number;
 use ddpm_golden::golden::judge::judge_value;
+use ddpm_golden::input::tensor_len;
 use ddpm_golden::reference::{self, Variant};
 use ddpm_golden::upstream::loglik::{log_likelihood_point, Branch};
 use ddpm_golden::upstream::mean_flat::mean_flat;
@@ -14,7 +16,8 @@ use serde_json::{json, Value};
 use std::process::ExitCode;
 
 /// Arguments of `eval`. Inputs are rounded to f32 first (with a note when that changes them) so that
-/// the f32 and f64 columns evaluate the same point, as a golden case does.
+/// the f32 and f64 columns evaluate the same point, as a golden case does. Value flags take values
+/// that start with a hyphen (`--z -inf`, `--z -nan`, `--z -1e-45`).
 #[derive(Args)]
 #[command(allow_negative_numbers = true)]
 pub struct EvalArgs {
@@ -22,34 +25,34 @@ pub struct EvalArgs {
     #[arg(value_parser = parse_function)]
     function: Function,
     /// normal_kl: mean of the first Gaussian.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     mean1: Option<f64>,
     /// normal_kl: log-variance of the first Gaussian.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     logvar1: Option<f64>,
     /// normal_kl: mean of the second Gaussian.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     mean2: Option<f64>,
     /// normal_kl: log-variance of the second Gaussian.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     logvar2: Option<f64>,
     /// standard_normal_cdf: the point z.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     z: Option<f64>,
     /// discretized_gaussian_log_likelihood: the pixel value in [-1, 1].
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     x: Option<f64>,
     /// discretized_gaussian_log_likelihood: the decoder mean.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     means: Option<f64>,
     /// discretized_gaussian_log_likelihood: the decoder log standard deviation.
-    #[arg(long = "log-scales", alias = "log_scales")]
+    #[arg(long = "log-scales", alias = "log_scales", allow_hyphen_values = true)]
     log_scales: Option<f64>,
     /// mean_flat: the tensor shape, comma-separated (e.g. 2,3).
     #[arg(long, value_delimiter = ',')]
     shape: Option<Vec<usize>>,
     /// mean_flat: the tensor data in row-major order, comma-separated.
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
     data: Option<Vec<f64>>,
     /// Print one JSON object instead of a table.
     #[arg(long)]
@@ -119,7 +122,7 @@ fn flags(names: &[&str]) -> String {
 fn to_f32_noting(name: &str, value: f64) -> f32 {
     let rounded = value as f32;
     if !value.is_nan() && f64::from(rounded) != value {
-        eprintln!(
+        note!(
             "note: {name} = {value} is not an f32; both precisions evaluate f32({name}) = {:e}",
             f64::from(rounded)
         );
@@ -158,12 +161,7 @@ fn eval_scalar<T: Real>(function: Function, p: &[T]) -> Vec<Row> {
 
 /// Evaluates `mean_flat` on the given tensor in precision `T`.
 fn eval_mean_flat<T: Real>(shape: &[usize], data: &[T]) -> Result<Row> {
-    let view = ArrayViewD::from_shape(shape, data).map_err(|_| ddpm_golden::Error::DataLength {
-        function: "mean_flat",
-        shape: shape.to_vec(),
-        expected: shape.iter().product(),
-        got: data.len(),
-    })?;
+    let view = ArrayViewD::from_shape(shape, data).context("mean_flat: --shape and --data disagree")?;
     let means = mean_flat(view)?;
     Ok(Row {
         variant: None,
@@ -224,6 +222,11 @@ pub fn run(args: &EvalArgs) -> Result<ExitCode> {
     let rows = if args.function == Function::MeanFlat {
         shape = args.shape.clone().context("mean_flat needs --shape (e.g. --shape 2,3)")?;
         let data = args.data.as_ref().context("mean_flat needs --data (comma-separated values)")?;
+        let expected = tensor_len(&shape).map_err(|p| anyhow!("mean_flat: --shape {p}"))?;
+        if data.len() != expected {
+            let got = data.len();
+            return Err(ddpm_golden::Error::DataLength { function: "mean_flat", shape, expected, got }.into());
+        }
         let data32: Vec<f32> = data.iter().map(|&v| to_f32_noting("data", v)).collect();
         data64 = data32.iter().map(|&v| f64::from(v)).collect();
         inputs.insert("shape".into(), json!(shape));
@@ -307,12 +310,12 @@ pub fn run(args: &EvalArgs) -> Result<ExitCode> {
             })
             .collect();
         let out = json!({ "function": args.function.name(), "inputs": inputs, "exact": exact_json, "results": results });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        out!("{}", serde_json::to_string_pretty(&out)?)?;
         return Ok(ExitCode::SUCCESS);
     }
     let described: Vec<String> = inputs.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    println!("{}({})", args.function, described.join(", "));
-    println!("exact (arbitrary precision, correctly rounded to f64; 40 significant digits):");
+    out!("{}({})", args.function, described.join(", "))?;
+    out!("exact (arbitrary precision, correctly rounded to f64; 40 significant digits):")?;
     for e in &exact {
         let label = e.variant.map_or("-", |v| v.name());
         let facts = match (e.branch, e.clamped) {
@@ -322,20 +325,20 @@ pub fn run(args: &EvalArgs) -> Result<ExitCode> {
         match &e.values {
             Ok(vals) => {
                 for x in vals {
-                    println!("  {label:<6} {:<24} {}{facts}", format_in("f64", x.value), x.digits);
+                    out!("  {label:<6} {:<24} {}{facts}", format_in("f64", x.value), x.digits)?;
                 }
             }
-            Err(msg) => println!("  {label:<6} unavailable: {msg}"),
+            Err(msg) => out!("  {label:<6} unavailable: {msg}")?,
         }
     }
-    println!("{:<8} {:<9} {:<11} {:<26} {:<12} ulps", "variant", "precision", "branch", "value", "abs error");
+    out!("{:<8} {:<9} {:<11} {:<26} {:<12} ulps", "variant", "precision", "branch", "value", "abs error")?;
     for r in &rows {
         let errs = errors(r);
         for (i, &v) in r.value.iter().enumerate() {
             let (abs, ulps) = errs.get(i).map_or(("-".to_string(), "-".to_string()), |e| {
                 (format!("{:.2e}", e.0), format!("{:.3}", e.1))
             });
-            println!(
+            out!(
                 "{:<8} {:<9} {:<11} {:<26} {:<12} {}",
                 r.variant.map_or("-", |v| v.name()),
                 r.precision,
@@ -343,7 +346,7 @@ pub fn run(args: &EvalArgs) -> Result<ExitCode> {
                 format_in(r.precision, v),
                 abs,
                 ulps
-            );
+            )?;
         }
     }
     Ok(ExitCode::SUCCESS)

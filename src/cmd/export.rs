@@ -1,10 +1,12 @@
 //! `ddpm-golden export <golden.json> [--out FILE]`: a golden file's inputs as columns for batch evaluation.
 
+use super::output::out;
 use anyhow::{Context, Result};
 use clap::Args;
 use ddpm_golden::golden::catalog::Inputs;
 use ddpm_golden::golden::evaluate::case_inputs;
 use ddpm_golden::golden::json_number::encode;
+use ddpm_golden::input::path_name;
 use serde_json::{json, Map, Value};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,7 +24,7 @@ pub struct ExportArgs {
 /// Runs `export`.
 pub fn run(args: &ExportArgs) -> Result<ExitCode> {
     let golden = super::verify::load_golden(&args.golden)?;
-    let file = args.golden.display().to_string();
+    let file = path_name(&args.golden);
     let ids: Vec<&str> = golden.cases.iter().map(|c| c.id.as_str()).collect();
     let mut columns: Map<String, Value> = Map::new();
     let mut tensors = Vec::new();
@@ -53,9 +55,9 @@ pub fn run(args: &ExportArgs) -> Result<ExitCode> {
         serde_json::to_string(&json!({"function": golden.function.name(), "ids": ids, "inputs": inputs}))?;
     match &args.out {
         Some(path) => {
-            std::fs::write(path, text).with_context(|| format!("{}: cannot write", path.display()))?
+            std::fs::write(path, text).with_context(|| format!("{}: cannot write", path_name(path)))?
         }
-        None => println!("{text}"),
+        None => out!("{text}")?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -5,4 +5,5 @@ pub mod eval;
 pub mod export;
 pub mod generate;
 pub mod mutants;
+pub mod output;
 pub mod verify;

@@ -1,6 +1,7 @@
 //! `ddpm-golden mutants [--golden DIR] [--out FILE]`: run every plausible port bug against the goldens
 //! and write the kill table (docs/mutants.md). Exit 1 if any mutant survives.
 
+use super::output::note;
 use anyhow::{Context, Result};
 use clap::Args;
 use ddpm_golden::verify::mutants::{kill_table, kill_table_markdown};
@@ -33,10 +34,10 @@ pub fn run(args: &MutantsArgs) -> Result<ExitCode> {
         .filter(|k| k.killed_by.is_empty())
         .map(|k| format!("{} ({})", k.mutant.name(), k.precision))
         .collect();
-    eprintln!("wrote {}: {} mutant runs, {} survived", args.out.display(), rows.len(), survivors.len());
+    note!("wrote {}: {} mutant runs, {} survived", args.out.display(), rows.len(), survivors.len());
     if survivors.is_empty() {
         return Ok(ExitCode::SUCCESS);
     }
-    eprintln!("surviving mutants: {}", survivors.join(", "));
+    note!("surviving mutants: {}", survivors.join(", "));
     Ok(ExitCode::from(1))
 }

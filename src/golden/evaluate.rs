@@ -4,6 +4,8 @@
 use crate::functions::Variant;
 use crate::golden::catalog::{Data, Inputs};
 use crate::golden::format::{Case, Input};
+use crate::golden::recipe::Recipe;
+use crate::input::tensor_len;
 use crate::stable::{log_likelihood_stable, normal_kl_stable};
 use crate::upstream::loglik::log_likelihood_point;
 use crate::upstream::mean_flat::mean_flat;
@@ -12,7 +14,7 @@ use crate::{Cdf, Error, Function, Real};
 use ndarray::ArrayViewD;
 
 fn field_error(case: &Case, field: &str, problem: &str) -> Error {
-    Error::GoldenField { case: case.id.clone(), field: field.into(), problem: problem.into() }
+    Error::GoldenField { case: crate::input::echo(&case.id), field: field.into(), problem: problem.into() }
 }
 
 fn scalar(case: &Case, name: &str) -> Result<f32, Error> {
@@ -40,15 +42,16 @@ pub fn case_inputs(function: Function, case: &Case) -> Result<Inputs, Error> {
         },
         Function::MeanFlat => {
             let shape = match case.inputs.get("shape") {
-                Some(Input::Shape(s)) if !s.is_empty() => s.clone(),
+                Some(Input::Shape(s)) => s.clone(),
                 _ => return Err(field_error(case, "shape", "must be a non-empty list of lengths")),
             };
+            let expected = tensor_len(&shape).map_err(|p| field_error(case, "shape", &p))?;
+            // The generator name and the length are checked before any value is generated.
             let data = match case.inputs.get("data") {
                 Some(Input::Data(v)) => Data::Inline(v.iter().map(|x| x.0 as f32).collect()),
-                Some(Input::Recipe(r)) if r.values().is_some() => Data::Recipe(r.clone()),
+                Some(Input::Recipe(r)) if r.generator == Recipe::GENERATOR => Data::Recipe(r.clone()),
                 _ => return Err(field_error(case, "data", "must be a list of numbers or a known recipe")),
             };
-            let expected: usize = shape.iter().product();
             let got = match &data {
                 Data::Inline(v) => v.len(),
                 Data::Recipe(r) => r.len,

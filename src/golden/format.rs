@@ -4,7 +4,9 @@
 use crate::functions::{Function, Precision, Variant};
 use crate::golden::json_number::JsonF64;
 use indexmap::IndexMap;
+use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
+use std::marker::PhantomData;
 
 /// The schema tag every version-1 file carries.
 pub const SCHEMA: &str = "ddpm-golden/1";
@@ -20,6 +22,7 @@ pub struct GoldenFile {
     /// Where the values come from and how to reproduce them.
     pub provenance: Provenance,
     /// The constants of the formulas, as exact reals, by name.
+    #[serde(deserialize_with = "unique_keys")]
     pub constants: IndexMap<String, String>,
     /// The cases, in catalog order.
     pub cases: Vec<Case>,
@@ -58,11 +61,14 @@ pub struct Case {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// Inputs named exactly as the upstream arguments.
+    #[serde(deserialize_with = "unique_keys")]
     pub inputs: IndexMap<String, Input>,
     /// Exact values, keyed by variant: `erf` (true Gaussian) and `tanh` (the tanh formula) for the CDF and
     /// the log-likelihood; `upstream` for helpers without variants.
+    #[serde(deserialize_with = "unique_keys")]
     pub expected: IndexMap<String, Expected>,
     /// Per precision (`f32`, `f64`), per variant: how far a correct implementation may be from `expected`.
+    #[serde(deserialize_with = "unique_nested_keys")]
     pub tolerance: IndexMap<String, IndexMap<String, Tolerance>>,
 }
 
@@ -173,4 +179,48 @@ pub struct Alternative {
 pub enum Unconstrained {
     /// The only value.
     Unconstrained,
+}
+
+/// A JSON object read into an [`IndexMap`] that refuses a key given twice, naming it. Serde's derived
+/// structs already refuse a duplicate field (what `generate --check` relies on); a plain map would keep
+/// the last value silently, so every map of the file formats is read through this one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UniqueMap<V>(pub IndexMap<String, V>);
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for UniqueMap<V> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct UniqueVisitor<V>(PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for UniqueVisitor<V> {
+            type Value = UniqueMap<V>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+                let mut map = IndexMap::new();
+                while let Some(key) = access.next_key::<String>()? {
+                    if map.contains_key(&key) {
+                        let key = crate::input::echo(&key);
+                        return Err(serde::de::Error::custom(format!("duplicate key \"{key}\"")));
+                    }
+                    let value = access.next_value()?;
+                    map.insert(key, value);
+                }
+                Ok(UniqueMap(map))
+            }
+        }
+        d.deserialize_map(UniqueVisitor(PhantomData))
+    }
+}
+
+fn unique_keys<'de, D: Deserializer<'de>, V: Deserialize<'de>>(
+    d: D,
+) -> Result<IndexMap<String, V>, D::Error> {
+    UniqueMap::deserialize(d).map(|m| m.0)
+}
+
+fn unique_nested_keys<'de, D: Deserializer<'de>, V: Deserialize<'de>>(
+    d: D,
+) -> Result<IndexMap<String, IndexMap<String, V>>, D::Error> {
+    let outer: IndexMap<String, UniqueMap<V>> = unique_keys(d)?;
+    Ok(outer.into_iter().map(|(k, v)| (k, v.0)).collect())
 }

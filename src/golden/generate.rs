@@ -264,8 +264,8 @@ pub fn row_len(shape: &[usize]) -> usize {
     shape.iter().skip(1).product()
 }
 
-/// SHA-256 of the canonical JSON of every case's id and inputs.
-fn inputs_checksum(cases: &[Case]) -> String {
+/// SHA-256 of the canonical JSON of every case's id and inputs (`provenance.inputs_sha256`).
+pub fn inputs_checksum(cases: &[Case]) -> String {
     let mut hasher = Sha256::new();
     for c in cases {
         let line = serde_json::to_string(&(&c.id, &c.inputs)).expect("golden types always serialize");

@@ -44,19 +44,37 @@ pub fn judge_value(expected: f64, abs: f64, got: f64, bits: i32) -> Verdict {
     }
 }
 
-/// Judges each element of `got` (one per row for `mean_flat`) against a case's expected value and its
-/// tolerance; with a branch alternative, a value passes if it is admissible for either.
+impl Verdict {
+    /// The verdict on a result of the wrong length (a value missing or one too many): a failure.
+    pub const WRONG_LENGTH: Verdict = Verdict {
+        pass: false,
+        unconstrained: false,
+        abs_err: f64::INFINITY,
+        ulps: f64::INFINITY,
+        tol_units: f64::INFINITY,
+    };
+}
+
+/// Judges `got` (one value, or one per row for `mean_flat`) against a case's expected value and its
+/// tolerance; with a branch alternative, a value passes if it is admissible for either. Returns one
+/// verdict per expected value, never none: a `got` of the wrong length fails every one of them.
 pub fn judge(expected: &Expected, tolerance: &Tolerance, got: &[f64], bits: i32) -> Vec<Verdict> {
+    let expect = values(&expected.value);
+    if got.len() != expect.len() || expect.is_empty() {
+        return vec![Verdict::WRONG_LENGTH; expect.len().max(1)];
+    }
     let Tolerance::Bound(Bound { abs, alternative }) = tolerance else {
         let free = Verdict { pass: true, unconstrained: true, abs_err: 0.0, ulps: 0.0, tol_units: 0.0 };
         return vec![free; got.len()];
     };
-    let expect = values(&expected.value);
     let abs = values(abs);
     got.iter()
+        .zip(&expect)
         .enumerate()
-        .map(|(i, &g)| {
-            let primary = judge_value(expect[i], abs[i], g, bits);
+        .map(|(i, (&g, &e))| {
+            // A file with fewer bounds than rows cannot judge the row (read_golden refuses such files).
+            let Some(&a) = abs.get(i) else { return Verdict::WRONG_LENGTH };
+            let primary = judge_value(e, a, g, bits);
             match alternative {
                 Some(alt) if !primary.pass => {
                     let second = match alt.abs {

@@ -9,3 +9,4 @@ pub mod generate;
 pub mod json_number;
 pub mod judge;
 pub mod recipe;
+pub mod validate;

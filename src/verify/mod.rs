@@ -4,35 +4,59 @@
 pub mod mutants;
 
 use crate::functions::{Function, Precision, Variant};
-use crate::golden::format::{GoldenFile, SCHEMA};
+use crate::golden::format::{GoldenFile, Input, UniqueMap, SCHEMA};
 use crate::golden::json_number;
 use crate::golden::judge::{judge, Verdict};
+use crate::golden::validate::validate;
+use crate::input::{echo, echo_within};
 use crate::Error;
 use indexmap::IndexMap;
+use serde::Deserialize;
 use serde_json::Value;
 
 fn unusable(file: &str, field: &str, problem: impl Into<String>) -> Error {
     Error::Unusable { file: file.into(), field: field.into(), problem: problem.into() }
 }
 
-/// Reads a golden file, checking the schema tag first so that a file of another version says so.
+/// A JSON parse error as one bounded line: serde's message (values in it cut) and its position.
+fn json_error(file: &str, what: &str, e: &serde_json::Error) -> Error {
+    let text = e.to_string();
+    let message = text.rsplit_once(" at line ").map_or(text.as_str(), |(m, _)| m);
+    let field = if e.is_data() { "(structure)" } else { "(json)" };
+    let problem = format!("{what}: {} at line {} column {}", echo_within(message, 200), e.line(), e.column());
+    unusable(file, field, problem)
+}
+
+/// Only the schema tag, read first so that a file of another version says so (serde refuses a
+/// duplicate `schema` here as it refuses every duplicate field of the typed format).
+#[derive(Deserialize)]
+struct SchemaTag {
+    schema: Option<Value>,
+}
+
+/// Reads a golden file: the schema tag first, then the typed format (a key given twice is refused),
+/// then the file's own integrity ([`validate`]): a golden file that contradicts itself is never used.
 pub fn read_golden(file: &str, text: &str) -> Result<GoldenFile, Error> {
-    let value: Value =
-        serde_json::from_str(text).map_err(|e| unusable(file, "(json)", format!("not valid JSON: {e}")))?;
-    match value.get("schema") {
+    let tag: SchemaTag = serde_json::from_str(text).map_err(|e| json_error(file, "not valid JSON", &e))?;
+    match tag.schema {
         Some(Value::String(s)) if s == SCHEMA => {}
         Some(other) => {
-            return Err(unusable(file, "schema", format!("is {other}, this tool reads \"{SCHEMA}\"")))
+            let found = shown(&other);
+            return Err(unusable(file, "schema", format!("is {found}, this tool reads \"{SCHEMA}\"")));
         }
         None => return Err(unusable(file, "schema", format!("is missing (expected \"{SCHEMA}\")"))),
     }
-    serde_json::from_value(value)
-        .map_err(|e| unusable(file, "(structure)", format!("not a {SCHEMA} file: {e}")))
+    let golden: GoldenFile =
+        serde_json::from_str(text).map_err(|e| json_error(file, &format!("not a {SCHEMA} file"), &e))?;
+    validate(file, &golden)?;
+    Ok(golden)
 }
 
 /// A parsed outputs file.
 #[derive(Debug, Clone)]
 pub struct Outputs {
+    /// The file it was read from, as named in messages.
+    pub file: String,
     /// Free text naming the implementation.
     pub implementation: String,
     /// The precision the implementation claims.
@@ -53,39 +77,57 @@ fn quoted_list(items: &[&str]) -> String {
     }
 }
 
+/// The fields of an outputs file, typed so that serde refuses unknown and duplicate fields (and
+/// [`UniqueMap`] a case id given twice); the values are checked against the golden file afterwards.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a JSON object with implementation, precision, variant and outputs")]
+struct OutputsFile {
+    #[serde(default)]
+    implementation: Option<Value>,
+    #[serde(default)]
+    precision: Option<Value>,
+    #[serde(default)]
+    variant: Option<Value>,
+    #[serde(default, deserialize_with = "outputs_map")]
+    outputs: Option<UniqueMap<Value>>,
+}
+
+fn outputs_map<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<UniqueMap<Value>>, D::Error> {
+    Option::<UniqueMap<Value>>::deserialize(d).map_err(|e| serde::de::Error::custom(format!("outputs: {e}")))
+}
+
+/// A JSON value as echoed in a message.
+fn shown(v: &Value) -> String {
+    echo(&v.to_string())
+}
+
 /// Parses an outputs file for `golden`: precision, variant, and a value of the right type for every
 /// case id (no missing, no unknown).
 pub fn parse_outputs(file: &str, text: &str, golden: &GoldenFile) -> Result<Outputs, Error> {
-    let value: Value =
-        serde_json::from_str(text).map_err(|e| unusable(file, "(json)", format!("not valid JSON: {e}")))?;
-    let obj = value.as_object().ok_or_else(|| unusable(file, "(top level)", "must be a JSON object"))?;
-    for key in obj.keys() {
-        if !["implementation", "precision", "variant", "outputs"].contains(&key.as_str()) {
+    let obj: OutputsFile =
+        serde_json::from_str(text).map_err(|e| json_error(file, "not an outputs file", &e))?;
+    let implementation = match obj.implementation {
+        None => String::from("(unnamed)"),
+        Some(Value::String(s)) => s,
+        Some(other) => {
             return Err(unusable(
                 file,
-                key,
-                "is not a field of an outputs file (implementation, precision, variant, outputs)",
-            ));
-        }
-    }
-    let implementation = match obj.get("implementation") {
-        None => String::from("(unnamed)"),
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => {
-            return Err(unusable(file, "implementation", format!("must be a string, found {other}")))
+                "implementation",
+                format!("must be a string, found {}", shown(&other)),
+            ))
         }
     };
-    let precision = match obj.get("precision").and_then(Value::as_str).and_then(Precision::from_name) {
+    let precision = match obj.precision.as_ref().and_then(Value::as_str).and_then(Precision::from_name) {
         Some(p) => p,
         None => {
-            let found = obj.get("precision").map_or("nothing".into(), |v| v.to_string());
+            let found = obj.precision.as_ref().map_or("nothing".into(), shown);
             return Err(unusable(file, "precision", format!("must be \"f32\" or \"f64\", found {found}")));
         }
     };
     let function = golden.function;
     let cdf_free = !function.has_cdf_variants();
-    let claimed = match obj.get("variant") {
-        None | Some(Value::Null) if cdf_free => Some(Variant::Upstream),
+    let claimed = match obj.variant.as_ref() {
+        None if cdf_free => Some(Variant::Upstream),
         // Ports of helpers without a CDF often pass their CDF choice through: "erf" names upstream's form.
         Some(Value::String(v)) => match Variant::from_key(v) {
             Some(Variant::Erf) if cdf_free => Some(Variant::Upstream),
@@ -100,7 +142,7 @@ pub fn parse_outputs(file: &str, text: &str, golden: &GoldenFile) -> Result<Outp
             keys.insert(0, Variant::Erf.key());
         }
         let omitted = if cdf_free { "omitted, " } else { "" };
-        let found = obj.get("variant").map_or("nothing".into(), |v| v.to_string());
+        let found = obj.variant.as_ref().map_or("nothing".into(), shown);
         return Err(unusable(
             file,
             "variant",
@@ -115,17 +157,20 @@ pub fn parse_outputs(file: &str, text: &str, golden: &GoldenFile) -> Result<Outp
             return Err(unusable(
                 file,
                 "variant",
-                format!("the golden file has no {precision}/{variant} tolerance for case '{}'", case.id),
+                format!(
+                    "the golden file has no {precision}/{variant} tolerance for case '{}'",
+                    echo(&case.id)
+                ),
             ));
         }
     }
     let outputs = obj
-        .get("outputs")
-        .and_then(Value::as_object)
-        .ok_or_else(|| unusable(file, "outputs", "must be an object mapping case ids to values"))?;
+        .outputs
+        .map(|m| m.0)
+        .ok_or_else(|| unusable(file, "outputs", "is missing (an object mapping case ids to values)"))?;
     let mut values = IndexMap::new();
     for case in &golden.cases {
-        let field = format!("outputs[\"{}\"]", case.id);
+        let field = format!("outputs[\"{}\"]", echo(&case.id));
         let v = outputs.get(&case.id).ok_or_else(|| {
             let missing = golden.cases.iter().filter(|c| !outputs.contains_key(&c.id)).count();
             unusable(
@@ -136,7 +181,7 @@ pub fn parse_outputs(file: &str, text: &str, golden: &GoldenFile) -> Result<Outp
         })?;
         let parsed = if function == Function::MeanFlat {
             let rows = match case.inputs.get("shape") {
-                Some(crate::golden::format::Input::Shape(s)) if !s.is_empty() => s[0],
+                Some(Input::Shape(s)) if !s.is_empty() => s[0],
                 _ => 0,
             };
             let list =
@@ -151,12 +196,17 @@ pub fn parse_outputs(file: &str, text: &str, golden: &GoldenFile) -> Result<Outp
             list.iter()
                 .map(|x| {
                     json_number::decode(x)
-                        .ok_or_else(|| unusable(file, &field, format!("holds {x}, not a number")))
+                        .ok_or_else(|| unusable(file, &field, format!("holds {}, not a number", shown(x))))
                 })
                 .collect::<Result<Vec<_>, _>>()?
         } else {
             vec![json_number::decode(v).ok_or_else(|| {
-                unusable(file, &field, format!("must be a number, \"nan\", \"inf\" or \"-inf\", found {v}"))
+                let found = shown(v);
+                unusable(
+                    file,
+                    &field,
+                    format!("must be a number, \"nan\", \"inf\" or \"-inf\", found {found}"),
+                )
             })?]
         };
         values.insert(case.id.clone(), parsed);
@@ -164,16 +214,18 @@ pub fn parse_outputs(file: &str, text: &str, golden: &GoldenFile) -> Result<Outp
     if let Some(unknown) = outputs.keys().find(|k| !values.contains_key(*k)) {
         return Err(unusable(
             file,
-            &format!("outputs[\"{unknown}\"]"),
+            &format!("outputs[\"{}\"]", echo(unknown)),
             "is not a case id of the golden file",
         ));
     }
-    Ok(Outputs { implementation, precision, variant, values })
+    Ok(Outputs { file: file.into(), implementation, precision, variant, values })
 }
 
 /// The verdict on one case (the worst row for `mean_flat`).
 #[derive(Debug, Clone)]
 pub struct CaseVerdict {
+    /// The case's index in the golden file.
+    pub index: usize,
     /// Case id.
     pub id: String,
     /// The case's family (`tags[0]`).
@@ -197,14 +249,15 @@ pub struct Report {
     pub worst: Option<CaseVerdict>,
 }
 
-/// Judges every case of `golden` on `outputs`.
-pub fn verify(golden: &GoldenFile, outputs: &Outputs) -> Report {
+/// Judges every case of `golden` on `outputs`; a result of the wrong length fails its case, and a run in
+/// which no case is judged (all unconstrained) is refused rather than passed.
+pub fn verify(golden: &GoldenFile, outputs: &Outputs) -> Result<Report, Error> {
     let bits = outputs.precision.bits();
     let mut report = Report { judged: 0, failures: Vec::new(), unconstrained: IndexMap::new(), worst: None };
-    for case in &golden.cases {
+    for (index, case) in golden.cases.iter().enumerate() {
         let family = case.tags.first().cloned().unwrap_or_default();
         report.unconstrained.entry(family.clone()).or_insert(0);
-        let got = outputs.values[&case.id].clone();
+        let got = outputs.values.get(&case.id).cloned().unwrap_or_default();
         let (Some(expected), Some(tol)) = (
             case.expected_for(golden.function, outputs.variant),
             case.tolerance_for(outputs.precision, outputs.variant),
@@ -213,13 +266,13 @@ pub fn verify(golden: &GoldenFile, outputs: &Outputs) -> Report {
         };
         let verdicts = judge(expected, tol, &got, bits);
         let worst = verdicts.iter().copied().max_by(|a, b| a.tol_units.total_cmp(&b.tol_units));
-        let Some(verdict) = worst else { continue };
+        let verdict = worst.unwrap_or(Verdict::WRONG_LENGTH);
         if verdict.unconstrained {
             *report.unconstrained.entry(family).or_insert(0) += 1;
             continue;
         }
         report.judged += 1;
-        let cv = CaseVerdict { id: case.id.clone(), family, got, verdict };
+        let cv = CaseVerdict { index, id: case.id.clone(), family, got, verdict };
         if report.worst.as_ref().is_none_or(|w| cv.verdict.tol_units > w.verdict.tol_units) {
             report.worst = Some(cv.clone());
         }
@@ -228,5 +281,13 @@ pub fn verify(golden: &GoldenFile, outputs: &Outputs) -> Report {
         }
     }
     report.failures.sort_by(|a, b| b.verdict.tol_units.total_cmp(&a.verdict.tol_units));
-    report
+    if report.judged == 0 {
+        return Err(Error::NothingJudged {
+            file: outputs.file.clone(),
+            precision: outputs.precision.name().into(),
+            variant: outputs.variant.key().into(),
+            cases: golden.cases.len(),
+        });
+    }
+    Ok(report)
 }

@@ -6,7 +6,7 @@ use crate::functions::{Precision, Variant};
 use crate::golden::catalog::Inputs;
 use crate::golden::evaluate::{case_inputs, eval_fast};
 use crate::golden::format::GoldenFile;
-use crate::golden::judge::judge;
+use crate::golden::judge::{judge, values};
 use crate::upstream::loglik::{bin_cdfs, Branch};
 use crate::upstream::normal_kl::normal_kl_point;
 use crate::{Cdf, Function, Real};
@@ -255,8 +255,10 @@ fn killing_cases<T: Real>(mutant: Mutant, precision: Precision, file: &GoldenFil
             let Ok(inputs) = case_inputs(file.function, case) else { return false };
             let got = mutant.eval::<T>(&inputs);
             match (case.expected_for(file.function, variant), case.tolerance_for(precision, variant)) {
+                // A mutant that produced no value (or the wrong number) was not judged, so not killed.
                 (Some(e), Some(t)) => {
-                    judge(e, t, &got, precision.bits()).iter().any(|v| !v.pass) || got.is_empty()
+                    got.len() == values(&e.value).len()
+                        && judge(e, t, &got, precision.bits()).iter().any(|v| !v.pass)
                 }
                 _ => false,
             }

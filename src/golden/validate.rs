@@ -1,0 +1,234 @@
+//! A golden file's own integrity, checked completely when it is read: a file that contradicts itself
+//! (rows that disagree with the shape, a wrong case count or checksum, duplicate ids, inputs of another
+//! helper, tolerances that cannot be bounds, nothing to judge) is refused, naming the file and field, so
+//! that no verdict is ever reached on it.
+
+use crate::functions::{Precision, Variant};
+use crate::golden::format::{Case, Digits, GoldenFile, Input, Tolerance, Values};
+use crate::golden::generate::inputs_checksum;
+use crate::golden::recipe::Recipe;
+use crate::input::{echo, tensor_len, MAX_FILE_ELEMENTS};
+use crate::{Error, Function};
+use std::collections::HashSet;
+
+/// Checks everything a verdict relies on; `file` names the file in errors.
+pub fn validate(file: &str, golden: &GoldenFile) -> Result<(), Error> {
+    let unusable =
+        |field: &str, problem: String| Error::Unusable { file: file.into(), field: field.into(), problem };
+    if golden.cases.is_empty() {
+        return Err(unusable("cases", "is empty: a golden file needs at least one case".into()));
+    }
+    let mut elements = 0usize;
+    for case in &golden.cases {
+        elements = elements
+            .checked_add(validate_case(file, golden.function, case)?)
+            .filter(|&n| n <= MAX_FILE_ELEMENTS)
+            .ok_or_else(|| {
+                unusable("cases", format!("hold more than {MAX_FILE_ELEMENTS} tensor elements (the limit)"))
+            })?;
+    }
+    let mut ids = HashSet::new();
+    if let Some(dup) = golden.cases.iter().find(|c| !ids.insert(c.id.as_str())) {
+        return Err(Error::DuplicateId { file: file.into(), id: echo(&dup.id) });
+    }
+    if golden.provenance.case_count != golden.cases.len() {
+        return Err(Error::CaseCount {
+            file: file.into(),
+            declared: golden.provenance.case_count,
+            actual: golden.cases.len(),
+        });
+    }
+    let computed = inputs_checksum(&golden.cases);
+    if computed != golden.provenance.inputs_sha256 {
+        return Err(Error::Checksum {
+            file: file.into(),
+            declared: echo(&golden.provenance.inputs_sha256),
+            computed,
+        });
+    }
+    for precision in Precision::ALL {
+        for &variant in golden.function.variants() {
+            let free =
+                |c: &Case| matches!(c.tolerance_for(precision, variant), Some(Tolerance::Unconstrained(_)));
+            if golden.cases.iter().all(free) {
+                return Err(Error::AllUnconstrained {
+                    file: file.into(),
+                    precision: precision.name().into(),
+                    variant: variant.key().into(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether `v` is a float32 value (NaN included), as every golden input is.
+fn is_f32(v: f64) -> bool {
+    v.is_nan() || f64::from(v as f32) == v
+}
+
+/// The row count of a one-or-rows field: `None` for one value.
+fn rows_of_values(v: &Values) -> Option<usize> {
+    match v {
+        Values::One(_) => None,
+        Values::Rows(r) => Some(r.len()),
+    }
+}
+
+fn rows_of_digits(d: &Digits) -> Option<usize> {
+    match d {
+        Digits::One(_) => None,
+        Digits::Rows(r) => Some(r.len()),
+    }
+}
+
+fn describe_rows(rows: Option<usize>) -> String {
+    rows.map_or("one value (a scalar case)".into(), |n| format!("{n} rows"))
+}
+
+/// Checks one case; returns its number of tensor elements (0 for scalar helpers).
+fn validate_case(file: &str, function: Function, case: &Case) -> Result<usize, Error> {
+    let at = format!("cases[\"{}\"]", echo(&case.id));
+    let unusable = |field: String, problem: String| Error::Unusable {
+        file: file.into(),
+        field: format!("{at}.{field}"),
+        problem,
+    };
+    if case.tags.is_empty() {
+        return Err(unusable("tags".into(), "is empty; tags[0] names the case's family".into()));
+    }
+    let names = function.inputs();
+    if let Some(extra) = case.inputs.keys().find(|k| !names.contains(&k.as_str())) {
+        return Err(unusable(
+            format!("inputs.{}", echo(extra)),
+            format!("is not an input of {function} (its inputs are {})", names.join(", ")),
+        ));
+    }
+    if let Some(missing) = names.iter().find(|n| !case.inputs.contains_key(**n)) {
+        return Err(unusable(
+            format!("inputs.{missing}"),
+            format!("is missing (a {function} case takes {})", names.join(", ")),
+        ));
+    }
+    // Rows of the result: one value for the scalar helpers, shape[0] for mean_flat.
+    let (rows, elements) = if function == Function::MeanFlat {
+        let Some(Input::Shape(shape)) = case.inputs.get("shape") else {
+            return Err(unusable("inputs.shape".into(), "must be a list of axis lengths".into()));
+        };
+        let n = tensor_len(shape).map_err(|p| unusable("inputs.shape".into(), p))?;
+        match case.inputs.get("data") {
+            Some(Input::Data(values)) => {
+                if values.len() != n {
+                    return Err(unusable(
+                        "inputs.data".into(),
+                        format!("has {} values but shape {shape:?} holds {n}", values.len()),
+                    ));
+                }
+                if let Some(v) = values.iter().find(|v| !is_f32(v.0)) {
+                    return Err(unusable(
+                        "inputs.data".into(),
+                        format!("holds {}, which is not a float32 value", v.0),
+                    ));
+                }
+            }
+            Some(Input::Recipe(r)) => {
+                if r.generator != Recipe::GENERATOR {
+                    return Err(unusable(
+                        "inputs.data.generator".into(),
+                        format!("is \"{}\"; this tool knows \"{}\"", echo(&r.generator), Recipe::GENERATOR),
+                    ));
+                }
+                if r.len != n {
+                    return Err(unusable(
+                        "inputs.data.len".into(),
+                        format!("is {} but shape {shape:?} holds {n}", r.len),
+                    ));
+                }
+            }
+            _ => return Err(unusable("inputs.data".into(), "must be a list of numbers or a recipe".into())),
+        }
+        (Some(shape[0]), n)
+    } else {
+        for name in names {
+            match case.inputs.get(*name) {
+                Some(Input::Scalar(v)) if is_f32(v.0) => {}
+                Some(Input::Scalar(v)) => {
+                    return Err(unusable(
+                        format!("inputs.{name}"),
+                        format!("is {}, which is not a float32 value", v.0),
+                    ))
+                }
+                _ => {
+                    return Err(unusable(
+                        format!("inputs.{name}"),
+                        "must be a number, \"nan\", \"inf\" or \"-inf\"".into(),
+                    ))
+                }
+            }
+        }
+        (None, 0)
+    };
+    let row_count = |field: String, got: Option<usize>| -> Result<(), Error> {
+        if got == rows {
+            return Ok(());
+        }
+        let got = got.map_or("one value".into(), |n| format!("a list of {n}"));
+        Err(Error::RowCount {
+            file: file.into(),
+            field: format!("{at}.{field}"),
+            expected: describe_rows(rows),
+            got,
+        })
+    };
+    let keys = |variants: &mut dyn Iterator<Item = Variant>| -> Vec<&str> {
+        let mut keys: Vec<&str> = variants.map(Variant::key).collect();
+        keys.dedup();
+        keys
+    };
+    let expected_keys = keys(&mut function.variants().iter().map(|&v| function.expected_variant(v)));
+    check_keys(&case.expected.keys().map(String::as_str).collect::<Vec<_>>(), &expected_keys)
+        .map_err(|(key, problem)| unusable(format!("expected.{key}"), problem))?;
+    for (key, e) in &case.expected {
+        row_count(format!("expected.{key}.value"), rows_of_values(&e.value))?;
+        row_count(format!("expected.{key}.digits"), rows_of_digits(&e.digits))?;
+    }
+    check_keys(
+        &case.tolerance.keys().map(String::as_str).collect::<Vec<_>>(),
+        &Precision::ALL.map(Precision::name),
+    )
+    .map_err(|(key, problem)| unusable(format!("tolerance.{key}"), problem))?;
+    for (precision, by_variant) in &case.tolerance {
+        check_keys(
+            &by_variant.keys().map(String::as_str).collect::<Vec<_>>(),
+            &keys(&mut function.variants().iter().copied()),
+        )
+        .map_err(|(key, problem)| unusable(format!("tolerance.{precision}.{key}"), problem))?;
+        for (variant, tolerance) in by_variant {
+            let Tolerance::Bound(bound) = tolerance else { continue };
+            let field = format!("tolerance.{precision}.{variant}");
+            row_count(format!("{field}.abs"), rows_of_values(&bound.abs))?;
+            let alternative =
+                bound.alternative.as_ref().and_then(|a| a.abs).map(|a| (a.0, "alternative.abs"));
+            let abs = crate::golden::judge::values(&bound.abs).into_iter().map(|a| (a, "abs"));
+            if let Some((a, name)) = abs.chain(alternative).find(|(a, _)| !(a.is_finite() && *a >= 0.0)) {
+                return Err(Error::Tolerance {
+                    file: file.into(),
+                    field: format!("{at}.{field}.{name}"),
+                    found: format!("{a:e}"),
+                });
+            }
+        }
+    }
+    Ok(elements)
+}
+
+/// Checks that `keys` are exactly `wanted` (any order); on failure the offending key and the problem.
+fn check_keys(keys: &[&str], wanted: &[&str]) -> Result<(), (String, String)> {
+    if let Some(extra) = keys.iter().find(|k| !wanted.contains(k)) {
+        return Err((echo(extra), format!("is not expected here (the keys are {})", wanted.join(", "))));
+    }
+    if let Some(missing) = wanted.iter().find(|w| !keys.contains(w)) {
+        return Err((missing.to_string(), format!("is missing (the keys are {})", wanted.join(", "))));
+    }
+    Ok(())
+}
