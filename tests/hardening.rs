@@ -4,7 +4,8 @@
 
 mod support;
 
-use ddpm_golden::audit::exhaustive::{self, key_of_float, Shard, VariantScan, FORMAT};
+use ddpm_golden::audit::exhaustive::{key_of_float, Shard, VariantScan, FORMAT};
+use ddpm_golden::audit::merge;
 use ddpm_golden::golden::format::{Bound, Tolerance, Values};
 use ddpm_golden::golden::json_number::JsonF64;
 use ddpm_golden::golden::judge::{judge, Verdict};
@@ -448,7 +449,7 @@ fn item_11_audit_merge_refuses_nan_keys_and_overflow_leaving_nothing() {
     let (o, out) = merge_cli("overflow", &[full(0), full(1)]);
     refused("counter overflow", &o, &["counter overflows"]);
     assert!(std::fs::read_dir(&out).unwrap().next().is_none());
-    assert!(exhaustive::merge(vec![shard(0, 1)]).is_ok());
+    assert!(merge::merge(vec![shard(0, 1)]).is_ok());
 }
 
 #[test]

@@ -7,7 +7,6 @@ use super::cdf::{error, reference_truth, Measure};
 use super::stats::Label;
 use super::Precision;
 use crate::golden::json_number::JsonF64;
-use crate::input::echo;
 use crate::reference::{self, Variant};
 use crate::stable::engine;
 use crate::{Cdf, Error};
@@ -249,38 +248,18 @@ impl VariantScan {
             last_value: right.last_value.or(self.last_value),
         })
     }
-
-    /// Every input key the scan records, by field name (NaN inputs are counted, never keyed).
-    fn keys(&self) -> Vec<(&'static str, Option<u32>)> {
-        let max = |m: &Maxima| [m.ulps, m.abs, m.log].map(|x| x.map(|x| x.key));
-        let [pu, pa, pl] = max(&self.vs_phi);
-        let [fu, fa, fl] = max(&self.vs_formula);
-        vec![
-            ("vs_phi.ulps", pu),
-            ("vs_phi.abs", pa),
-            ("vs_phi.log", pl),
-            ("vs_formula.ulps", fu),
-            ("vs_formula.abs", fa),
-            ("vs_formula.log", fl),
-            ("max_drop", self.max_drop.map(|m| m.key)),
-            ("last_zero", self.last_zero),
-            ("first_positive", self.first_positive),
-            ("first_one", self.first_one),
-            ("last_below_one", self.last_below_one),
-            ("first_key", self.first_key),
-        ]
-    }
 }
 
 /// Both variants over one key range (index 0 erf, 1 tanh).
-type Pair = [VariantScan; 2];
+pub(crate) type Pair = [VariantScan; 2];
 
-fn merge_pair(left: &Pair, right: &Pair) -> Option<Pair> {
+/// Combines the scans of two adjacent key ranges; `None` when a counter would overflow.
+pub(crate) fn merge_pair(left: &Pair, right: &Pair) -> Option<Pair> {
     Some([left[0].merge(&right[0])?, left[1].merge(&right[1])?])
 }
 
 /// The error of a counter that would overflow when merging.
-fn overflow(file: &str) -> Error {
+pub(crate) fn overflow(file: &str) -> Error {
     Error::Unusable {
         file: file.into(),
         field: "scans".into(),
@@ -494,7 +473,7 @@ fn judged(cdf: Cdf, m: &Maxima, variant: Variant) -> Result<Judged, Error> {
 }
 
 /// The figures of one variant from its complete scan.
-fn variant_result(cdf: Cdf, s: &VariantScan) -> Result<VariantResult, Error> {
+pub(crate) fn variant_result(cdf: Cdf, s: &VariantScan) -> Result<VariantResult, Error> {
     let edge = |key: Option<u32>, upper: bool, clean: bool| -> Result<Edge, Error> {
         let z = key.map(float_of_key);
         let true_tail = match z {
@@ -530,65 +509,10 @@ fn variant_result(cdf: Cdf, s: &VariantScan) -> Result<VariantResult, Error> {
     })
 }
 
-/// Merges the shard files of one scan (all of `0..n`, any order) into the final figures.
-pub fn merge(mut shards: Vec<Shard>) -> Result<Exhaustive, Error> {
-    let bad =
-        |problem: String| Error::Unusable { file: "shard files".into(), field: "shard".into(), problem };
-    shards.sort_by_key(|s| s.shard);
-    let of = shards.first().map(|s| s.of).ok_or_else(|| bad("no shard files given".into()))?;
-    // The headers first, before anything is sized by them: one file per index of one split.
-    if shards.len() as u64 != u64::from(of) {
-        return Err(bad(format!("a {of}-way split needs {of} shard files, {} were given", shards.len())));
-    }
-    for (i, s) in shards.iter().enumerate() {
-        if s.format != FORMAT {
-            let format = echo(&s.format);
-            return Err(bad(format!("shard {} has format '{format}', expected '{FORMAT}'", s.shard)));
-        }
-        if s.of != of || s.shard as usize != i {
-            return Err(bad(format!(
-                "need shards 0..{of} of one {of}-way split exactly once, found {}/{}",
-                s.shard, s.of
-            )));
-        }
-        if !(s.seconds.is_finite() && s.seconds >= 0.0) {
-            return Err(bad(format!("shard {i}: seconds is {}, not a duration", s.seconds)));
-        }
-        for (variant, scan) in ["erf", "tanh"].iter().zip(&s.scans) {
-            if let Some((name, key)) = scan
-                .keys()
-                .into_iter()
-                .find_map(|(n, k)| k.filter(|&k| float_of_key(k).is_nan()).map(|k| (n, k)))
-            {
-                return Err(bad(format!(
-                    "shard {i}: {variant} {name} has key {key:#x}, a NaN input (NaN inputs are counted, never keyed)"
-                )));
-            }
-        }
-    }
-    let scans = shards
-        .iter()
-        .skip(1)
-        .try_fold(shards[0].scans.clone(), |acc, s| merge_pair(&acc, &s.scans))
-        .ok_or_else(|| overflow("shard files"))?;
-    let total_seconds: f64 = shards.iter().map(|s| s.seconds).sum();
-    if !total_seconds.is_finite() {
-        return Err(bad("the shards' seconds add up to more than an f64 holds".into()));
-    }
-    Ok(Exhaustive {
-        format: FORMAT.into(),
-        shards: of,
-        wall_seconds: shards.iter().map(|s| s.seconds).fold(0.0, f64::max),
-        total_seconds,
-        threads: shards.iter().map(|s| s.threads).collect(),
-        shortcut_bounds: SHORTCUT_BOUNDS,
-        variants: vec![variant_result(Cdf::Erf, &scans[0])?, variant_result(Cdf::Tanh, &scans[1])?],
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::audit::merge::merge;
 
     #[test]
     fn keys_order_floats_numerically() {

@@ -12,6 +12,7 @@ pub mod exhaustive;
 pub mod kl;
 pub mod loglik;
 pub mod mean;
+pub mod merge;
 pub mod plots;
 pub mod report;
 pub mod sample;

@@ -5,7 +5,7 @@ use super::output::{note, out};
 use anyhow::{anyhow, Context, Result};
 use clap::{Args, Subcommand};
 use ddpm_golden::audit::exhaustive::{self, Exhaustive, Shard};
-use ddpm_golden::audit::{report, run as run_audit, Settings};
+use ddpm_golden::audit::{merge, report, run as run_audit, Settings};
 use ddpm_golden::input::{echo_within, path_name, read_input};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -142,7 +142,7 @@ fn report(out: &Path, seed: Option<u64>, check: bool) -> Result<ExitCode> {
 
 /// Writes the merged exhaustive result and regenerates the report around it.
 fn finish_exhaustive(out: &Path, seed: Option<u64>, shards: Vec<Shard>) -> Result<ExitCode> {
-    let merged = exhaustive::merge(shards)?;
+    let merged = merge::merge(shards)?;
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     write_json(&exhaustive_path(out), &merged)?;
     note!("exhaustive scan: {:.0} s wall; wrote {}", merged.wall_seconds, exhaustive_path(out).display());
