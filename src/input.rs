@@ -31,12 +31,10 @@ pub fn echo(value: &str) -> String {
 /// [`echo`] with another limit (a table column, a whole message).
 pub fn echo_within(value: &str, max_chars: usize) -> String {
     let mut out = String::new();
-    let mut chars = 0usize;
-    for c in value.chars() {
-        if chars == max_chars {
+    for (i, c) in value.chars().enumerate() {
+        if i == max_chars {
             return format!("{out}… ({} chars)", value.chars().count());
         }
-        chars += 1;
         if c.is_control() {
             out.extend(c.escape_default());
         } else {

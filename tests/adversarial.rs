@@ -694,10 +694,13 @@ fn adversarial_inputs_keep_the_exit_code_contract() {
         }
     });
     let mut counts: BTreeMap<&str, [usize; 3]> = BTreeMap::new();
+    let mut slowest: BTreeMap<&str, f64> = BTreeMap::new();
     let mut failures = Vec::new();
     for (i, o) in results.into_inner().unwrap() {
         let job = &jobs[i];
         let what = format!("{} [{}]", job.command, job.label);
+        let s = slowest.entry(job.command).or_default();
+        *s = s.max(o.elapsed.as_secs_f64());
         match std::panic::catch_unwind(|| check_contract(&what, &o, &job.allowed)) {
             Ok(code) => counts.entry(job.command).or_default()[code as usize] += 1,
             Err(e) => failures.push(e.downcast_ref::<String>().cloned().unwrap_or_default()),
@@ -708,9 +711,13 @@ fn adversarial_inputs_keep_the_exit_code_contract() {
             }
         }
     }
-    eprintln!("{:<18} {:>6} {:>7} {:>7} {:>7}", "command", "inputs", "exit 0", "exit 1", "exit 2");
+    eprintln!(
+        "{:<18} {:>6} {:>7} {:>7} {:>7} {:>11}",
+        "command", "inputs", "exit 0", "exit 1", "exit 2", "slowest (s)"
+    );
     for (command, [ok, fail, refused]) in &counts {
-        eprintln!("{command:<18} {:>6} {ok:>7} {fail:>7} {refused:>7}", ok + fail + refused);
+        let total = ok + fail + refused;
+        eprintln!("{command:<18} {total:>6} {ok:>7} {fail:>7} {refused:>7} {:>11.1}", slowest[command]);
     }
     assert!(
         failures.is_empty(),

@@ -18,6 +18,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 use support::{check_contract, correct_outputs, load, reseal, run, scratch, write, Outcome};
 
+/// An edit of a golden file held as JSON.
+type Edit = Box<dyn Fn(&mut Value)>;
+
 fn dir() -> PathBuf {
     scratch("hardening")
 }
@@ -53,7 +56,7 @@ fn refused(what: &str, o: &Outcome, needles: &[&str]) {
 #[test]
 fn item_01_rows_inconsistent_with_shape() {
     let outputs = good(Function::MeanFlat);
-    let edits: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    let edits: Vec<(&str, Edit)> = vec![
         (
             "expected.upstream.value",
             Box::new(|v| {
@@ -266,7 +269,6 @@ fn item_07_duplicate_keys_refused() {
 
 #[test]
 fn item_08_golden_integrity_checked() {
-    type Edit = Box<dyn Fn(&mut Value)>;
     let cases: Vec<(Function, bool, &str, Edit)> = vec![
         (
             Function::NormalKl,

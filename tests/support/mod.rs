@@ -1,8 +1,6 @@
 //! Running the `ddpm-golden` binary on hostile input: a timeout (a hang is a failure), an address-space
 //! limit (memory stays bounded), and the exit-code contract checked on every run.
 
-#![allow(dead_code)] // each test binary uses part of this module
-
 use ddpm_golden::golden::evaluate::{case_inputs, eval_fast};
 use ddpm_golden::golden::format::GoldenFile;
 use ddpm_golden::golden::json_number::encode;
