@@ -18,13 +18,24 @@ fn unusable(file: &str, field: &str, problem: impl Into<String>) -> Error {
     Error::Unusable { file: file.into(), field: field.into(), problem: problem.into() }
 }
 
-/// A JSON parse error as one bounded line: serde's message (values in it cut) and its position.
+/// A JSON parse error as one bounded line: serde's message (values in it cut) and its position; `what`
+/// names the format of a well-formed JSON text that does not fit it.
 fn json_error(file: &str, what: &str, e: &serde_json::Error) -> Error {
     let text = e.to_string();
     let message = text.rsplit_once(" at line ").map_or(text.as_str(), |(m, _)| m);
-    let field = if e.is_data() { "(structure)" } else { "(json)" };
+    let (field, what) = if e.is_data() { ("(structure)", what) } else { ("(json)", "not valid JSON") };
     let problem = format!("{what}: {} at line {} column {}", echo_within(message, 200), e.line(), e.column());
     unusable(file, field, problem)
+}
+
+/// Refuses a text that is not a JSON object before serde reads it: serde's derived structs would also
+/// accept a JSON array, field by position.
+fn must_be_object(file: &str, text: &str) -> Result<(), Error> {
+    if text.trim_start().starts_with('{') {
+        Ok(())
+    } else {
+        Err(unusable(file, "(top level)", "must be a JSON object"))
+    }
 }
 
 /// Only the schema tag, read first so that a file of another version says so (serde refuses a
@@ -37,6 +48,7 @@ struct SchemaTag {
 /// Reads a golden file: the schema tag first, then the typed format (a key given twice is refused),
 /// then the file's own integrity ([`validate`]): a golden file that contradicts itself is never used.
 pub fn read_golden(file: &str, text: &str) -> Result<GoldenFile, Error> {
+    must_be_object(file, text)?;
     let tag: SchemaTag = serde_json::from_str(text).map_err(|e| json_error(file, "not valid JSON", &e))?;
     match tag.schema {
         Some(Value::String(s)) if s == SCHEMA => {}
@@ -104,6 +116,7 @@ fn shown(v: &Value) -> String {
 /// Parses an outputs file for `golden`: precision, variant, and a value of the right type for every
 /// case id (no missing, no unknown).
 pub fn parse_outputs(file: &str, text: &str, golden: &GoldenFile) -> Result<Outputs, Error> {
+    must_be_object(file, text)?;
     let obj: OutputsFile =
         serde_json::from_str(text).map_err(|e| json_error(file, "not an outputs file", &e))?;
     let implementation = match obj.implementation {
