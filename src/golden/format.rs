@@ -41,7 +41,8 @@ pub struct Provenance {
     pub reference: String,
     /// How tolerances were derived.
     pub error_model: String,
-    /// The seed of the random cases (xorshift64*), logged so they can be regenerated.
+    /// The seed of the random cases (SplitMix64, counter-based: `golden::recipe`), logged so they can be
+    /// regenerated.
     pub seed: u64,
     /// SHA-256 of the canonical JSON of every case's id and inputs.
     pub inputs_sha256: String,

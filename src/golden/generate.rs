@@ -21,9 +21,10 @@ pub const SEED: u64 = 0x00dd_5eed_2026_0001;
 
 /// How the expected values are made, as recorded in provenance.
 pub const REFERENCE_POLICY: &str =
-    "dashu-float 0.6 arbitrary precision; every value correctly rounded to f64 \
-     (round-half-even) by Ziv's strategy with a rigorous error bound; digits: >= 40 significant; constants \
-     1/255, 1e-12, 0.999, sqrt(2/pi), 0.044715 exact";
+    "ddpm-golden reference: Ziv's strategy over rigorous ball arithmetic, a first pass on 192-bit \
+     fixed-size floats, then dashu-float 0.6 arbitrary precision for what it cannot certify; every value \
+     correctly rounded to f64 (round-half-even); digits: >= 40 significant; constants 1/255, 1e-12, 0.999, \
+     sqrt(2/pi), 0.044715 exact";
 
 /// How tolerances are made, as recorded in provenance.
 pub const ERROR_MODEL: &str = "docs/error-model.md v1: first-order forward error bound of the upstream \
