@@ -1,15 +1,16 @@
 //! The fused kernels: every golden case through them (both precisions, the tanh, erf and stable
 //! variants, both `Math`s) judged at its variant's tolerance; `Math::Libm` bit-identical to the
 //! pointwise helpers (`crate::stable`'s for the stable kernels); vector loops bit-identical to their
-//! scalar remainder; NaN and infinities as in the pointwise helpers; shape errors; allocations; and the
-//! accuracy of `fast_math` against its ulp budget.
+//! scalar remainder and the AVX2 block loop to the portable one; NaN and infinities as in the pointwise
+//! helpers; shape errors; allocations. (The accuracy of `fast_math` is measured by the library's unit
+//! test `kernels::fast_math_accuracy`.)
 
 use ddpm_golden::functions::{Precision, Variant};
 use ddpm_golden::golden::catalog::Inputs;
 use ddpm_golden::golden::evaluate::case_inputs;
 use ddpm_golden::golden::format::GoldenFile;
 use ddpm_golden::golden::judge::{judge, ulp};
-use ddpm_golden::kernels::{self, fast_math, FastReal, Math};
+use ddpm_golden::kernels::{self, FastReal, Math};
 use ddpm_golden::stable::{log_likelihood_stable, normal_kl_stable};
 use ddpm_golden::upstream::loglik::{log_likelihood_point, PixelInputs};
 use ddpm_golden::upstream::normal_kl::normal_kl_point;
@@ -273,6 +274,43 @@ fn vector_loops_are_bit_identical_to_scalar_code() {
     vector_is_scalar::<f64>();
 }
 
+/// The AVX2 block loop against the portable one (`kernels::with_portable_blocks`), bit for bit, on the
+/// whole golden corpus plus the specials, for every kernel, `Math` and precision. Where the CPU lacks
+/// AVX2 or FMA both sides take the portable loop and the comparison is vacuous (the test says so).
+fn avx2_is_portable<T: FastReal>() -> usize {
+    let mut compared = 0;
+    let cols = loglik_inputs::<T>();
+    for (math, variant) in MATHS.into_iter().flat_map(|m| LOGLIKS.iter().map(move |&v| (m, v))) {
+        let dispatched = loglik_batch(&cols, variant, math);
+        let portable = kernels::with_portable_blocks(|| loglik_batch(&cols, variant, math));
+        for (i, (&d, &p)) in dispatched.iter().zip(&portable).enumerate() {
+            assert!(same(d, p), "{} {variant:?} {math:?} #{i}: dispatched {d}, portable {p}", T::NAME);
+        }
+        compared += portable.len();
+    }
+    let cols = kl_inputs::<T>();
+    for (math, variant) in MATHS.into_iter().flat_map(|m| KLS.iter().map(move |&v| (m, v))) {
+        let dispatched = kl_batch(&cols, variant, math);
+        let portable = kernels::with_portable_blocks(|| kl_batch(&cols, variant, math));
+        for (i, (&d, &p)) in dispatched.iter().zip(&portable).enumerate() {
+            assert!(same(d, p), "{} {variant:?} {math:?} #{i}: dispatched {d}, portable {p}", T::NAME);
+        }
+        compared += portable.len();
+    }
+    compared
+}
+
+#[test]
+fn avx2_blocks_are_bit_identical_to_portable_blocks() {
+    #[cfg(target_arch = "x86_64")]
+    let avx2 = std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma");
+    #[cfg(not(target_arch = "x86_64"))]
+    let avx2 = false;
+    let compared = avx2_is_portable::<f32>() + avx2_is_portable::<f64>();
+    let what = if avx2 { "AVX2+FMA against portable" } else { "no AVX2+FMA here: portable against itself" };
+    eprintln!("{what}: {compared} kernel outputs identical");
+}
+
 /// NaN, +inf, -inf or finite.
 fn class<T: FastReal>(v: T) -> &'static str {
     match v {
@@ -428,86 +466,4 @@ fn kernels_allocate_nothing_input_sized_but_the_output() {
         assert_eq!(LARGE_ALLOCATIONS.load(Ordering::SeqCst) - before, 4, "{math:?}: one output each");
         assert!(out.iter().chain(&stable).chain(&kl).chain(&kl_stable).all(|v| v.is_finite()));
     }
-}
-
-/// A function of one argument.
-type Unary<T> = fn(T) -> T;
-
-/// The largest error of `fast` in ulps of `T` over `points`, against `exact` (f64 `libm`: for f32
-/// results an exact reference to ~1e-7 ulp; for f64 results itself within 1 ulp).
-fn max_ulps<T: FastReal>(points: &[T], fast: fn(T) -> T, exact: fn(f64) -> f64) -> (f64, f64) {
-    let bits = if T::NAME == "f32" { 24 } else { 53 };
-    let mut worst = (0.0, f64::NAN);
-    for &p in points {
-        let want = exact(p.as_f64());
-        let got = fast(p).as_f64();
-        let err = if got == want { 0.0 } else { (got - want).abs() / ulp(want, bits) };
-        if err > worst.0 || err.is_nan() {
-            worst = (err, p.as_f64());
-        }
-    }
-    worst
-}
-
-/// `n` points spread evenly over `[lo, hi]`.
-fn sweep<T: FastReal>(lo: f64, hi: f64, n: usize) -> Vec<T> {
-    (0..=n).map(|i| T::cast(lo + (hi - lo) * i as f64 / n as f64)).collect()
-}
-
-fn fast_math_accuracy<T: FastReal>(budget: f64) {
-    let n = 200_000;
-    // ln on the probabilities the kernels take logs of: [1e-12, 1], dense near 1 and log-spaced below.
-    let mut probabilities: Vec<T> =
-        sweep::<T>(-27.7, 0.0, n).into_iter().map(|v| T::cast(v.as_f64().exp())).collect();
-    probabilities.extend(sweep::<T>(0.5, 2.0, n));
-    let check = |name: &str, points: Vec<T>, fast: Unary<T>, exact: Unary<f64>| {
-        let (worst, at) = max_ulps(&points, fast, exact);
-        eprintln!("{} {name}: max {worst:.2} ulps at {at:e}", T::NAME);
-        assert!(worst <= budget, "{} {name}: {worst} ulps at {at:e}", T::NAME);
-    };
-    check("exp", sweep(-20.0, 20.0, n), fast_math::exp, libm::exp);
-    check("expm1", sweep(-3.0, 3.0, n), fast_math::expm1, libm::expm1);
-    check("expm1 wide", sweep(-80.0, 80.0, n), fast_math::expm1, libm::expm1);
-    check("ln", probabilities, fast_math::ln, libm::log);
-    check("tanh", sweep(-10.0, 10.0, n), fast_math::tanh, libm::tanh);
-    check("erf", sweep(-6.0, 6.0, n), fast_math::erf, libm::erf);
-    // Special values, and the ranges where results round to 0, subnormals, 1 or inf.
-    let t = |v: f64| T::cast(v);
-    assert!(fast_math::exp(t(f64::NAN)).is_nan() && fast_math::ln(t(f64::NAN)).is_nan());
-    assert!(fast_math::tanh(t(f64::NAN)).is_nan() && fast_math::erf(t(f64::NAN)).is_nan());
-    assert_eq!(fast_math::exp(T::infinity()), T::infinity());
-    assert_eq!(fast_math::exp(T::neg_infinity()), T::zero());
-    assert_eq!(fast_math::exp(T::max_value()), T::infinity());
-    assert_eq!(fast_math::exp(T::zero()), T::one());
-    assert!(fast_math::expm1(t(f64::NAN)).is_nan());
-    assert_eq!(fast_math::expm1(T::infinity()), T::infinity());
-    assert_eq!(fast_math::expm1(T::max_value()), T::infinity());
-    assert_eq!(fast_math::expm1(T::neg_infinity()), -T::one());
-    for v in [0.0, 1e-30, -1e-30] {
-        assert_eq!(fast_math::expm1(t(v)).as_f64().to_bits(), t(v).as_f64().to_bits(), "expm1({v})");
-    }
-    assert_eq!(fast_math::ln(T::one()), T::zero());
-    for (v, want) in [(f64::INFINITY, 1.0), (f64::NEG_INFINITY, -1.0), (30.0, 1.0), (-30.0, -1.0)] {
-        assert_eq!(fast_math::tanh(t(v)), t(want));
-        assert_eq!(fast_math::erf(t(v)), t(want));
-    }
-    for f in [fast_math::tanh::<T>, fast_math::erf::<T>] {
-        assert_eq!(f(T::zero()).as_f64().to_bits(), 0.0f64.to_bits());
-        assert_eq!(f(-T::zero()).as_f64().to_bits(), (-0.0f64).to_bits());
-    }
-    // Subnormal results: within a subnormal step or two of the exact value.
-    let tiny = T::min_positive_value().as_f64() * T::epsilon().as_f64();
-    for x in sweep::<T>(T::EXP_MIN.as_f64() + 1.0, T::EXP_MIN.as_f64() + 25.0, 1000) {
-        let err = (fast_math::exp(x).as_f64() - libm::exp(x.as_f64())).abs();
-        assert!(
-            err <= 2.0 * tiny + budget * ulp(libm::exp(x.as_f64()), if T::NAME == "f32" { 24 } else { 53 })
-        );
-    }
-}
-
-#[test]
-fn fast_math_is_within_its_ulp_budget() {
-    // f32 against an exact reference: the budget is the true error. f64 against libm's own <= 1 ulp.
-    fast_math_accuracy::<f32>(2.5);
-    fast_math_accuracy::<f64>(3.0);
 }

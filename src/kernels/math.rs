@@ -12,7 +12,7 @@ pub enum Math {
     /// `log_likelihood_point` and `normal_kl_point`, one scalar call per function and element; the
     /// stable kernels run `crate::stable`'s pointwise functions themselves (branches, scalar).
     Libm,
-    /// [`fast_math`]: branch-free polynomials that vectorise; within ~2.5 ulps per function, which
+    /// `fast_math`: branch-free polynomials that vectorise; within 2.3 ulps per function, which
     /// every golden case admits. The stable kernels use their own branch-free log-space algorithm
     /// (`kernels::stable`), judged by the golden `stable` tolerance.
     Fast,

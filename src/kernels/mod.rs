@@ -7,13 +7,16 @@
 //! (no temporaries the size of the batch besides the output; `parallel.rs` explains the stages), rayon
 //! spreads chunks of the batch over the threads, and the formula's branches are all evaluated and one
 //! selected with comparisons, as upstream's `th.where` does. [`Math`] chooses the elementary functions: `libm`'s, bit-identical to
-//! the pointwise helpers, or the vectorisable [`fast_math`] ones, which the golden tolerances admit.
+//! the pointwise helpers, or the vectorisable `fast_math` ones (within 2.3 ulps), which the golden
+//! tolerances admit.
 //! The stable variants (`crate::stable`: the true Gaussian, accurate in f32) have kernels too:
 //! [`log_likelihood_stable`] and [`normal_kl_stable`], whose `Math::Fast` form is a branch-free
 //! log-space algorithm of its own (`stable.rs`).
 
 mod array;
-pub mod fast_math;
+mod fast_math;
+#[cfg(test)]
+mod fast_math_accuracy;
 mod formulas;
 mod loglik;
 mod math;
@@ -28,6 +31,7 @@ pub use loglik::{
 };
 pub use math::Math;
 pub use normal_kl::{normal_kl, normal_kl_into, normal_kl_stable, normal_kl_stable_into};
+pub use parallel::with_portable_blocks;
 pub use precision::FastReal;
 
 /// `if c { a } else { b }` with both sides already computed: a blend or conditional move, no jump, so

@@ -10,6 +10,7 @@
 //! the batch is allocated but the output.
 
 use rayon::prelude::*;
+use std::cell::Cell;
 
 /// Elements per task: large enough that scheduling costs nothing next to ~10-100 ns of work per
 /// element, small enough (64 KiB of f32 per slice) that the chunks of all inputs stay in L2 and that two
@@ -19,6 +20,26 @@ const CHUNK: usize = 16 * 1024;
 /// Elements per block: a stage's buffers (a few of `BLOCK` values each) fit in L1 with the block's
 /// inputs, and a loop of 256 iterations leaves no measurable start-up cost.
 pub(crate) const BLOCK: usize = 256;
+
+thread_local! {
+    /// Whether kernels called from this thread take the portable block loop ([`with_portable_blocks`]).
+    static PORTABLE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f` with every kernel called from this thread in the portable block loop (compiled for the
+/// target's baseline instruction set), even where the CPU has AVX2 and FMA: the results must be
+/// bit-identical to the AVX2 loop's, which tests/kernels.rs checks on the golden corpus.
+pub fn with_portable_blocks<R>(f: impl FnOnce() -> R) -> R {
+    /// Restores the caller's setting, also when `f` panics.
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            PORTABLE.set(self.0);
+        }
+    }
+    let _restore = Restore(PORTABLE.replace(true));
+    f()
+}
 
 /// Runs `kernel(inputs, out)` on consecutive blocks of at most [`BLOCK`] elements of every input slice
 /// and of `out`, chunks in parallel. The caller checks that every slice has `out.len()` elements;
@@ -30,11 +51,16 @@ where
     K: Fn([&[T]; N], &mut [T]) + Sync,
 {
     debug_assert!(inputs.iter().all(|s| s.len() == out.len()));
+    // Read on the calling thread: the chunks run on rayon's.
+    let portable = PORTABLE.get();
     out.par_chunks_mut(CHUNK).enumerate().for_each(|(c, out)| {
         let start = c * CHUNK;
         let chunk = inputs.map(|s| &s[start..start + out.len()]);
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        if !portable
+            && std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("fma")
+        {
             // SAFETY: the CPU supports AVX2 and FMA, checked just above.
             return unsafe { blocks_avx2(chunk, out, &kernel) };
         }
@@ -53,9 +79,10 @@ fn blocks<T: Copy, K: Fn([&[T]; N], &mut [T]), const N: usize>(inputs: [&[T]; N]
 }
 
 /// [`blocks`] compiled for AVX2 and FMA: four f64 or eight f32 lanes, a fused multiply-add per
-/// polynomial step. The results are bit-identical to [`blocks`] on any CPU: Rust never contracts
-/// `a * b + c` on its own, and the explicit fused multiply-adds round the same in hardware and in the
-/// library.
+/// polynomial step. The results are meant to be bit-identical to [`blocks`] compiled for the baseline:
+/// Rust never contracts `a * b + c` on its own, and the explicit fused multiply-adds round the same in
+/// hardware and in the library. tests/kernels.rs compares the two loops bit for bit on the golden
+/// corpus for every kernel ([`with_portable_blocks`]) on CPUs that have AVX2 and FMA.
 ///
 /// # Safety
 /// The CPU must support AVX2 and FMA.
@@ -66,7 +93,11 @@ unsafe fn blocks_avx2<T: Copy, K: Fn([&[T]; N], &mut [T]), const N: usize>(
     out: &mut [T],
     kernel: &K,
 ) {
-    blocks(inputs, out, kernel)
+    #[cfg(test)]
+    tests::IN_AVX2.set(true);
+    blocks(inputs, out, kernel);
+    #[cfg(test)]
+    tests::IN_AVX2.set(false);
 }
 
 /// One stage of a kernel: `outputs[j][i] = f([inputs[0][i], ...])[j]` for every `i` below the
@@ -86,5 +117,35 @@ pub(crate) fn stage<T: Copy, F: Fn([T; N]) -> [T; M], const N: usize, const M: u
         for (o, v) in outputs.iter_mut().zip(values) {
             o[i] = v;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    thread_local! {
+        /// Set while this thread runs [`blocks_avx2`].
+        pub(super) static IN_AVX2: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// Which loop ran each element: 1 for the AVX2 loop, 0 for the portable one.
+    fn paths() -> Vec<f64> {
+        let input = vec![0.0; 3 * CHUNK];
+        let mut out = vec![f64::NAN; input.len()];
+        par_blocks([&input], &mut out, |_, out: &mut [f64]| out.fill(f64::from(u8::from(IN_AVX2.get()))));
+        out
+    }
+
+    #[test]
+    fn portable_blocks_are_forced_and_restored() {
+        #[cfg(target_arch = "x86_64")]
+        let avx2 = std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma");
+        #[cfg(not(target_arch = "x86_64"))]
+        let avx2 = false;
+        let dispatched = f64::from(u8::from(avx2));
+        assert!(paths().iter().all(|&p| p == dispatched));
+        assert!(with_portable_blocks(paths).iter().all(|&p| p == 0.0));
+        assert!(paths().iter().all(|&p| p == dispatched), "the setting is restored");
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::Real;
 
-/// A precision with branch-free elementary functions ([`crate::kernels::fast_math`]).
+/// A precision with branch-free elementary functions (the crate-private `kernels::fast_math`).
 pub trait FastReal: Real {
     /// ln 2 = `LN2_HI + LN2_LO`, with `LN2_HI` short enough that `k * LN2_HI` is exact for every
     /// integer `|k| <= 1100` (Cody-Waite reduction).

@@ -136,8 +136,9 @@ fn combine<T: FastReal>(q1: T, r1: T, q2: T, r2: T, kind: T, arg: T, add: T) -> 
     let e = expm1(-y.abs());
     let first = y > T::zero();
     let (q, r) = (select(first, q1, q2), select(first, r1, r2));
-    // 0 - e rather than -e: both ends at NDTR_Z_MIN give e = 0, and ln(-0) would not be -inf.
-    let tail = q * (T::zero() - e);
+    // Both ends at NDTR_Z_MIN give e = 0: the tail's mass is then 0, its ln -inf, and the clamp gives the
+    // floor.
+    let tail = q * -e;
     let across = (-(q * exp_normal(r))).fma(T::cast(2.0) + e, T::one());
     let (is_tail, is_narrow) = (kind == T::cast(TAIL), kind == T::cast(NARROW_BIN));
     let value = select(is_narrow, arg, select(is_tail, tail, across));
