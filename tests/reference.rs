@@ -1,7 +1,8 @@
 //! Golden checks of the arbitrary-precision reference (`ddpm_golden::reference`): published
 //! table values, identities, normalisation of the pixel bins, the Ziv retry path, subnormal
 //! rounding, specials and huge arguments. Table values were double-checked with mpmath 1.3
-//! (50 digits); the literals below are the published ones.
+//! (50 digits); the literals below are the published ones. The independent check of the algorithms
+//! on thousands of inputs is tests/reference_external.rs (a committed mpmath table).
 
 use ddpm_golden::reference::{self as r, Branch, Exact, LoglikExact, Variant};
 use ddpm_golden::Error;
@@ -425,9 +426,12 @@ impl Mix {
     }
 }
 
-/// The 192-bit first pass and arbitrary precision are independent implementations of correct
-/// rounding; wherever the first pass answers, both must give the same f64 and the same 40 digits.
-/// The hit counts make sure the first pass really answered most of the inputs compared.
+/// The 192-bit first pass and arbitrary precision are two implementations of the same algorithms
+/// (series, continued fractions and their error bounds, `src/reference/arith.rs`) on different
+/// arithmetic; wherever the first pass answers, both must give the same f64 and the same 40 digits.
+/// This checks the two arithmetics against each other, not the algorithms: those are checked against
+/// mpmath by tests/reference_external.rs. The hit counts make sure the first pass really answered
+/// most of the inputs compared.
 #[test]
 fn first_pass_agrees_with_arbitrary_precision() {
     const SEED: u64 = 0x005e_ed0f_fa57;

@@ -1,5 +1,5 @@
 //! The reference against an external table (tests/data/mpmath_reference.json, written by
-//! tools/mpmath_reference_table.py with mpmath, which shares no code and no algorithm with
+//! tools/mpmath_reference_table.py with mpmath, which shares no code with
 //! `src/reference`): every value must equal the table's f64 bit for bit and its 40 digits character
 //! for character. The reference's two passes run the same algorithms (`src/reference/arith.rs`), so
 //! their agreement (tests/reference.rs) cannot expose a wrong algorithm; this table can.

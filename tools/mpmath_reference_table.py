@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """An external table of reference values (in the manner of SciPy's xsref): every helper of
 `ddpm_golden::reference` at a few thousand inputs, computed with mpmath, an implementation that shares
-no code and no algorithm with the reference's own two passes (`src/reference`).
+no code with the reference's own two passes (`src/reference`), its cancellation-free forms (differences
+of tails or of odd parts, ln_1p of tails) chosen here independently of theirs.
 
 Semantics are the reference's (src/reference/mod.rs): inputs are f64 values taken as exact reals, the
 constants 1/255, 1e-12, 0.999, sqrt(2/pi) and 0.044715 are the exact reals, branches are decided
@@ -30,6 +31,7 @@ import hashlib
 import json
 import math
 import pathlib
+import struct
 import sys
 from fractions import Fraction
 
@@ -76,8 +78,6 @@ class Rng:
 
 def f32(v):
     """v rounded to float32 (round-half-even), as a float."""
-    import struct
-
     return struct.unpack("<f", struct.pack("<f", v))[0]
 
 

@@ -1,7 +1,8 @@
 //! What the reference's algorithms (`erf.rs`, `gaussian.rs`, `helpers.rs`) need from a working
 //! precision: a ball type ([`Num`]: a midpoint and a rigorous relative error bound) and its operations
 //! and constants ([`Arith`]). Two implementations run the same algorithms: `first_pass/`, the
-//! first Ziv pass on 192-bit fixed-size floats, and `mp.rs`, arbitrary precision for the retries.
+//! first Ziv pass on 192-bit fixed-size floats, and `mp.rs`, arbitrary precision for the retries
+//! (so they cannot check each other's algorithms: tests/reference_external.rs does, against mpmath).
 //! A [`Task`] is a computation written once over any [`Arith`]; `ziv.rs` drives it through the
 //! passes. Only the traits and the types they speak of live here, no working precision.
 

@@ -10,6 +10,12 @@
 //! (near-ties, values outside the normal `f64` range, heavy cancellation) goes to `mp.rs`
 //! (dashu-float): start at 192 bits, double on failure, give up beyond 32768 bits.
 //!
+//! The two passes share the algorithms and their error bounds, so their agreement (tests/reference.rs)
+//! checks the arithmetic, not the algorithms. The independent check is an external table computed
+//! with mpmath by `tools/mpmath_reference_table.py` (tests/data/mpmath_reference.json, 5791 values
+//! over every function and branch): tests/reference_external.rs requires every value here to equal
+//! it, the f64 bit for bit and the 40 digits character for character.
+//!
 //! Specials follow IEEE semantics through the upstream formula steps: NaN in, NaN out (digits
 //! `"nan"`); infinities give `"inf"`/`"-inf"`; values that are exactly zero give `"0"`.
 //! Astronomically small or large values (e.g. `phi(-1e30) = exp(-5e59)`) round to `0`/`inf`
