@@ -67,6 +67,18 @@ fn published_values() {
 }
 
 #[test]
+fn gaussian_mass_with_an_infinite_end_is_a_tail() {
+    for z in [-40.0, -3.0, 0.0, 0.5, 9.0] {
+        assert_eq!(r::log_gaussian_mass(f64::NEG_INFINITY, z).unwrap(), log_phi(z));
+        assert_eq!(r::log_gaussian_mass(z, f64::INFINITY).unwrap(), log_phi(-z));
+    }
+    assert_eq!(r::log_gaussian_mass(f64::NEG_INFINITY, f64::INFINITY).unwrap().digits, "0");
+    for (a, b) in [(1.0, 1.0), (2.0, 1.0), (f64::NAN, 1.0), (0.0, f64::NAN)] {
+        assert!(matches!(r::log_gaussian_mass(a, b), Err(Error::ReferenceDomain { .. })), "[{a}, {b}]");
+    }
+}
+
+#[test]
 fn exact_values_are_returned_exactly() {
     assert_eq!(phi(0.0), Exact { value: 0.5, digits: "5.000000000000000000000000000000000000000e-1".into() });
     assert_eq!(erf(0.0).digits, "0");

@@ -163,6 +163,20 @@ def kl_inputs(rng):
     return out
 
 
+def mass_inputs(rng):
+    """(a, b) for ln(Phi(b) - Phi(a)): narrow and wide bins in the body, both tails and across 0."""
+    out = []
+    for m in [-40.0, -38.0, -20.0, -8.0, -5.5, -3.4, -1.0, -0.25, 0.0, 0.25, 1.0, 3.4, 5.5, 8.0, 20.0, 38.0]:
+        for h in [2.0**-30, 2.0**-12, 2.0**-6, 0.025, 0.1, 0.5, 2.0, 8.0]:
+            out.append((m - h, m + h))
+    for _ in range(60):
+        a = rng.uniform(-10.0, 10.0)
+        b = a + rng.uniform(0.0, 1.0) * 2.0 ** -rng.below(30)
+        if b > a:
+            out.append((a, b))
+    return out
+
+
 def mean_inputs(rng):
     """Rows: exact cancellation, an f64 tie, a 40-digit tie, magnitudes across the range."""
     rows = [
@@ -451,6 +465,9 @@ def build():
                 "cdf_delta": pair(mass),
             }
             entries.append(entry("loglik", [x, mean, s], out, variant=variant, branch=branch, clamped=clamped))
+    for a, b in mass_inputs(rng):
+        [value] = certify(lambda: [bin_mass("Gaussian", exact(a), exact(b))[1]], f"mass({a!r}, {b!r})")
+        entries.append(entry("log_gaussian_mass", [a, b], {"value": pair(value)}))
     for args in kl_inputs(rng):
         [value] = certify(lambda: [normal_kl(*map(float, args))], f"normal_kl{args!r}")
         entries.append(entry("normal_kl", args, {"value": pair(value)}))

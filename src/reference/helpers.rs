@@ -8,7 +8,7 @@ use super::arith::{Arith, Num, Task, Val};
 use super::dyadic::{exact_add, f, log2_abs, lsum, scale2, F};
 use super::erf::{exp_bound_log2, exp_bound_log2_at, log_add};
 use super::exact_rounding::{finalize_above, finalize_ratio, round_f64};
-use super::gaussian::{cdf, delta};
+use super::gaussian::{cdf, delta, log_phi_val};
 use super::types::{Branch, Exact, LoglikExact, Variant};
 use super::ziv::{arbitrary_precision, run};
 
@@ -259,6 +259,41 @@ fn loglik_nonfinite(x: f64, mean: f64, log_scale: f64, variant: Variant, branch:
         cdf_plus: Exact::of_f64(cdf_plus),
         one_minus_cdf_min: Exact::of_f64(upper),
         cdf_delta: Exact::of_f64(mass),
+    }
+}
+
+/// See [`super::log_gaussian_mass`].
+pub(crate) fn log_gaussian_mass(a: f64, b: f64) -> Result<Exact, String> {
+    if a.is_nan() || b.is_nan() || a >= b {
+        return Err("needs a < b".into());
+    }
+    match (a.is_finite(), b.is_finite()) {
+        (false, false) => Ok(Exact::of_f64(0.0)),
+        (false, true) => run(&LogMassTask { a: None, b: f(b) }),
+        (true, false) => run(&LogMassTask { a: None, b: -f(a) }),
+        (true, true) => run(&LogMassTask { a: Some(f(a)), b: f(b) }),
+    }
+}
+
+/// `ln(Phi(b) - Phi(a))` for exact `a < b`, `a = None` meaning `-inf` (then `ln Phi(b)`).
+struct LogMassTask {
+    a: Option<F>,
+    b: F,
+}
+
+impl Task for LogMassTask {
+    type Out = Exact;
+
+    fn at<A: Arith>(&self, c: &A) -> Option<Exact> {
+        let b = c.exact(&self.b);
+        let ln = match &self.a {
+            None => log_phi_val(c, &b, is_neg(&self.b)),
+            Some(a) => {
+                let width = c.exact(&exact_add(&self.b, &-a.clone()));
+                delta(c, Variant::Gaussian, &c.exact(a), &b, &width, (is_neg(a), is_neg(&self.b))).1
+            }
+        };
+        c.finalize(&ln).map(Exact::from)
     }
 }
 

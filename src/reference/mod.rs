@@ -12,7 +12,7 @@
 //!
 //! The two passes share the algorithms and their error bounds, so their agreement (tests/reference.rs)
 //! checks the arithmetic, not the algorithms. The independent check is an external table computed
-//! with mpmath by `tools/mpmath_reference_table.py` (tests/data/mpmath_reference.json, 5791 values
+//! with mpmath by `tools/mpmath_reference_table.py` (tests/data/mpmath_reference.json, 5979 values
 //! over every function and branch): tests/reference_external.rs requires every value here to equal
 //! it, the f64 bit for bit and the 40 digits character for character.
 //!
@@ -33,6 +33,7 @@
 //!
 //! * `erf`, `erfc`, `phi`, `log_phi`, `log_one_minus_phi`, `tanh_cdf`, `log_tanh_cdf`,
 //!   `normal_kl`, `mean_flat_row`: every `f64` input, including NaN and infinities;
+//! * `log_gaussian_mass(a, b)`: every `a < b` (either may be infinite);
 //! * the log-likelihood: every `x`, `mean`, `log_scale` (finite or not) except a finite
 //!   `log_scale` below [`LOG_SCALE_MIN`], refused up front. Above 2000 it is evaluated through the
 //!   CDFs' linearisation at 0 with a rigorous remainder (any `log_scale` up to `f64::MAX`). Below
@@ -62,6 +63,7 @@ use ziv::run;
 
 pub use helpers::LOG_SCALE_MIN;
 pub use types::{Branch, Exact, LoglikExact, Variant};
+pub(crate) use types::ulps_between;
 
 use crate::Error;
 
@@ -214,6 +216,14 @@ pub fn log_likelihood_in_branch(
             r,
         )
     })
+}
+
+/// `ln(Phi(b) - Phi(a))`: the log of the standard normal mass of the bin `[a, b]` (`a < b`, either end
+/// may be infinite), without cancellation; the quantity the stable log-likelihood evaluates, so that
+/// its evaluation can be judged apart from the rounding of its inputs.
+pub fn log_gaussian_mass(a: f64, b: f64) -> Result<Exact, Error> {
+    helpers::log_gaussian_mass(a, b)
+        .map_err(|r| domain_error("log_gaussian_mass", format!("a = {a:?}, b = {b:?}"), r))
 }
 
 /// `0.5 (-1 + logvar2 - logvar1 + exp(logvar1 - logvar2) + (mean1 - mean2)^2 exp(-logvar2))`.

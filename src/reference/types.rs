@@ -26,6 +26,62 @@ impl Exact {
     }
 }
 
+impl Exact {
+    /// `|got - x|` in ulps of the exact value `x` in a format of `bits` significand bits (24 or 53;
+    /// below the normal range an ulp is the smallest subnormal), taken from
+    /// the 40 digits, so that fractions of an `f64` ulp are resolved (the `f64` value alone would leave
+    /// half an ulp unknown). A non-finite `got` is exact only where it equals `value` (NaN: both NaN).
+    /// Values far outside the `f64` range (decimal exponent beyond +-400) are taken as their `value`,
+    /// 0 or infinite: the error of `got` is then off by less than 2^-26 ulps.
+    pub fn error_ulps(&self, got: f64, bits: i32) -> f64 {
+        let in_range = |d: &str| {
+            d.rsplit_once('e').and_then(|(_, e)| e.parse::<i32>().ok()).is_some_and(|e| e.abs() <= 400)
+        };
+        let exact = match self.digits.as_str() {
+            d if !in_range(d) => None,
+            d => d.parse::<dashu_float::DBig>().ok(),
+        };
+        match exact {
+            _ if !got.is_finite() || !self.value.is_finite() => {
+                let same = got == self.value || (got.is_nan() && self.value.is_nan());
+                if same {
+                    0.0
+                } else {
+                    f64::INFINITY
+                }
+            }
+            None => (got - self.value).abs() / ulp(self.value, bits),
+            Some(decimal) => ulps_between(got, &decimal.with_base_and_precision::<2>(192).value(), bits),
+        }
+    }
+}
+
+/// `|got - exact|` in ulps of the nonzero `exact` in a format of `bits` significand bits (24 or 53), for
+/// accuracy measurements against exact values.
+pub(crate) fn ulps_between<R: dashu_float::round::Round>(
+    got: f64,
+    exact: &dashu_float::FBig<R, 2>,
+    bits: i32,
+) -> f64 {
+    use dashu_int::ops::BitTest;
+    let min_exp = if bits == 24 { -126 } else { -1022 };
+    let (sig, exp) = (exact.repr().significand(), exact.repr().exponent());
+    let log2 = exp + sig.bit_len() as isize - 1;
+    let k = log2.max(min_exp) - (bits as isize - 1);
+    let got = dashu_float::FBig::<R, 2>::try_from(got).expect("finite");
+    let diff = got - exact.clone();
+    let scaled =
+        dashu_float::FBig::<R, 2>::from_parts(diff.repr().significand().clone(), diff.repr().exponent() - k);
+    scaled.to_f64().value().abs()
+}
+
+/// The spacing of `bits`-bit floats at `v` (the subnormal step below the normal range).
+fn ulp(v: f64, bits: i32) -> f64 {
+    let min_exp = if bits == 24 { -126 } else { -1022 };
+    let e = if v == 0.0 { min_exp } else { (libm::frexp(v.abs()).1 - 1).max(min_exp) };
+    libm::ldexp(1.0, e - (bits - 1))
+}
+
 impl From<(f64, String)> for Exact {
     fn from((value, digits): (f64, String)) -> Self {
         Exact { value, digits }
