@@ -224,11 +224,11 @@ pub fn loglik_bound(p: &Model, cdf: Cdf, f: &LoglikFacts) -> Bound {
 
 /// Ulps (of the log-probability, or of 1 where it is smaller; an ulp being `2u`) allowed to the stable
 /// variant's own log-space evaluation, and of the variance term for `normal_kl_stable`. Measured with
-/// exact inputs against the reference (tests/stable.rs): `normal_kl_stable` 2.3 (f32) and 2.4 (f64);
+/// exact inputs against the reference (the unit test `golden::stable_ulps`): `normal_kl_stable` 2.3 (f32) and 2.4 (f64);
 /// the log-likelihood 14.0 (f32) and 13.1 (f64), above this constant, for bins just wider than the
 /// midpoint series' reach, where `log1mexp` amplifies the error of `ln Phi` (itself within 2.5 f32 and
 /// 3 f64 ulps, tests/engine.rs) by about `1 / (w |m|)`. The bound covers that only through [`SAFETY`]
-/// (16 units), which tests/stable.rs asserts; flagged for a decision in issue 13.
+/// (16 units), which that test asserts; flagged for a decision in issue 13.
 pub const STABLE_ULPS: f64 = 8.0;
 
 /// Bound on `|got - expected|` of the stable log-likelihood (src/stable/mod.rs) in `p`: the rounding of its

@@ -10,3 +10,6 @@ pub mod json_number;
 pub mod judge;
 pub mod recipe;
 pub mod validate;
+
+#[cfg(test)]
+mod stable_ulps;

@@ -15,8 +15,6 @@
 
 mod array;
 mod fast_math;
-#[cfg(test)]
-mod fast_math_accuracy;
 mod formulas;
 mod loglik;
 mod math;
@@ -44,3 +42,6 @@ fn select<T: Copy>(c: bool, a: T, b: T) -> T {
         b
     }
 }
+
+#[cfg(test)]
+mod fast_math_accuracy;

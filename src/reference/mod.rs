@@ -62,8 +62,10 @@ use arith::{Arith, Task};
 use ziv::run;
 
 pub use helpers::LOG_SCALE_MIN;
-pub use types::{Branch, Exact, LoglikExact, Variant};
+#[cfg_attr(not(test), allow(unused_imports))]
+// for the unit tests measuring accuracy against exact values
 pub(crate) use types::ulps_between;
+pub use types::{Branch, Exact, LoglikExact, Variant};
 
 use crate::Error;
 

@@ -1,7 +1,7 @@
 //! The stable variants' own evaluation error against the reference, apart from the rounding of their
 //! inputs: the figure behind `golden::error_model::STABLE_ULPS`, the ulps of `max(1, |ln p|)` (an ulp
 //! being `2u` relative) that the stable tolerance allows the log-space evaluation itself, and of the
-//! variance term for `normal_kl_stable`. Measured maxima are printed (`cargo test --test stable --
+//! variance term for `normal_kl_stable`. Measured maxima are printed (`cargo test --lib stable_ulps --
 //! --nocapture`) and quoted in error_model.rs and docs/error-model.md.
 //!
 //! The log-likelihood's evaluation exceeds `STABLE_ULPS` (up to 14.0 units in f32, 13.1 in f64) for
@@ -9,10 +9,10 @@
 //! about `1 / (w |m|)`. The tolerance still covers it through its factor `SAFETY` (the bound is
 //! `SAFETY (propagated + STABLE_ULPS units)`), which is what this test asserts; see issue 13.
 
-use ddpm_golden::golden::error_model::{SAFETY, STABLE_ULPS};
-use ddpm_golden::reference;
-use ddpm_golden::stable::{log_bin_mass, normal_kl_stable};
-use ddpm_golden::{engine, Real};
+use super::error_model::{SAFETY, STABLE_ULPS};
+use crate::reference;
+use crate::stable::{engine, log_bin_mass, normal_kl_stable};
+use crate::Real;
 
 /// Unit roundoff of `T`.
 fn u<T: Real>() -> f64 {
