@@ -222,18 +222,22 @@ pub fn loglik_bound(p: &Model, cdf: Cdf, f: &LoglikFacts) -> Bound {
     Bound::Abs(below.max(above).max(0.0))
 }
 
-/// Ulps (of the log-probability, or of 1 where it is smaller; an ulp being `2u`) allowed to the stable
-/// variant's own log-space evaluation, and of the variance term for `normal_kl_stable`. Measured with
-/// exact inputs against the reference (the unit test `golden::stable_ulps`): `normal_kl_stable` 2.3 (f32) and 2.4 (f64);
-/// the log-likelihood 14.0 (f32) and 13.1 (f64), above this constant, for bins just wider than the
-/// midpoint series' reach, where `log1mexp` amplifies the error of `ln Phi` (itself within 2.5 f32 and
-/// 3 f64 ulps, tests/engine.rs) by about `1 / (w |m|)`. The bound covers that only through [`SAFETY`]
-/// (16 units), which that test asserts; flagged for a decision in issue 13.
-pub const STABLE_ULPS: f64 = 8.0;
+/// Ulps of `max(1, |ln p|)` (an ulp being `2u`) allowed to the stable log-likelihood's own log-space
+/// evaluation. Measured with exact inputs against the reference (the unit test `golden::stable_ulps`,
+/// which asserts the measurement stays within this constant): 14.0 (f32) and 13.1 (f64), for bins just
+/// wider than the midpoint series' reach, where `log1mexp` amplifies the error of `ln Phi` (itself within
+/// 2.5 f32 and 3 f64 ulps, tests/engine.rs) by about `1 / (w |m|)`. Widened from 8 (which the measurement
+/// exceeded) to 20: the measured worst plus a margin for the sampled search; [`SAFETY`] stays a margin
+/// for second-order terms, not for the evaluation.
+pub const STABLE_LOGLIK_ULPS: f64 = 20.0;
+
+/// Ulps of the variance term allowed to `normal_kl_stable`'s own evaluation. Measured (same test): 2.3
+/// (f32) and 2.4 (f64).
+pub const STABLE_KL_ULPS: f64 = 8.0;
 
 /// Bound on `|got - expected|` of the stable log-likelihood (src/stable/mod.rs) in `p`: the rounding of its
 /// inputs (centered_x, exp(-log_scale), the constant 1/255) propagated through the exact derivatives of
-/// ln p, plus [`STABLE_ULPS`] ulps of `max(1, |ln p|)` for the evaluation itself. Judged against the
+/// ln p, plus [`STABLE_LOGLIK_ULPS`] ulps of `max(1, |ln p|)` for the evaluation itself. Judged against the
 /// true-Gaussian expected value.
 pub fn stable_loglik_bound(p: &Model, f: &LoglikFacts) -> Bound {
     let (c, v) = match loglik_inputs(p, f) {
@@ -264,7 +268,7 @@ pub fn stable_loglik_bound(p: &Model, f: &LoglikFacts) -> Bound {
             (ratio(b) - ratio(a)).abs() * dm + 0.5 * (ratio(b) + ratio(a)) * dw + wide
         }
     };
-    let own = STABLE_ULPS * 2.0 * p.u * f.log_prob.abs().max(1.0) + FUNCTION_ULPS * p.tiny;
+    let own = STABLE_LOGLIK_ULPS * 2.0 * p.u * f.log_prob.abs().max(1.0) + FUNCTION_ULPS * p.tiny;
     let delta = SAFETY * (propagated + own);
     // The clamp max(ln p, ln floor) applied to both ends of [ln p - delta, ln p + delta]; ln floor is
     // itself evaluated in the precision (one more log error).
@@ -299,7 +303,7 @@ impl KlFacts {
 
 /// Bound on `|got - expected|` of the stable `normal_kl` (src/stable/mod.rs): both terms are non-negative,
 /// so relative errors add: `expm1(d) - d` inherits d's rounding through its derivative `expm1(d)` and
-/// [`STABLE_ULPS`] ulps of evaluation; the gap term as in the upstream model.
+/// [`STABLE_KL_ULPS`] ulps of evaluation; the gap term as in the upstream model.
 pub fn stable_normal_kl_bound(p: &Model, f: &KlFacts) -> Bound {
     let Some((d, g)) = f.differences() else { return Bound::Abs(0.0) };
     let e2 = (-f.logvar2).exp();
@@ -309,7 +313,7 @@ pub fn stable_normal_kl_bound(p: &Model, f: &KlFacts) -> Bound {
         return Bound::Unconstrained;
     }
     let first_order = d.exp_m1().abs() * d.abs() * p.u
-        + STABLE_ULPS * 2.0 * p.u * variance_term
+        + STABLE_KL_ULPS * 2.0 * p.u * variance_term
         + gap_term * (4.0 * p.u + p.func)
         + g * g * FUNCTION_ULPS * p.tiny
         + p.u * (variance_term + gap_term);
