@@ -34,10 +34,16 @@ fn library_modules() -> BTreeMap<Module, String> {
     out
 }
 
-/// The code of a module without comments, string contents and its `#[cfg(test)]` unit tests (which may
-/// import anything from their parent).
+/// The code of a module without comments, string contents and its trailing `#[cfg(test)] mod` of unit
+/// tests (which may import anything from their parent).
 fn code(text: &str) -> String {
-    let text = text.split("#[cfg(test)]").next().unwrap_or_default();
+    // An inline `#[cfg(test)] mod name {` runs to the end of the file (the crate's convention); a
+    // `#[cfg(test)] mod name;` declaration is only a line.
+    let inline_tests = text
+        .match_indices("#[cfg(test)]\nmod ")
+        .map(|(i, _)| i)
+        .find(|&i| text[i..].lines().nth(1).is_some_and(|l| l.trim_end().ends_with('{')));
+    let text = &text[..inline_tests.unwrap_or(text.len())];
     let mut out = String::new();
     for line in text.lines() {
         let line = line.split("//").next().unwrap_or_default();
