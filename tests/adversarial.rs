@@ -587,6 +587,7 @@ fn merge_jobs(rng: &mut Rng, jobs: &mut Vec<Job>) {
             seconds: 1.0,
             threads: 1,
             scans: Default::default(),
+            truth: Default::default(),
         })
         .unwrap()
     };

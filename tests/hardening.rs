@@ -166,7 +166,15 @@ fn item_04_recipe_len_checked_before_generation() {
 
 /// A shard of an `of`-way split whose scans are empty.
 fn shard(index: u32, of: u32) -> Shard {
-    Shard { format: FORMAT.into(), shard: index, of, seconds: 1.0, threads: 1, scans: Default::default() }
+    Shard {
+        format: FORMAT.into(),
+        shard: index,
+        of,
+        seconds: 1.0,
+        threads: 1,
+        scans: Default::default(),
+        truth: Default::default(),
+    }
 }
 
 fn merge_cli(name: &str, shards: &[Value]) -> (Outcome, PathBuf) {

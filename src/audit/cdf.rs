@@ -3,12 +3,12 @@
 //! 0 or 1, and the tail probabilities it can still carry.
 
 use super::sample::Stream;
-use super::stats::{summarize, Fig, Label, Summary};
+use super::stats::{exceeds, summarize, worse, Fig, Label, Summary, Truth};
 use super::{Precision, Settings};
 use crate::golden::judge::ulp;
 use crate::reference::{self, Variant};
-use crate::stable::engine;
 use crate::{Cdf, Error};
+use rayon::prelude::*;
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, Normal};
 
@@ -86,28 +86,17 @@ fn statrs_cdf(z: f64) -> f64 {
     Normal::new(0.0, 1.0).map_or(f64::NAN, |n| n.cdf(z))
 }
 
-/// The exact value of `variant`'s CDF at `z` from the accurate f64 engine (a few f64 ulps).
-pub fn truth(variant: Variant, z: f64) -> f64 {
-    match variant {
-        Variant::Gaussian => engine::phi(z),
-        Variant::Tanh => engine::tanh_cdf(z),
-    }
-}
-
-/// `ln` of [`truth`], finite far below where the CDF underflows.
-pub fn log_truth(variant: Variant, z: f64) -> f64 {
-    match variant {
-        Variant::Gaussian => engine::log_phi(z),
-        Variant::Tanh => engine::log_tanh_cdf(z),
-    }
-}
-
-/// The exact value (correctly rounded) and its log from the arbitrary-precision reference.
-pub fn reference_truth(variant: Variant, z: f64) -> Result<(f64, f64), Error> {
+/// The exact value of `variant`'s CDF at `z`, correctly rounded (reference).
+pub fn reference_truth(variant: Variant, z: f64) -> Result<f64, Error> {
     Ok(match variant {
-        Variant::Gaussian => (reference::phi(z)?.value, reference::log_phi(z)?.value),
-        Variant::Tanh => (reference::tanh_cdf(z)?.value, reference::log_tanh_cdf(z)?.value),
+        Variant::Gaussian => reference::phi(z)?.value,
+        Variant::Tanh => reference::tanh_cdf(z)?.value,
     })
+}
+
+/// [`reference_truth`] at every `z`, in parallel.
+fn reference_truths(variant: Variant, zs: &[f32]) -> Result<Vec<f64>, Error> {
+    zs.par_iter().map(|&z| reference_truth(variant, z.into())).collect()
 }
 
 /// Which error measure.
@@ -122,20 +111,17 @@ pub enum Measure {
     Log,
 }
 
-/// The error of a computed value `f` in precision `p` against the true `t` (with `ln t`), by `measure`;
-/// `None` where the measure does not apply.
-pub fn error(measure: Measure, p: Precision, f: f64, t: f64, log_t: f64) -> Option<f64> {
+/// The error of a computed value `f` in precision `p` against the true `t`, by `measure`; `None` where
+/// the measure does not apply.
+pub fn error(measure: Measure, p: Precision, f: f64, t: f64) -> Option<f64> {
     // f and t are close f64 numbers wherever the error matters, so f - t is (nearly) exact.
     let abs = (f - t).abs();
     match measure {
         Measure::Abs => Some(abs),
         Measure::Ulps => Some(abs / ulp(t, p.bits())),
-        Measure::Log if f > 0.0 && t >= p.min_normal() => Some(if t >= f64::MIN_POSITIVE {
-            // ln F - ln P = log1p((F - P)/P), exact in f64 however close F and P are.
-            libm::log1p((f - t) / t).abs()
-        } else {
-            (libm::log(f) - log_t).abs()
-        }),
+        // ln F - ln P = log1p((F - P)/P), accurate however close F and P are (P is a normal f64 here:
+        // every precision's smallest normal number is at least f64's).
+        Measure::Log if f > 0.0 && t >= p.min_normal() => Some(libm::log1p((f - t) / t).abs()),
         Measure::Log => None,
     }
 }
@@ -197,7 +183,7 @@ pub struct TailRow {
 /// The tanh formula in exact arithmetic against Phi.
 #[derive(Debug, Clone, Serialize)]
 pub struct Approximation {
-    /// Largest |T(z) - Phi(z)| on the grid (located by the engine, valued by the reference).
+    /// Largest |T(z) - Phi(z)| on the grid (reference).
     pub max_abs: Fig,
     /// |z| there (T - Phi is odd in z).
     pub at: f64,
@@ -226,6 +212,12 @@ const TAIL_POINTS: [f32; 14] =
 /// Thresholds (nats) of the tanh formula's log-space tail error.
 const LOG_THRESHOLDS: [f64; 5] = [1e-3, 1e-2, 0.1, 1.0, 10.0];
 
+/// The CDF sample of an audit with `settings`.
+pub fn sample(settings: &Settings) -> Vec<f32> {
+    let stream = Stream::new(settings.seed, 1);
+    (0..settings.cdf_samples as u64).map(|i| sample_z(stream, i)).collect()
+}
+
 /// Draw `i` of the CDF sample: thirds uniform on [-8, 8], uniform on [-40, 40], and +-2^u, u in [-24, 3].
 fn sample_z(stream: Stream, i: u64) -> f32 {
     match i % 3 {
@@ -239,35 +231,24 @@ fn sample_z(stream: Stream, i: u64) -> f32 {
     }
 }
 
-/// Judges `subject` against `variant`'s exact CDF on `zs`.
-fn judge(subject: Subject, variant: Variant, zs: &[f32]) -> Result<Judged, Error> {
+/// Judges `subject` against `variant`'s exact CDF on `zs`, whose exact values ([`reference_truth`]) are
+/// `truths`.
+fn judge(subject: Subject, zs: &[f32], truths: &[f64]) -> Judged {
     let p = subject.precision;
-    let rows: Vec<(f64, f64, f64)> = zs
-        .iter()
-        .map(|&z| {
-            let z = f64::from(z);
-            (subject.eval(z), truth(variant, z), log_truth(variant, z))
-        })
-        .collect();
-    let measure = |m: Measure| -> (Vec<f64>, Vec<f32>) {
-        rows.iter().zip(zs).filter_map(|(&(f, t, lt), &z)| error(m, p, f, t, lt).map(|e| (e, z))).unzip()
-    };
-    let summary = |m: Measure| -> Result<Option<Summary<f32>>, Error> {
-        let (errors, inputs) = measure(m);
-        let Some(mut s) = summarize(&errors, &inputs, &[]) else { return Ok(None) };
-        let z = f64::from(s.worst);
-        let (t, lt) = reference_truth(variant, z)?;
-        s.reference = error(m, p, subject.eval(z), t, lt).map(Fig);
-        Ok(Some(s))
+    let rows: Vec<(f64, f64)> = zs.iter().zip(truths).map(|(&z, &t)| (subject.eval(z.into()), t)).collect();
+    let summary = |m: Measure| -> Option<Summary<f32>> {
+        let (errors, inputs): (Vec<f64>, Vec<f32>) =
+            rows.iter().zip(zs).filter_map(|(&(f, t), &z)| error(m, p, f, t).map(|e| (e, z))).unzip();
+        summarize(&errors, &inputs, &[], Truth::Reference)
     };
     let one_below = 1.0 - libm::ldexp(1.0, -(p.bits() + 1));
-    Ok(Judged {
-        ulps: summary(Measure::Ulps)?,
-        abs: summary(Measure::Abs)?,
-        log: summary(Measure::Log)?,
-        flushed_to_zero: rows.iter().filter(|&&(f, t, _)| f == 0.0 && t > p.underflow()).count(),
-        flushed_to_one: rows.iter().filter(|&&(f, t, _)| f == 1.0 && t < one_below).count(),
-    })
+    Judged {
+        ulps: summary(Measure::Ulps),
+        abs: summary(Measure::Abs),
+        log: summary(Measure::Log),
+        flushed_to_zero: rows.iter().filter(|&&(f, t)| f == 0.0 && t > p.underflow()).count(),
+        flushed_to_one: rows.iter().filter(|&&(f, t)| f == 1.0 && t < one_below).count(),
+    }
 }
 
 /// The boundary of a monotone predicate by bisection over the numbers of a precision: given
@@ -318,45 +299,53 @@ fn tails() -> Result<Vec<TailRow>, Error> {
 }
 
 /// The approximation error of the tanh formula on a grid of step 2^-12 over [0, 8] (absolute error) and
-/// of step 2^-8 over [-40, 0] (log-space tail error), by the engine.
+/// of step 2^-8 over [-40, 0] (log-space tail error), by the reference.
 fn approximation() -> Result<Approximation, Error> {
     let step = libm::ldexp(1.0, -12);
-    let (at, _) = (0..=8 << 12)
+    let gaps = (0..=8 << 12)
+        .into_par_iter()
         .map(|k| {
             let z = f64::from(k) * step;
-            (z, (engine::tanh_cdf(z) - engine::phi(z)).abs())
+            Ok((z, (reference::tanh_cdf(z)?.value - reference::phi(z)?.value).abs()))
         })
-        .fold((0.0, 0.0), |best, (z, e)| if e > best.1 { (z, e) } else { best });
+        .collect::<Result<Vec<(f64, f64)>, Error>>()?;
+    let (at, max_abs) =
+        gaps.into_iter().fold((0.0, 0.0), |best, (z, e)| if exceeds(e, best.1) { (z, e) } else { best });
+    // From z = -40 up: the log-space error at each grid point.
     let coarse = libm::ldexp(1.0, -8);
+    let log_errors = (0..=40 << 8)
+        .into_par_iter()
+        .map(|k| {
+            let z = f64::from(k - (40 << 8)) * coarse;
+            Ok((z, (reference::log_tanh_cdf(z)?.value - reference::log_phi(z)?.value).abs()))
+        })
+        .collect::<Result<Vec<(f64, f64)>, Error>>()?;
     let log_error_beyond = LOG_THRESHOLDS
         .iter()
         .map(|&thr| {
-            // Walk up from z = -40 to the first grid point within the threshold: every grid point
-            // below the one before it exceeds the threshold (the error is not monotone: T crosses Phi).
-            let grid = (0..=40 << 8).rev().map(|k| -f64::from(k) * coarse);
-            let first_within =
-                grid.clone().find(|&z| (engine::log_tanh_cdf(z) - engine::log_phi(z)).abs() <= thr);
-            (Fig(thr), first_within.map_or(0.0, |z| z - coarse))
+            // The first grid point within the threshold: every grid point below the one before it exceeds
+            // the threshold (the error is not monotone: T crosses Phi).
+            let first_within = log_errors.iter().find(|&&(_, e)| !exceeds(e, thr));
+            (Fig(thr), first_within.map_or(0.0, |&(z, _)| z - coarse))
         })
         .collect();
-    // The maximum as the reference has it (the engine only located it).
-    let max_abs = (reference::tanh_cdf(at)?.value - reference::phi(at)?.value).abs();
     Ok(Approximation { max_abs: Fig(max_abs), at, grid_step: step, log_error_beyond })
 }
 
 /// Runs the CDF section.
 pub fn audit(settings: &Settings) -> Result<CdfAudit, Error> {
-    let stream = Stream::new(settings.seed, 1);
-    let zs: Vec<f32> = (0..settings.cdf_samples as u64).map(|i| sample_z(stream, i)).collect();
+    let zs = sample(settings);
+    let phi = reference_truths(Variant::Gaussian, &zs)?;
+    let tanh = reference_truths(Variant::Tanh, &zs)?;
     let subjects = Subject::ALL
         .iter()
         .map(|&subject| {
             let (zero_at, one_at) = thresholds(subject)?;
             Ok(SubjectAudit {
                 subject,
-                vs_phi: judge(subject, Variant::Gaussian, &zs)?,
+                vs_phi: judge(subject, &zs, &phi),
                 vs_formula: match subject.formula() {
-                    Variant::Tanh => Some(judge(subject, Variant::Tanh, &zs)?),
+                    Variant::Tanh => Some(judge(subject, &zs, &tanh)),
                     Variant::Gaussian => None,
                 },
                 zero_at,
@@ -374,35 +363,43 @@ pub struct Curve {
     pub name: String,
     /// The precision plotted (`None` for the exact tanh formula, shown with both).
     pub precision: Option<Precision>,
-    /// Points: the largest error in each bin of 50 grid points (zero errors are kept; the plot puts
-    /// them on its floor).
+    /// Points: the largest error in each bin of 50 grid points (zero errors are kept, the plot puts them
+    /// on its floor; a NaN error is kept, the plot puts it on its ceiling).
     pub points: Vec<(f64, f64)>,
 }
 
-/// Error against z on a grid of 20001 f32 points in [-10, 10], as an envelope (max per bin of 50), for
-/// every subject and the exact tanh formula: `(absolute error, relative error of the tail min(F, 1 - F))`.
-pub fn curves() -> (Vec<Curve>, Vec<Curve>) {
-    let zs: Vec<f64> = (-10_000..10_000).map(|k| f64::from((f64::from(k) * 0.001) as f32)).collect();
+/// Error against z on a grid of 20000 f32 points in [-10, 10) against the reference, as an envelope (max
+/// per bin of 50, [`worse`]: NaN kept), for every subject and the exact tanh formula: `(absolute error,
+/// relative error of the tail min(F, 1 - F))`.
+pub fn curves() -> Result<(Vec<Curve>, Vec<Curve>), Error> {
+    let grid: Vec<f64> = (-10_000..10_000).map(|k| f64::from((f64::from(k) * 0.001) as f32)).collect();
+    // Per z: Phi(z), the true tail Phi(-|z|) and the exact tanh formula T(z).
+    let values = grid
+        .par_iter()
+        .map(|&z| {
+            Ok((reference::phi(z)?.value, reference::phi(-z.abs())?.value, reference::tanh_cdf(z)?.value))
+        })
+        .collect::<Result<Vec<(f64, f64, f64)>, Error>>()?;
+    let (zs, exact) = (&grid, &values);
     let tail = |z: f64, f: f64| if z <= 0.0 { f } else { 1.0 - f };
-    let rel = |z: f64, f: f64| {
-        let t = engine::phi(-z.abs());
-        ((tail(z, f) - t) / t).abs()
-    };
-    let abs = |z: f64, f: f64| (f - engine::phi(z)).abs();
-    type Cdf = Box<dyn Fn(f64) -> f64>;
+    let rel = |i: usize, f: f64| ((tail(zs[i], f) - exact[i].1) / exact[i].1).abs();
+    let abs = |i: usize, f: f64| (f - exact[i].0).abs();
+    type Cdf<'a> = Box<dyn Fn(usize) -> f64 + 'a>;
     let mut named: Vec<(String, Option<Precision>, Cdf)> =
-        vec![("tanh formula, exact".into(), None, Box::new(engine::tanh_cdf))];
+        vec![("tanh formula, exact".into(), None, Box::new(move |i| exact[i].2))];
     for s in Subject::ALL {
-        named.push((s.name(), Some(s.precision), Box::new(move |z| s.eval(z))));
+        named.push((s.name(), Some(s.precision), Box::new(move |i| s.eval(zs[i]))));
     }
-    let envelope = |f: &dyn Fn(f64) -> f64, err: &dyn Fn(f64, f64) -> f64| -> Vec<(f64, f64)> {
-        zs.chunks(50)
+    let envelope = |f: &dyn Fn(usize) -> f64, err: &dyn Fn(usize, f64) -> f64| -> Vec<(f64, f64)> {
+        let bins: Vec<usize> = (0..zs.len()).collect();
+        bins.chunks(50)
             .map(|bin| {
-                (0.5 * (bin[0] + bin[bin.len() - 1]), bin.iter().map(|&z| err(z, f(z))).fold(0.0, f64::max))
+                let mid = 0.5 * (zs[bin[0]] + zs[bin[bin.len() - 1]]);
+                (mid, bin.iter().map(|&i| err(i, f(i))).fold(0.0, worse))
             })
             .collect()
     };
-    let build = |err: &dyn Fn(f64, f64) -> f64| -> Vec<Curve> {
+    let build = |err: &dyn Fn(usize, f64) -> f64| -> Vec<Curve> {
         named
             .iter()
             .map(|(name, precision, f)| Curve {
@@ -412,5 +409,5 @@ pub fn curves() -> (Vec<Curve>, Vec<Curve>) {
             })
             .collect()
     };
-    (build(&abs), build(&rel))
+    Ok((build(&abs), build(&rel)))
 }

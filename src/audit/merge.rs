@@ -3,7 +3,8 @@
 //! so a merged result always reads back (a NaN input would be written as `null`).
 
 use super::exhaustive::{
-    float_of_key, merge_pair, overflow, variant_result, Exhaustive, Maxima, Shard, VariantScan,
+    float_of_key, merge_pair, overflow, results_sha256, truth_check, variant_result, Exhaustive, Fingerprint,
+    Maxima, Shard, TruthScan, VariantScan,
 };
 use super::exhaustive::{FORMAT, SHORTCUT_BOUNDS};
 use crate::input::echo;
@@ -54,13 +55,14 @@ pub fn merge(mut shards: Vec<Shard>) -> Result<Exhaustive, Error> {
         if !(s.seconds.is_finite() && s.seconds >= 0.0) {
             return Err(bad(format!("shard {i}: seconds is {}, not a duration", s.seconds)));
         }
-        for (variant, scan) in ["erf", "tanh"].iter().zip(&s.scans) {
-            if let Some((name, key)) = keys(scan)
-                .into_iter()
-                .find_map(|(n, k)| k.filter(|&k| float_of_key(k).is_nan()).map(|k| (n, k)))
+        let truth = [("phi", s.truth.phi), ("formula", s.truth.formula)].map(|(n, m)| (n, m.map(|m| m.key)));
+        let scans = ["erf", "tanh"].iter().zip(&s.scans).map(|(v, scan)| (*v, keys(scan).to_vec()));
+        for (what, keys) in scans.chain([("truth", truth.to_vec())]) {
+            if let Some((name, key)) =
+                keys.into_iter().find_map(|(n, k)| k.filter(|&k| float_of_key(k).is_nan()).map(|k| (n, k)))
             {
                 return Err(bad(format!(
-                    "shard {i}: {variant} {name} has key {key:#x}, a NaN input (NaN inputs are counted, never keyed)"
+                    "shard {i}: {what} {name} has key {key:#x}, a NaN input (NaN inputs are counted, never keyed)"
                 )));
             }
         }
@@ -70,17 +72,26 @@ pub fn merge(mut shards: Vec<Shard>) -> Result<Exhaustive, Error> {
         .skip(1)
         .try_fold(shards[0].scans.clone(), |acc, s| merge_pair(&acc, &s.scans))
         .ok_or_else(|| overflow("shard files"))?;
+    let truth = shards
+        .iter()
+        .try_fold(TruthScan::default(), |acc, s| acc.merge(&s.truth))
+        .ok_or_else(|| overflow("shard files"))?;
     let total_seconds: f64 = shards.iter().map(|s| s.seconds).sum();
     if !total_seconds.is_finite() {
         return Err(bad("the shards' seconds add up to more than an f64 holds".into()));
     }
-    Ok(Exhaustive {
+    let mut merged = Exhaustive {
         format: FORMAT.into(),
+        fingerprint: Fingerprint::current(),
+        results_sha256: String::new(),
         shards: of,
         wall_seconds: shards.iter().map(|s| s.seconds).fold(0.0, f64::max),
         total_seconds,
         threads: shards.iter().map(|s| s.threads).collect(),
         shortcut_bounds: SHORTCUT_BOUNDS,
+        truth_check: truth_check(&truth),
         variants: vec![variant_result(Cdf::Erf, &scans[0])?, variant_result(Cdf::Tanh, &scans[1])?],
-    })
+    };
+    merged.results_sha256 = results_sha256(&merged);
+    Ok(merged)
 }

@@ -55,7 +55,11 @@ fn error_plot(title: &str, y_label: &str, curves: &[Curve]) -> Result<String, cr
             for (i, curve) in order.chain(curves.iter().enumerate().filter(|(_, c)| c.precision.is_none())) {
                 let (color, width) =
                     if curve.precision.is_none() { (BLACK, 1) } else { (PALETTE[i % PALETTE.len()], 2) };
-                let points = curve.points.iter().map(|&(z, e)| (z, e.clamp(FLOOR, 10.0)));
+                // A NaN error (kept by the envelope) is drawn on the ceiling, as the worst possible.
+                let points = curve
+                    .points
+                    .iter()
+                    .map(|&(z, e)| (z, if e.is_nan() { 10.0 } else { e.clamp(FLOOR, 10.0) }));
                 chart
                     .draw_series(LineSeries::new(points, color.stroke_width(width)))
                     .map_err(failed)?
@@ -97,6 +101,18 @@ fn ramp(t: f64) -> RGBColor {
 /// Colour range of the heatmaps: log10 of the error in nats.
 const HEAT_RANGE: (f64, f64) = (-9.0, 1.0);
 
+/// The colour of a heatmap cell whose error is NaN (a NaN result): magenta, outside the ramp.
+const NAN_COLOUR: RGBColor = RGBColor(255, 0, 255);
+
+/// The colour of a heatmap cell: the ramp over [`HEAT_RANGE`] (errors beyond it at its ends), NaN apart.
+fn heat_colour(e: f64) -> RGBColor {
+    if e.is_nan() {
+        NAN_COLOUR
+    } else {
+        ramp((libm::log10(e.max(1e-300)) - HEAT_RANGE.0) / (HEAT_RANGE.1 - HEAT_RANGE.0))
+    }
+}
+
 /// One heatmap with a colour bar.
 fn heatmap_plot(map: &Heatmap) -> Result<String, crate::Error> {
     let mut svg = String::new();
@@ -123,17 +139,18 @@ fn heatmap_plot(map: &Heatmap) -> Result<String, crate::Error> {
             .label_style(("sans-serif", 16))
             .draw()
             .map_err(failed)?;
-        let level = |e: f64| (libm::log10(e.max(1e-300)) - HEAT_RANGE.0) / (HEAT_RANGE.1 - HEAT_RANGE.0);
         let cells = map.error.iter().zip(&map.log_scales).flat_map(|(row, &s)| {
             row.iter().zip(&map.offsets).map(move |(&e, &u)| {
-                Rectangle::new([(u - half_u, s - half_s), (u + half_u, s + half_s)], ramp(level(e)).filled())
+                Rectangle::new([(u - half_u, s - half_s), (u + half_u, s + half_s)], heat_colour(e).filled())
             })
         });
         chart.draw_series(cells).map_err(failed)?;
+        // The colour bar above, the NaN swatch below it.
+        let (bar, nan) = bar.split_vertically(SIZE.1 - 90);
         let mut legend = ChartBuilder::on(&bar)
             .caption("log10 nats", ("sans-serif", 14))
             .margin_top(40)
-            .margin_bottom(50)
+            .margin_bottom(10)
             .y_label_area_size(40)
             .build_cartesian_2d(0.0..1.0, HEAT_RANGE.0..HEAT_RANGE.1)
             .map_err(failed)?;
@@ -153,6 +170,8 @@ fn heatmap_plot(map: &Heatmap) -> Result<String, crate::Error> {
                 Rectangle::new([(0.0, lo), (1.0, hi)], ramp((k as f64 + 0.5) / steps as f64).filled())
             }))
             .map_err(failed)?;
+        nan.draw(&Rectangle::new([(45, 10), (75, 34)], NAN_COLOUR.filled())).map_err(failed)?;
+        nan.draw(&Text::new("NaN", (80, 14), ("sans-serif", 14))).map_err(failed)?;
         root.present().map_err(failed)?;
     }
     Ok(svg)
@@ -212,7 +231,7 @@ fn bits_plot(audit: &LoglikAudit) -> Result<String, crate::Error> {
 
 /// Every plot of the report as `(file name, SVG text)`.
 pub fn render(audit: &LoglikAudit) -> Result<Vec<(String, String)>, crate::Error> {
-    let (abs, tail) = cdf::curves();
+    let (abs, tail) = cdf::curves()?;
     let mut files = vec![
         (
             "cdf_abs_error.svg".to_string(),
@@ -233,9 +252,30 @@ pub fn render(audit: &LoglikAudit) -> Result<Vec<(String, String)>, crate::Error
         "loglik_heatmap_tanh_f32_vs_gaussian.svg",
         "loglik_heatmap_stable_f32.svg",
     ];
-    for (name, map) in names.iter().zip(loglik::heatmaps()) {
+    for (name, map) in names.iter().zip(loglik::heatmaps()?) {
         files.push((name.to_string(), heatmap_plot(&map)?));
     }
     files.push(("bits_per_dim.svg".to_string(), bits_plot(audit)?));
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_nan_cell_is_drawn_in_its_own_colour_with_a_legend_entry() {
+        let map = Heatmap {
+            title: "test".into(),
+            offsets: vec![0.0, 1.0],
+            log_scales: vec![-1.0, 0.0],
+            error: vec![vec![1e-3, f64::NAN], vec![f64::INFINITY, 0.0]],
+        };
+        let svg = heatmap_plot(&map).unwrap();
+        let magenta = "fill=\"#FF00FF\"";
+        // One cell and the legend swatch; infinite and zero errors take the ramp's ends, not magenta.
+        assert_eq!(svg.matches(magenta).count(), 2, "{svg}");
+        assert!(svg.contains("\nNaN\n"), "the legend names the NaN colour");
+        assert_eq!(heat_colour(f64::INFINITY), ramp(1.0));
+    }
 }

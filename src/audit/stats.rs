@@ -1,25 +1,55 @@
-//! Error statistics of a sweep: the maximum with the input that produced it, mean, median and the share
-//! of elements beyond thresholds, plus the figure type that keeps `summary.json` stable.
+//! Error statistics of a sweep: the maximum with the inputs that produced the largest errors, mean,
+//! median and the share of elements beyond thresholds, the truth that judged them, the one order of
+//! errors (NaN worst), and the figure type that keeps `summary.json` stable.
 
 use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
 
-/// How a maximum was established (the labels of the Accuracy-of-Mathematical-Functions reports).
+/// How a maximum was established (after the Accuracy-of-Mathematical-Functions reports).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Label {
-    /// Every input of the domain was evaluated: the maximum is the true maximum.
-    Proven,
+    /// Every input of the domain was evaluated; how far the maximum can be trusted depends on the
+    /// truth it was judged against ([`Truth`]).
+    Exhaustive,
     /// The maximum over a sample: a lower bound on the true maximum.
     Sampled,
 }
 
-impl Label {
-    /// The label as the report prints it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Label::Proven => "proven",
-            Label::Sampled => "sampled",
-        }
+/// Which truth judged a figure: the provenance every reported maximum carries into its cell (as SciPy's
+/// xsref marks a `fallback` value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Truth {
+    /// The arbitrary-precision reference at every input: independent of every subject.
+    Reference,
+    /// Located by the f64 engine (`stable::engine`, which the stable variants build on), valued by the
+    /// reference at the input found; the engine is measured against the reference, not proven.
+    Engine,
+}
+
+/// The one order of errors in the audit: a NaN error (a NaN result where the truth is a number) is
+/// worse than every number, infinity included, so no maximum, share, median or heatmap cell hides it.
+pub fn error_order(a: f64, b: f64) -> Ordering {
+    match (a.is_nan(), b.is_nan()) {
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Greater,
+        (false, true) => Ordering::Less,
+        (false, false) => a.total_cmp(&b),
+    }
+}
+
+/// Whether error `a` is strictly worse than `b` ([`error_order`]).
+pub fn exceeds(a: f64, b: f64) -> bool {
+    error_order(a, b) == Ordering::Greater
+}
+
+/// The worse of two errors ([`error_order`]; a NaN error wins): the fold of every maximum.
+pub fn worse(a: f64, b: f64) -> f64 {
+    if exceeds(b, a) {
+        b
+    } else {
+        a
     }
 }
 
@@ -60,15 +90,21 @@ pub struct Beyond {
     pub share: Fig,
 }
 
-/// Summary of one error measure over a sweep; `I` is the input type the worst case is reported with.
+/// How many of the worst inputs a summary keeps (the report shows the first; tests re-judge them all).
+pub const TOP_K: usize = 3;
+
+/// Summary of one error measure over a sweep; `I` is the input type the worst cases are reported with.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary<I> {
     /// Number of elements measured.
     pub count: usize,
-    /// The largest error (infinite errors included).
+    /// The largest error ([`error_order`]: NaN if any error is NaN).
     pub max: Fig,
-    /// The input that produced `max` (the first such input of the sweep).
-    pub worst: I,
+    /// The truth every error was measured against.
+    pub truth: Truth,
+    /// The inputs of the [`TOP_K`] largest errors, largest first (the first on ties): `top[0]` produced
+    /// `max`.
+    pub top: Vec<I>,
     /// Mean error.
     pub mean: Fig,
     /// Median error.
@@ -77,57 +113,52 @@ pub struct Summary<I> {
     pub beyond: Vec<Beyond>,
     /// `sampled` for quick sweeps.
     pub label: Label,
-    /// The error at `worst` recomputed against the arbitrary-precision reference, where it was.
-    pub reference: Option<Fig>,
 }
 
 impl<I> Summary<I> {
-    /// The maximum as the report gives it: re-judged by the reference where it was, else the sweep's own.
-    pub fn reported_max(&self) -> Fig {
-        self.reference.unwrap_or(self.max)
+    /// The input that produced `max`.
+    pub fn worst(&self) -> &I {
+        &self.top[0]
     }
 }
 
-/// Summarises `errors[i]` (the error at `inputs[i]`; NaN errors count as infinite), or `None` for an
-/// empty sweep.
-pub fn summarize<I: Clone>(errors: &[f64], inputs: &[I], thresholds: &[f64]) -> Option<Summary<I>> {
-    let clean: Vec<f64> = errors.iter().map(|&e| if e.is_nan() { f64::INFINITY } else { e }).collect();
-    let (arg, max) = argmax(&clean)?;
-    let n = clean.len() as f64;
-    let mut sorted = clean.clone();
-    sorted.sort_by(f64::total_cmp);
+/// Summarises `errors[i]` (the error at `inputs[i]`, measured against `truth`; NaN errors are the worst,
+/// [`error_order`]), or `None` for an empty sweep.
+pub fn summarize<I: Clone>(
+    errors: &[f64],
+    inputs: &[I],
+    thresholds: &[f64],
+    truth: Truth,
+) -> Option<Summary<I>> {
+    let top = top_k(errors, TOP_K);
+    let max = errors[*top.first()?];
+    let n = errors.len() as f64;
+    let mut sorted = errors.to_vec();
+    sorted.sort_by(|a, b| error_order(*a, *b));
     let mid = sorted.len() / 2;
     let median = if sorted.len() % 2 == 1 { sorted[mid] } else { 0.5 * (sorted[mid - 1] + sorted[mid]) };
     Some(Summary {
-        count: clean.len(),
+        count: errors.len(),
         max: Fig(max),
-        worst: inputs[arg].clone(),
-        mean: Fig(clean.iter().sum::<f64>() / n),
+        truth,
+        top: top.iter().map(|&i| inputs[i].clone()).collect(),
+        mean: Fig(errors.iter().sum::<f64>() / n),
         median: Fig(median),
         beyond: thresholds
             .iter()
             .map(|&t| Beyond {
                 threshold: Fig(t),
-                share: Fig(clean.iter().filter(|&&e| e > t).count() as f64 / n),
+                share: Fig(errors.iter().filter(|&&e| exceeds(e, t)).count() as f64 / n),
             })
             .collect(),
         label: Label::Sampled,
-        reference: None,
     })
 }
 
-/// Index and value of the largest element (the first on ties), `None` if empty.
-pub fn argmax(values: &[f64]) -> Option<(usize, f64)> {
-    values.iter().copied().enumerate().fold(None, |best, (i, v)| match best {
-        Some((_, b)) if b >= v => best,
-        _ => Some((i, v)),
-    })
-}
-
-/// Indices of the `k` largest values, largest first (ties by index).
-pub fn top_k(values: &[f64], k: usize) -> Vec<usize> {
-    let mut idx: Vec<usize> = (0..values.len()).collect();
-    idx.sort_by(|&a, &b| values[b].total_cmp(&values[a]).then(a.cmp(&b)));
+/// Indices of the `k` largest errors ([`error_order`]), largest first (ties by index).
+pub fn top_k(errors: &[f64], k: usize) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..errors.len()).collect();
+    idx.sort_by(|&a, &b| error_order(errors[b], errors[a]).then(a.cmp(&b)));
     idx.truncate(k);
     idx
 }
@@ -137,11 +168,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn summarize_reports_the_first_worst_input_and_the_median() {
-        let s = summarize(&[0.5, 2.0, 1.0, 2.0], &["a", "b", "c", "d"], &[0.9]).unwrap();
-        assert_eq!((s.max, s.worst, s.median, s.count), (Fig(2.0), "b", Fig(1.5), 4));
+    fn summarize_reports_the_first_worst_inputs_and_the_median() {
+        let s = summarize(&[0.5, 2.0, 1.0, 2.0], &["a", "b", "c", "d"], &[0.9], Truth::Reference).unwrap();
+        assert_eq!(
+            (s.max, s.top.as_slice(), s.median, s.count),
+            (Fig(2.0), &["b", "d", "c"][..], Fig(1.5), 4)
+        );
         assert_eq!(s.beyond[0].share, Fig(0.75));
-        assert!(summarize::<u8>(&[], &[], &[]).is_none());
+        assert!(summarize::<u8>(&[], &[], &[], Truth::Reference).is_none());
+    }
+
+    #[test]
+    fn a_nan_error_is_worse_than_every_number() {
+        let errors = [1.0, f64::INFINITY, f64::NAN, 3.0];
+        let s = summarize(&errors, &[0, 1, 2, 3], &[1e300], Truth::Reference).unwrap();
+        assert!(s.max.0.is_nan() && s.mean.0.is_nan(), "{s:?}");
+        assert_eq!((s.top.as_slice(), s.beyond[0].share), (&[2, 1, 3][..], Fig(0.5)));
+        assert_eq!(s.median, Fig(f64::INFINITY));
+        assert!(errors.into_iter().fold(0.0, worse).is_nan(), "the fold of every maximum keeps NaN");
+        assert!(exceeds(f64::NAN, f64::INFINITY) && !exceeds(f64::INFINITY, f64::NAN));
     }
 
     #[test]

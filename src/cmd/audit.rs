@@ -93,18 +93,46 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<
         .map_err(|e| anyhow!("{} is not {what}: {}", path_name(path), echo_within(&e.to_string(), 200)))
 }
 
-/// Loads `exhaustive.json` from `dir` if present.
-fn load_exhaustive(dir: &Path) -> Result<Option<Exhaustive>> {
+/// `exhaustive.json` from `dir` if present (`None` inside: written in another format), with the reasons
+/// it cannot be used (empty: it is current).
+fn load_exhaustive(dir: &Path) -> Result<Option<(Option<Exhaustive>, Vec<String>)>> {
     let path = exhaustive_path(dir);
     if !path.exists() {
         return Ok(None);
     }
-    read_json(&path, "an exhaustive result").map(Some)
+    let value: serde_json::Value = read_json(&path, "JSON")?;
+    // Another format (an older scan) is stale, not unusable input: name it before reading the fields.
+    if value.get("format").and_then(|f| f.as_str()) != Some(exhaustive::FORMAT) {
+        let format = echo_within(&value["format"].to_string(), 80);
+        let problem = format!("format is {format}, this binary writes '{}'", exhaustive::FORMAT);
+        return Ok(Some((None, vec![problem])));
+    }
+    let ex: Exhaustive = serde_json::from_value(value).map_err(|e| {
+        anyhow!("{} is not an exhaustive result: {}", path_name(&path), echo_within(&e.to_string(), 200))
+    })?;
+    let problems = exhaustive::problems(&ex)?;
+    Ok(Some((Some(ex), problems)))
 }
 
 /// Prints `text` (lines) on stdout.
 fn out_text(text: &str) -> Result<()> {
     text.lines().try_for_each(|line| out!("{line}"))
+}
+
+/// How to bring `exhaustive.json` up to date.
+const REGENERATE: &str =
+    "regenerate it with `cargo run --release -- audit --exhaustive` (about 2 minutes on two cores) and commit";
+
+/// The line of `path`'s problems, for stderr.
+fn describe(path: &Path, problems: &[String]) -> String {
+    let lines: Vec<String> = problems.iter().map(|p| format!("  - {p}")).collect();
+    format!("{} is stale or edited:\n{}\n{REGENERATE}", path_name(path), lines.join("\n"))
+}
+
+/// The first line where `new` and `old` differ (1-based).
+fn first_difference(new: &str, old: &str) -> usize {
+    let same = new.lines().zip(old.lines()).take_while(|(a, b)| a == b).count();
+    same + 1
 }
 
 /// Runs the quick audit and writes (or checks) the report in `out`.
@@ -113,8 +141,26 @@ fn report(out: &Path, seed: Option<u64>, check: bool) -> Result<ExitCode> {
     if let Some(seed) = seed {
         settings.seed = seed;
     }
+    // The exhaustive result first: a stale or edited one fails --check before the quick audit runs.
+    let exhaustive = match load_exhaustive(out)? {
+        None => None,
+        Some((ex, problems)) => {
+            if !problems.is_empty() {
+                note!("{}", describe(&exhaustive_path(out), &problems));
+                if check {
+                    return Ok(ExitCode::from(1));
+                }
+                // Another format cannot be rendered; a stale result can, and --check keeps failing.
+                if ex.is_none() {
+                    return Ok(ExitCode::from(2));
+                }
+                note!("writing the report with it anyway; `audit --check` fails until it is regenerated");
+            }
+            ex
+        }
+    };
     let timer = Instant::now();
-    let audit = run_audit(&settings, load_exhaustive(out)?)?;
+    let audit = run_audit(&settings, exhaustive)?;
     let files = report::files(&audit)?;
     note!("audit: {:.1} s (seed {})", timer.elapsed().as_secs_f64(), settings.seed);
     out_text(&report::headline(&audit))?;
@@ -124,7 +170,11 @@ fn report(out: &Path, seed: Option<u64>, check: bool) -> Result<ExitCode> {
             let path = out.join(name);
             let committed = read_input(&path).unwrap_or_default();
             if &committed != text {
-                note!("{} is stale; run `cargo run --release -- audit` and commit", path.display());
+                note!(
+                    "{} is stale (first difference at line {}); run `cargo run --release -- audit` and commit",
+                    path.display(),
+                    first_difference(text, &committed)
+                );
                 return Ok(ExitCode::from(1));
             }
         }
@@ -146,6 +196,8 @@ fn finish_exhaustive(out: &Path, seed: Option<u64>, shards: Vec<Shard>) -> Resul
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     write_json(&exhaustive_path(out), &merged)?;
     note!("exhaustive scan: {:.0} s wall; wrote {}", merged.wall_seconds, exhaustive_path(out).display());
+    let tc = &merged.truth_check;
+    note!("truth check: engine within {} f64 ulps of the reference on {} inputs", tc.max_ulps(), tc.points);
     report(out, seed, false)
 }
 

@@ -1,8 +1,7 @@
 //! Why an f32 log-likelihood is off: a classification of each badly-off element by the clamp and the
 //! tail its bin sits in.
 
-use super::super::accurate::Loglik;
-use super::Evaluated;
+use super::{Evaluated, ExactLoglik};
 use crate::upstream::loglik::Branch;
 use serde::Serialize;
 
@@ -43,7 +42,7 @@ impl Cause {
     }
 
     /// Classifies an element from its computed and exact values.
-    pub(super) fn of(ev: &Evaluated, ex: &Loglik) -> Cause {
+    pub(super) fn of(ev: &Evaluated, ex: &ExactLoglik) -> Cause {
         let upper = match ex.branch {
             Branch::EdgeRight => true,
             Branch::EdgeLeft => false,

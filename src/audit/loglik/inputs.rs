@@ -1,9 +1,10 @@
 //! The audited inputs: two families of realistic decoder outputs over all 256 pixel levels, drawn as f32
-//! so that both precisions see the same points, and their true log-likelihoods.
+//! so that both precisions see the same points, and their exact log-likelihoods from the reference.
 
-use super::super::accurate::{self, Loglik};
 use super::super::sample::Stream;
+use super::super::Settings;
 use crate::reference::{self, Variant};
+use crate::upstream::loglik::Branch;
 use crate::Error;
 use serde::Serialize;
 
@@ -31,8 +32,15 @@ impl Family {
         }
     }
 
+    /// Every element of the family in an audit with `settings` (`loglik_rows` rows of 256 levels).
+    pub fn pixels(self, settings: &Settings) -> Vec<Pixel> {
+        let k = Family::ALL.iter().position(|&f| f == self).unwrap_or_default() as u64;
+        let stream = Stream::new(settings.seed, 10 + k);
+        (0..settings.loglik_rows as u64 * 256).map(|j| self.pixel(stream, j)).collect()
+    }
+
     /// Element `j` (row `j / 256`, pixel level `j % 256`) of the family.
-    pub(super) fn pixel(self, stream: Stream, j: u64) -> Pixel {
+    fn pixel(self, stream: Stream, j: u64) -> Pixel {
         let x = (j % 256) as f32 / 127.5 - 1.0;
         let log_scale = stream.fork(0).uniform(j, -6.0, -2.0);
         let mean = match self {
@@ -54,23 +62,40 @@ pub struct Pixel {
     pub log_scale: f32,
 }
 
-impl Pixel {
-    /// The exact-semantics value of `variant`'s log-likelihood here from the accurate f64 evaluation
-    /// (the sweeps' truth).
-    pub fn accurate(self, variant: Variant) -> Loglik {
-        accurate::log_likelihood(self.x.into(), self.mean.into(), self.log_scale.into(), variant)
-    }
+/// Half-width of a pixel bin, 1/255 (the f64 nearest), for the descriptive `plus_in` and `min_in`.
+const HALF_BIN: f64 = 1.0 / 255.0;
 
-    /// The correctly rounded value from the arbitrary-precision reference (the truth of every reported
-    /// maximum and of the cross-check).
-    pub fn reference(self, variant: Variant) -> Result<f64, Error> {
-        Ok(reference::discretized_gaussian_log_likelihood(
-            self.x.into(),
-            self.mean.into(),
-            self.log_scale.into(),
-            variant,
-        )?
-        .value
-        .value)
+/// The exact log-likelihood of one element (arbitrary-precision reference, correctly rounded), with what
+/// the audit needs to judge and explain it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ExactLoglik {
+    /// `ln(max(P, 1e-12))` with the exact real 1e-12.
+    pub value: f64,
+    /// `ln P` without the clamp (`-inf` where P is exactly 0).
+    pub log_prob: f64,
+    /// The branch selected by the exact comparison with 0.999.
+    pub branch: Branch,
+    /// Whether `P < 1e-12` (the clamp fires in exact arithmetic).
+    pub clamped: bool,
+    /// `plus_in` in f64 (descriptive: which tail the bin sits in).
+    pub plus_in: f64,
+    /// `min_in` in f64 (descriptive).
+    pub min_in: f64,
+}
+
+impl Pixel {
+    /// The exact value of `variant`'s log-likelihood here, from the reference (the truth of every sweep).
+    pub fn exact(self, variant: Variant) -> Result<ExactLoglik, Error> {
+        let (x, mean, log_scale) = (f64::from(self.x), f64::from(self.mean), f64::from(self.log_scale));
+        let r = reference::discretized_gaussian_log_likelihood(x, mean, log_scale, variant)?;
+        let inv_stdv = libm::exp(-log_scale);
+        Ok(ExactLoglik {
+            value: r.value.value,
+            log_prob: r.log_prob_unclamped.value,
+            branch: r.branch,
+            clamped: r.clamped,
+            plus_in: inv_stdv * (x - mean + HALF_BIN),
+            min_in: inv_stdv * (x - mean - HALF_BIN),
+        })
     }
 }

@@ -13,7 +13,7 @@ mod sweep;
 pub use cause::Cause;
 pub use config::{Config, Evaluated, Form};
 pub use heatmap::{heatmaps, Heatmap};
-pub use inputs::{Family, Pixel};
+pub use inputs::{ExactLoglik, Family, Pixel};
 pub use sweep::audit;
 
 use super::stats::{Fig, Summary};
@@ -86,25 +86,12 @@ pub struct WorstRow {
     pub cdf_min: Option<f64>,
     /// Computed log-likelihood.
     pub computed: Fig,
-    /// Exact log-likelihood of the own formula (accurate f64).
+    /// Exact log-likelihood of the own formula (reference).
     pub exact: Fig,
-    /// The same from the arbitrary-precision reference.
-    pub reference: Fig,
     /// The exact branch probability (own formula).
     pub exact_prob: Fig,
     /// Why it is off.
     pub cause: Cause,
-}
-
-/// Agreement of the accurate f64 log-likelihood with the reference.
-#[derive(Debug, Clone, Serialize)]
-pub struct CrossCheck {
-    /// Elements compared (a sample of each family and variant plus every reported worst input).
-    pub count: usize,
-    /// Largest |accurate - reference| in nats.
-    pub max_abs_diff: Fig,
-    /// Where.
-    pub at: Pixel,
 }
 
 /// One family.
@@ -122,7 +109,7 @@ pub struct FamilyAudit {
     pub configs: Vec<ConfigAudit>,
     /// bits/dim of tanh minus erf, in f32 and f64.
     pub tanh_minus_erf: [Fig; 2],
-    /// The worst f32 inputs (top 3 per f32 configuration, against the own formula).
+    /// The worst f32 inputs (top `TOP_K` per f32 configuration, against the own formula).
     pub worst: Vec<WorstRow>,
 }
 
@@ -158,6 +145,4 @@ pub struct LoglikAudit {
     pub by_probability: Vec<DecadeRow>,
     /// Causes of f32 errors above 0.1 nat.
     pub causes: Vec<CauseCount>,
-    /// The accurate f64 value against the reference.
-    pub crosscheck: CrossCheck,
 }

@@ -1,39 +1,39 @@
-//! The sweep: every configuration on every element of both families against the accurate f64 truth,
-//! summarised into the section's figures; every reported maximum and a sample re-judged by the reference.
+//! The sweep: every configuration on every element of both families against the reference (both exact
+//! values of every element, computed in parallel), summarised into the section's figures.
 
-use super::super::accurate::Loglik;
-use super::super::sample::Stream;
-use super::super::stats::{summarize, top_k, Fig, Summary};
+use super::super::stats::{exceeds, summarize, top_k, Fig, Summary, Truth, TOP_K};
 use super::super::Settings;
 use super::config::f32_configs;
+use super::inputs::ExactLoglik;
 use super::{
-    Cause, CauseCount, Config, ConfigAudit, CrossCheck, DecadeRow, Evaluated, Family, FamilyAudit,
-    LoglikAudit, Pixel, WorstRow, THRESHOLDS,
+    Cause, CauseCount, Config, ConfigAudit, DecadeRow, Evaluated, Family, FamilyAudit, LoglikAudit, Pixel,
+    WorstRow, THRESHOLDS,
 };
 use crate::reference::Variant;
 use crate::Error;
+use rayon::prelude::*;
 use std::f64::consts::LN_2;
 
 /// Everything computed for one element.
 struct Element {
     px: Pixel,
-    gaussian: Loglik,
-    tanh: Loglik,
+    gaussian: ExactLoglik,
+    tanh: ExactLoglik,
     /// `Config::ALL` order.
     fast: [Evaluated; Config::ALL.len()],
 }
 
 impl Element {
-    fn new(px: Pixel) -> Element {
-        Element {
+    fn new(px: Pixel) -> Result<Element, Error> {
+        Ok(Element {
             px,
-            gaussian: px.accurate(Variant::Gaussian),
-            tanh: px.accurate(Variant::Tanh),
+            gaussian: px.exact(Variant::Gaussian)?,
+            tanh: px.exact(Variant::Tanh)?,
             fast: Config::ALL.map(|c| c.evaluate(px)),
-        }
+        })
     }
 
-    fn exact(&self, variant: Variant) -> &Loglik {
+    fn exact(&self, variant: Variant) -> &ExactLoglik {
         match variant {
             Variant::Gaussian => &self.gaussian,
             Variant::Tanh => &self.tanh,
@@ -52,22 +52,15 @@ fn bits_per_dim(values: impl Iterator<Item = f64>) -> f64 {
     sum / n as f64 / LN_2
 }
 
-/// Error summary of configuration `c` against `variant`, its worst input re-judged by the reference.
-fn summary(elements: &[Element], c: usize, variant: Variant) -> Result<Option<Summary<Pixel>>, Error> {
+/// Error summary of configuration `c` against `variant`.
+fn summary(elements: &[Element], c: usize, variant: Variant) -> Option<Summary<Pixel>> {
     let errors: Vec<f64> = elements.iter().map(|e| e.error(c, variant)).collect();
     let inputs: Vec<Pixel> = elements.iter().map(|e| e.px).collect();
-    let Some(mut s) = summarize(&errors, &inputs, &THRESHOLDS) else { return Ok(None) };
-    let fast = Config::ALL[c].evaluate(s.worst).value;
-    s.reference = Some(Fig((fast - s.worst.reference(variant)?).abs()));
-    Ok(Some(s))
+    summarize(&errors, &inputs, &THRESHOLDS, Truth::Reference)
 }
 
 /// Audits one family.
-fn family_audit(
-    family: Family,
-    elements: &[Element],
-    check: &mut Vec<(Pixel, Variant)>,
-) -> Result<FamilyAudit, Error> {
+fn family_audit(family: Family, elements: &[Element]) -> FamilyAudit {
     let exact_g = bits_per_dim(elements.iter().map(|e| e.gaussian.value));
     let exact_t = bits_per_dim(elements.iter().map(|e| e.tanh.value));
     let mut configs = Vec::new();
@@ -75,10 +68,8 @@ fn family_audit(
         let own = config.formula();
         let count = |f: &dyn Fn(&Element) -> bool| elements.iter().filter(|e| f(e)).count();
         let bpd = bits_per_dim(elements.iter().map(|e| e.fast[c].value));
-        let vs_formula = summary(elements, c, own)?;
-        let vs_gaussian = if own == Variant::Tanh { summary(elements, c, Variant::Gaussian)? } else { None };
-        check.extend(vs_formula.iter().map(|s| (s.worst, own)));
-        check.extend(vs_gaussian.iter().map(|s| (s.worst, Variant::Gaussian)));
+        let vs_formula = summary(elements, c, own);
+        let vs_gaussian = if own == Variant::Tanh { summary(elements, c, Variant::Gaussian) } else { None };
         configs.push(ConfigAudit {
             config: *config,
             vs_formula,
@@ -92,9 +83,9 @@ fn family_audit(
             minus_exact_gaussian: Fig(bpd - exact_g),
         });
     }
-    let worst = worst_rows(elements, check)?;
+    let worst = worst_rows(elements);
     let bpd = |c: usize| configs[c].bits_per_dim.0;
-    Ok(FamilyAudit {
+    FamilyAudit {
         family,
         count: elements.len(),
         exact_bits_per_dim: Fig(exact_g),
@@ -102,19 +93,18 @@ fn family_audit(
         tanh_minus_erf: [Fig(bpd(2) - bpd(0)), Fig(bpd(3) - bpd(1))],
         configs,
         worst,
-    })
+    }
 }
 
-/// The top 3 f32 inputs of each f32 configuration against its own formula, each re-judged by the reference.
-fn worst_rows(elements: &[Element], check: &mut Vec<(Pixel, Variant)>) -> Result<Vec<WorstRow>, Error> {
+/// The top [`TOP_K`] inputs of each f32 configuration against its own formula.
+fn worst_rows(elements: &[Element]) -> Vec<WorstRow> {
     let mut worst = Vec::new();
     for c in f32_configs() {
         let own = Config::ALL[c].formula();
         let errors: Vec<f64> = elements.iter().map(|e| e.error(c, own)).collect();
-        for i in top_k(&errors, 3) {
+        for i in top_k(&errors, TOP_K) {
             let e = &elements[i];
             let (ev, ex) = (&e.fast[c], e.exact(own));
-            check.push((e.px, own));
             worst.push(WorstRow {
                 config: Config::ALL[c],
                 pixel: e.px,
@@ -125,13 +115,12 @@ fn worst_rows(elements: &[Element], check: &mut Vec<(Pixel, Variant)>) -> Result
                 cdf_min: ev.cdf_min,
                 computed: Fig(ev.value),
                 exact: Fig(ex.value),
-                reference: Fig(e.px.reference(own)?),
                 exact_prob: Fig(libm::exp(ex.log_prob)),
                 cause: Cause::of(ev, ex),
             });
         }
     }
-    Ok(worst)
+    worst
 }
 
 /// The decade table over all elements.
@@ -154,7 +143,7 @@ fn by_probability(all: &[&Element]) -> Vec<DecadeRow> {
                 let errors: Vec<f64> =
                     all.iter().filter(|e| decade(e, c) == k).map(|e| e.error(c, config.formula())).collect();
                 let inputs = vec![(); errors.len()];
-                let s = summarize(&errors, &inputs, &[]);
+                let s = summarize(&errors, &inputs, &[], Truth::Reference);
                 count.push(errors.len());
                 median.push(s.as_ref().map_or(Fig(0.0), |s| s.median));
                 max.push(s.as_ref().map_or(Fig(0.0), |s| s.max));
@@ -171,20 +160,13 @@ fn by_probability(all: &[&Element]) -> Vec<DecadeRow> {
 
 /// Runs the log-likelihood section.
 pub fn audit(settings: &Settings) -> Result<LoglikAudit, Error> {
-    let n = settings.loglik_rows as u64 * 256;
     let mut families = Vec::new();
     let mut per_family = Vec::new();
-    let mut check = Vec::new();
-    for (k, family) in Family::ALL.iter().enumerate() {
-        let stream = Stream::new(settings.seed, 10 + k as u64);
-        let elements: Vec<Element> = (0..n).map(|j| Element::new(family.pixel(stream, j))).collect();
-        // An evenly spaced sample for the cross-check of the accurate values.
-        let stride = (elements.len() / settings.crosscheck.max(1)).max(1);
-        for e in elements.iter().step_by(stride).take(settings.crosscheck) {
-            check.push((e.px, Variant::Gaussian));
-            check.push((e.px, Variant::Tanh));
-        }
-        families.push(family_audit(*family, &elements, &mut check)?);
+    for family in Family::ALL {
+        // The reference dominates the cost (two exact values per element): one element per task.
+        let elements =
+            family.pixels(settings).into_par_iter().map(Element::new).collect::<Result<Vec<_>, Error>>()?;
+        families.push(family_audit(family, &elements));
         per_family.push(elements);
     }
     let all: Vec<&Element> = per_family.iter().flatten().collect();
@@ -196,28 +178,13 @@ pub fn audit(settings: &Settings) -> Result<LoglikAudit, Error> {
                 .map(|c| {
                     let own = Config::ALL[c].formula();
                     all.iter()
-                        .filter(|e| e.error(c, own) > 0.1 && Cause::of(&e.fast[c], e.exact(own)) == cause)
+                        .filter(|e| {
+                            exceeds(e.error(c, own), 0.1) && Cause::of(&e.fast[c], e.exact(own)) == cause
+                        })
                         .count()
                 })
                 .collect(),
         })
         .collect();
-    Ok(LoglikAudit {
-        families,
-        by_probability: by_probability(&all),
-        causes,
-        crosscheck: crosscheck(&check)?,
-    })
-}
-
-/// Compares the accurate values with the reference at every `(pixel, variant)`.
-fn crosscheck(points: &[(Pixel, Variant)]) -> Result<CrossCheck, Error> {
-    let mut worst = (0.0, points.first().map_or(Pixel { x: 0.0, mean: 0.0, log_scale: 0.0 }, |p| p.0));
-    for &(px, variant) in points {
-        let diff = (px.accurate(variant).value - px.reference(variant)?).abs();
-        if diff > worst.0 {
-            worst = (diff, px);
-        }
-    }
-    Ok(CrossCheck { count: points.len(), max_abs_diff: Fig(worst.0), at: worst.1 })
+    Ok(LoglikAudit { families, by_probability: by_probability(&all), causes })
 }

@@ -26,7 +26,7 @@ pub(super) struct JudgedRow {
 impl JudgedRow {
     /// The row of a sampled judgement.
     fn sampled(name: String, j: &Judged) -> JudgedRow {
-        let worst = |s: &Option<Summary<f32>>| (max(s.as_ref()), or_dash(s.as_ref(), |s| input(s.worst)));
+        let worst = |s: &Option<Summary<f32>>| (max(s.as_ref()), or_dash(s.as_ref(), |s| input(*s.worst())));
         JudgedRow {
             name,
             worst: [worst(&j.ulps), worst(&j.abs), worst(&j.log)],

@@ -1,8 +1,8 @@
 //! How figures print in the report: 3 significant digits, inputs in their shortest round-trip form, `-`
-//! where a figure does not exist. Every reported maximum goes through [`max`], the one place where a mark
-//! of the figure's provenance (which truth judged it) would be added.
+//! where a figure does not exist. Every reported maximum goes through [`judged`], which marks in the cell
+//! a figure whose truth is not the reference (`[engine]`), as SciPy's xsref marks a `fallback` value.
 
-use super::super::stats::{Fig, Summary};
+use super::super::stats::{Fig, Summary, Truth};
 
 /// A figure with 3 significant digits (plain notation between 1e-3 and 1e5).
 pub(super) fn num(v: f64) -> String {
@@ -38,9 +38,18 @@ pub(super) fn input(z: f32) -> String {
     }
 }
 
-/// A summary's maximum as reported ([`Summary::reported_max`]), `-` for an empty sweep.
+/// A maximum with the mark of its truth: plain when the reference judged every input, `[engine]` when
+/// the f64 engine located it (the reference valued it at the input found).
+pub(super) fn judged(value: f64, truth: Truth) -> String {
+    match truth {
+        Truth::Reference => num(value),
+        Truth::Engine => format!("{} [engine]", num(value)),
+    }
+}
+
+/// A summary's maximum with the mark of its truth, `-` for an empty sweep.
 pub(super) fn max<I>(s: Option<&Summary<I>>) -> String {
-    s.map_or("-".into(), |s| fig(s.reported_max()))
+    s.map_or("-".into(), |s| judged(s.max.0, s.truth))
 }
 
 /// A half-open range of figures, `[from, to)`.
@@ -70,5 +79,11 @@ mod tests {
             .collect();
         assert_eq!(shown, ["0", "1.23e-7", "0.00123", "2.50", "12346", "1.50e5", "-inf"]);
         assert_eq!((input(-9.522_295), input(1e-7)), ("-9.522295".into(), "1e-7".into()));
+    }
+
+    #[test]
+    fn a_maximum_not_judged_by_the_reference_is_marked_in_its_cell() {
+        assert_eq!(judged(6.5e-8, Truth::Reference), "6.50e-8");
+        assert_eq!(judged(6.5e-8, Truth::Engine), "6.50e-8 [engine]");
     }
 }

@@ -1,18 +1,22 @@
-//! Section 2, the exhaustive float32 scan: the proven maxima of both f32 CDFs, where each becomes exactly
-//! 0 and 1, monotonicity, NaN and infinities; a pointer to the command while no scan is committed.
+//! Section 2, the exhaustive float32 scan: the maxima of both f32 CDFs over every input (located by the f64
+//! engine, marked so in their cells), the engine against the reference, where each CDF becomes exactly 0
+//! and 1, monotonicity, NaN and infinities; a pointer to the command while no scan is committed.
 
-use super::super::exhaustive::{Edge, Exhaustive, Judged, VariantResult, Worst};
+use super::super::exhaustive::{Edge, Exhaustive, Judged, TruthOff, VariantResult, Worst};
 use super::cdf::{judged_table, JudgedRow};
-use super::cells::{input, num, or_dash};
+use super::cells::{input, judged, num, or_dash};
 use super::table::Table;
 use super::template;
 use crate::Error;
 
 impl JudgedRow {
-    /// The row of a proven judgement (its maxima re-judged by the reference).
-    fn proven(name: String, j: &Judged) -> JudgedRow {
+    /// The row of an exhaustive judgement (maxima located by its truth, valued by the reference).
+    fn exhaustive(name: String, j: &Judged) -> JudgedRow {
         let worst = |w: &Option<Worst>| {
-            (or_dash(w.as_ref(), |w| num(w.reference_error.0)), or_dash(w.as_ref(), |w| input(w.z)))
+            (
+                or_dash(w.as_ref(), |w| judged(w.reference_error.0, j.truth)),
+                or_dash(w.as_ref(), |w| input(w.z)),
+            )
         };
         JudgedRow {
             name,
@@ -39,7 +43,7 @@ pub(super) fn render(ex: Option<&Exhaustive>) -> Result<String, Error> {
     let judged = ex.variants.iter().flat_map(|v| {
         let against =
             std::iter::once(("Phi", &v.vs_phi)).chain(v.vs_formula.as_ref().map(|j| ("own formula", j)));
-        against.map(move |(truth, j)| JudgedRow::proven(format!("{} f32 vs {truth}", v.cdf), j))
+        against.map(move |(truth, j)| JudgedRow::exhaustive(format!("{} f32 vs {truth}", v.cdf), j))
     });
     let edges = Table::<&VariantResult>::new()
         .column("CDF", |v| format!("{} f32", v.cdf))
@@ -58,9 +62,24 @@ pub(super) fn render(ex: Option<&Exhaustive>) -> Result<String, Error> {
         .render(&ex.variants);
     let threads: Vec<String> = ex.threads.iter().map(usize::to_string).collect();
     let (bound_abs, bound_ulps, bound_log) = ex.shortcut_bounds;
+    let tc = &ex.truth_check;
+    let off =
+        |o: &Option<TruthOff>| or_dash(o.as_ref(), |o| format!("{} (at z = {})", num(o.ulps.0), input(o.z)));
+    let n = tc.max_ulps();
     template::fill(
         "exhaustive",
         &[
+            ("truth_label", truth_label(ex)),
+            ("truth_points", tc.points.to_string()),
+            ("truth_stride", tc.stride.to_string()),
+            ("truth_phi", off(&tc.phi)),
+            ("truth_formula", off(&tc.formula)),
+            ("margin_abs", num(2.0 * n * f64::EPSILON)),
+            ("libm", ex.fingerprint.libm.clone()),
+            (
+                "sources",
+                ex.fingerprint.sources.keys().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", "),
+            ),
             ("wall_seconds", format!("{:.0}", ex.wall_seconds)),
             ("shards", ex.shards.to_string()),
             ("threads", threads.join("+")),
@@ -71,5 +90,16 @@ pub(super) fn render(ex: Option<&Exhaustive>) -> Result<String, Error> {
             ("judged_table", judged_table(judged)),
             ("edges_table", edges),
         ],
+    )
+}
+
+/// What the exhaustive maxima were judged against, e.g. "exhaustive vs the f64 engine, engine within 2.1
+/// f64 ulps of the reference on 530000 inputs" (the label of every row and section that shows them).
+pub(super) fn truth_label(ex: &Exhaustive) -> String {
+    let tc = &ex.truth_check;
+    format!(
+        "exhaustive vs the f64 engine, engine within {} f64 ulps of the reference on {} inputs",
+        num(tc.max_ulps()),
+        tc.points
     )
 }

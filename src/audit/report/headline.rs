@@ -5,7 +5,8 @@ use super::super::cdf::{Subject, SubjectAudit};
 use super::super::exhaustive::{Judged, Worst};
 use super::super::loglik::{Config, ConfigAudit};
 use super::super::{Audit, Precision};
-use super::cells::{fig, max, num, or_dash};
+use super::cells::{fig, judged, max, num, or_dash};
+use super::exhaustive::truth_label;
 use super::table::Table;
 
 /// A row: its label and its cell in each configuration's column.
@@ -26,18 +27,19 @@ pub(super) fn render(audit: &Audit) -> String {
         cdf_row("CDF: exactly 1 at and above z", |s| num(s.one_at.z)),
     ];
     if let Some(ex) = &audit.exhaustive {
-        // The proven figures exist for the f32 columns only.
-        let proven = |label: &str, pick: fn(&Judged) -> &Option<Worst>| -> Row {
+        // The exhaustive figures exist for the f32 columns only.
+        let label = truth_label(ex);
+        let exhaustive = |what: &str, pick: fn(&Judged) -> &Option<Worst>| -> Row {
             let cell = move |c: Config| {
                 let variant = ex.variants.iter().find(|v| Some(v.cdf) == c.form.cdf());
-                let worst =
-                    variant.filter(|_| c.precision == Precision::F32).and_then(|v| pick(&v.vs_phi).as_ref());
-                or_dash(worst, |w| num(w.reference_error.0))
+                let judgement = variant.filter(|_| c.precision == Precision::F32).map(|v| &v.vs_phi);
+                let worst = judgement.and_then(|j| pick(j).as_ref().map(|w| (w, j.truth)));
+                or_dash(worst, |(w, truth)| judged(w.reference_error.0, truth))
             };
-            (label.into(), Box::new(cell))
+            (format!("CDF: {what}, all f32 inputs ({label})"), Box::new(cell))
         };
-        rows.push(proven("CDF: max abs error vs Phi, all f32 inputs (proven)", |j| &j.abs));
-        rows.push(proven("CDF: max log error vs Phi where F > 0, all f32 inputs (proven)", |j| &j.log));
+        rows.push(exhaustive("max abs error vs Phi", |j| &j.abs));
+        rows.push(exhaustive("max log error vs Phi where F > 0", |j| &j.log));
     }
     for f in &audit.loglik.families {
         let name = f.family.name();

@@ -39,7 +39,6 @@ pub(super) fn render(kl: &KlAudit) -> Result<String, Error> {
         "kl",
         &[
             ("table", table),
-            ("crosscheck_max", fig(kl.crosscheck_max_rel_diff)),
             ("stable_f32_max", num(kl.stable_max_relative_error(Precision::F32))),
             ("stable_f64_max", num(kl.stable_max_relative_error(Precision::F64))),
             ("stable_zero_or_negative", num(kl.stable_zero_or_negative_share())),

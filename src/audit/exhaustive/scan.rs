@@ -1,22 +1,18 @@
-//! The exhaustive scan: every one of the 2^32 float32 inputs of both f32 CDF variants, judged against the
-//! accurate f64 engine (`engine::phi`, `engine::tanh_cdf`), so every maximum is `proven`. Inputs are
-//! visited in increasing numeric order (keys), which also proves or refutes monotonicity. The scan splits
-//! into shards (`--shard i/n`) whose results merge into the same figures.
+//! The scan itself: every one of the 2^32 float32 inputs of both f32 CDF variants, in increasing numeric
+//! order (keys), each judged against the [`truth`] (the accurate f64 engine, Taylor polynomials near 0),
+//! and every [`TRUTH_STRIDE`]-th judged input's truth compared with the reference. Ranges scanned apart
+//! (chunks, shards) merge into the figures of one scan.
 
-use super::cdf::{error, reference_truth, Measure};
-use super::stats::Label;
-use super::Precision;
-use crate::golden::json_number::JsonF64;
-use crate::reference::{self, Variant};
+use super::super::stats::exceeds;
+use super::FORMAT;
+use crate::golden::judge::ulp;
+use crate::reference;
 use crate::stable::engine;
 use crate::{Cdf, Error};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
-
-/// Format tag of shard files and of `exhaustive.json`.
-pub const FORMAT: &str = "ddpm-golden exhaustive float32 scan v1";
 
 /// Number of keys (float32 bit patterns).
 const KEYS: u64 = 1 << 32;
@@ -65,6 +61,16 @@ fn taylor(z: f64) -> (f64, f64) {
     (phi, 0.5 + 0.5 * (s - s * s * s / 3.0))
 }
 
+/// The truth of the scan at `z` (Phi, then the exact tanh formula): Taylor polynomials below 2^-12,
+/// `engine::phi` and `engine::tanh_cdf` elsewhere.
+pub fn truth(z: f64) -> (f64, f64) {
+    if z.abs() < TAYLOR_BELOW {
+        taylor(z)
+    } else {
+        (engine::phi(z), engine::tanh_cdf(z))
+    }
+}
+
 /// Below this |z| both f32 results are exactly 1/2 (see [`shortcut`]).
 const CENTRE_SHORTCUT: f64 = 1.0 / (1u64 << 30) as f64;
 
@@ -104,10 +110,11 @@ pub struct Max {
     pub key: u32,
 }
 
-/// Keeps the larger; on ties the earlier (left) one, so results do not depend on chunking.
+/// Keeps the worse ([`exceeds`]: NaN worst); on ties the earlier (left) one, so results do not depend on
+/// chunking.
 fn max_of(left: Option<Max>, right: Option<Max>) -> Option<Max> {
     match (left, right) {
-        (Some(l), Some(r)) if r.value > l.value => Some(r),
+        (Some(l), Some(r)) if exceeds(r.value, l.value) => Some(r),
         (Some(l), _) => Some(l),
         (None, r) => r,
     }
@@ -131,13 +138,9 @@ pub struct Maxima {
 impl Maxima {
     /// Records the f32 result `f` against the true `t` at `key`.
     #[inline]
-    fn record(&mut self, key: u32, f: f64, t: f64) {
+    pub(super) fn record(&mut self, key: u32, f: f64, t: f64) {
         let abs = (f - t).abs();
-        let offer = |slot: &mut Option<Max>, value: f64| {
-            if slot.is_none_or(|m| value > m.value) {
-                *slot = Some(Max { value, key });
-            }
-        };
+        let offer = |slot: &mut Option<Max>, value: f64| *slot = max_of(*slot, Some(Max { value, key }));
         offer(&mut self.abs, abs);
         // Multiplying by the inverse power of two is exact and cheaper than dividing.
         offer(&mut self.ulps, abs * f64::from_bits(((1023 - ulp_f32_exponent(t)) as u64) << 52));
@@ -161,6 +164,45 @@ impl Maxima {
             log: max_of(self.log, right.log),
             flushed_to_zero: self.flushed_to_zero.checked_add(right.flushed_to_zero)?,
             flushed_to_one: self.flushed_to_one.checked_add(right.flushed_to_one)?,
+        })
+    }
+}
+
+/// Every this-many-th key (of those judged in full) has its truth compared with the reference: about
+/// 2^19 inputs, every binade sampled densely, for a few seconds of reference work.
+pub const TRUTH_STRIDE: u32 = 1 << 10;
+
+/// The scan's truth against the reference over a key range: f64 ulps of the correctly rounded value.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TruthScan {
+    /// Inputs compared.
+    pub points: u64,
+    /// Largest error of the Phi truth in f64 ulps (NaN: the reference refused) and its key.
+    pub phi: Option<Max>,
+    /// The same for the exact tanh formula.
+    pub formula: Option<Max>,
+}
+
+/// `|t - r|` in f64 ulps of the reference value `r` (NaN where the reference refused).
+pub fn ulps_off(t: f64, r: Result<reference::Exact, Error>) -> f64 {
+    r.map_or(f64::NAN, |r| (t - r.value).abs() / ulp(r.value, 53))
+}
+
+impl TruthScan {
+    /// Compares the truth `(phi, formula)` at `z` (key `key`) with the reference.
+    fn record(&mut self, key: u32, z: f64, (phi, formula): (f64, f64)) {
+        self.points += 1;
+        self.phi = max_of(self.phi, Some(Max { value: ulps_off(phi, reference::phi(z)), key }));
+        self.formula =
+            max_of(self.formula, Some(Max { value: ulps_off(formula, reference::tanh_cdf(z)), key }));
+    }
+
+    /// Combines with the comparison of another key range; `None` when the count would overflow.
+    pub(crate) fn merge(&self, right: &TruthScan) -> Option<TruthScan> {
+        Some(TruthScan {
+            points: self.points.checked_add(right.points)?,
+            phi: max_of(self.phi, right.phi),
+            formula: max_of(self.formula, right.formula),
         })
     }
 }
@@ -267,9 +309,10 @@ pub(crate) fn overflow(file: &str) -> Error {
     }
 }
 
-/// Scans keys `[start, end)`.
-fn scan_range(start: u64, end: u64) -> Pair {
-    let mut acc: Pair = Default::default();
+/// Scans keys `[start, end)`: both variants and the truth check.
+pub(super) fn scan_range(start: u64, end: u64) -> (Pair, TruthScan) {
+    let mut acc = Pair::default();
+    let mut truth_check = TruthScan::default();
     for k in start..end {
         let key = k as u32;
         let z = float_of_key(key);
@@ -287,13 +330,15 @@ fn scan_range(start: u64, end: u64) -> Pair {
         if shortcut(zd, erf, tanh) {
             continue;
         }
-        let (phi, formula) =
-            if zd.abs() < TAYLOR_BELOW { taylor(zd) } else { (engine::phi(zd), engine::tanh_cdf(zd)) };
+        let (phi, formula) = truth(zd);
         acc[0].vs_phi.record(key, erf.into(), phi);
         acc[1].vs_phi.record(key, tanh.into(), phi);
         acc[1].vs_formula.record(key, tanh.into(), formula);
+        if key % TRUTH_STRIDE == 0 {
+            truth_check.record(key, zd, (phi, formula));
+        }
     }
-    acc
+    (acc, truth_check)
 }
 
 /// One shard's result file.
@@ -311,6 +356,8 @@ pub struct Shard {
     pub threads: usize,
     /// Erf and tanh scans of the shard's key range.
     pub scans: Pair,
+    /// The truth against the reference over the shard's key range.
+    pub truth: TruthScan,
 }
 
 /// Scans shard `shard` of `of` in parallel (rayon), with a progress bar on stderr.
@@ -330,7 +377,7 @@ pub fn scan_shard(shard: u32, of: u32) -> Result<Shard, Error> {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let timer = Instant::now();
-    let chunks: Vec<Pair> = (0..(end - start).div_ceil(CHUNK))
+    let chunks: Vec<(Pair, TruthScan)> = (0..(end - start).div_ceil(CHUNK))
         .into_par_iter()
         .map(|c| {
             let lo = start + c * CHUNK;
@@ -342,7 +389,9 @@ pub fn scan_shard(shard: u32, of: u32) -> Result<Shard, Error> {
         .collect();
     let scans = chunks
         .iter()
-        .try_fold(Pair::default(), |acc, c| merge_pair(&acc, c))
+        .try_fold((Pair::default(), TruthScan::default()), |acc, c| {
+            Some((merge_pair(&acc.0, &c.0)?, acc.1.merge(&c.1)?))
+        })
         .ok_or_else(|| overflow("scan"))?;
     bar.finish_and_clear();
     Ok(Shard {
@@ -351,168 +400,14 @@ pub fn scan_shard(shard: u32, of: u32) -> Result<Shard, Error> {
         of,
         seconds: timer.elapsed().as_secs_f64(),
         threads: rayon::current_num_threads(),
-        scans,
-    })
-}
-
-/// A proven maximum with its input, spot-checked by the reference.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Worst {
-    /// The error (engine truth).
-    pub error: JsonF64,
-    /// The input.
-    pub z: f32,
-    /// The f32 result there.
-    pub computed: f32,
-    /// The error recomputed against the arbitrary-precision reference.
-    pub reference_error: JsonF64,
-}
-
-/// Maxima against one exact function, resolved to inputs.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Judged {
-    /// Max error in f32 ulps of the true value.
-    pub ulps: Option<Worst>,
-    /// Max absolute error.
-    pub abs: Option<Worst>,
-    /// Max |ln F - ln P| where F > 0 and P is a normal f32.
-    pub log: Option<Worst>,
-    /// Inputs where F = 0 though P rounds to a nonzero f32.
-    pub flushed_to_zero: u64,
-    /// Inputs where F = 1 though P rounds below 1.
-    pub flushed_to_one: u64,
-}
-
-/// Where an f32 CDF is exactly 0 or 1.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Edge {
-    /// The largest z with F = 0 (or the smallest with F = 1).
-    pub z: Option<f32>,
-    /// The true tail there, Phi(z) (or 1 - Phi(z)), from the reference.
-    pub true_tail: Option<JsonF64>,
-    /// Whether the set is a clean half-line: no F > 0 at or below the zero edge (no F < 1 at or above
-    /// the one edge).
-    pub clean: bool,
-}
-
-/// A decrease of the computed CDF between two adjacent float32 inputs.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Decrease {
-    /// `F(previous float) - F(z)`.
-    pub by: JsonF64,
-    /// The input after the step.
-    pub z: f32,
-}
-
-/// The proven figures of one f32 variant.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct VariantResult {
-    /// The variant.
-    pub cdf: Cdf,
-    /// Non-NaN inputs scanned (2^32 - 2^24 + 2).
-    pub inputs: u64,
-    /// NaN inputs and how many gave NaN.
-    pub nan_inputs: u64,
-    /// See `nan_inputs`.
-    pub nan_outputs: u64,
-    /// F(-inf) and F(+inf).
-    pub at_infinities: (JsonF64, JsonF64),
-    /// Against the true Phi.
-    pub vs_phi: Judged,
-    /// Against the exact tanh formula (rounding alone; tanh only).
-    pub vs_formula: Option<Judged>,
-    /// Where F becomes exactly 0.
-    pub zero: Edge,
-    /// Where F becomes exactly 1.
-    pub one: Edge,
-    /// Steps in increasing z where F decreases (0: monotone over all floats).
-    pub decreases: u64,
-    /// The largest decrease and the input where it happens.
-    pub max_drop: Option<Decrease>,
-    /// Always `proven`.
-    pub label: Label,
-}
-
-/// The merged exhaustive result (`exhaustive.json`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Exhaustive {
-    /// [`FORMAT`].
-    pub format: String,
-    /// Shards merged.
-    pub shards: u32,
-    /// Wall-clock seconds of the slowest shard (the whole scan when unsharded).
-    pub wall_seconds: f64,
-    /// Sum of the shards' wall-clock seconds.
-    pub total_seconds: f64,
-    /// Worker threads per shard.
-    pub threads: Vec<usize>,
-    /// Error bounds of the short-circuited tail regions (absolute, ulps, log).
-    pub shortcut_bounds: (f64, f64, f64),
-    /// Erf, then tanh.
-    pub variants: Vec<VariantResult>,
-}
-
-/// Resolves maxima to inputs and spot-checks each with the reference, against Phi or (for `Tanh`) the
-/// exact tanh formula.
-fn judged(cdf: Cdf, m: &Maxima, variant: Variant) -> Result<Judged, Error> {
-    let resolve = |max: Option<Max>, measure: Measure| -> Result<Option<Worst>, Error> {
-        let Some(max) = max else { return Ok(None) };
-        let z = float_of_key(max.key);
-        let computed = cdf.eval(z);
-        let (t, log_t) = reference_truth(variant, z.into())?;
-        let reference_error = error(measure, Precision::F32, computed.into(), t, log_t).unwrap_or(f64::NAN);
-        Ok(Some(Worst { error: JsonF64(max.value), z, computed, reference_error: JsonF64(reference_error) }))
-    };
-    Ok(Judged {
-        ulps: resolve(m.ulps, Measure::Ulps)?,
-        abs: resolve(m.abs, Measure::Abs)?,
-        log: resolve(m.log, Measure::Log)?,
-        flushed_to_zero: m.flushed_to_zero,
-        flushed_to_one: m.flushed_to_one,
-    })
-}
-
-/// The figures of one variant from its complete scan.
-pub(crate) fn variant_result(cdf: Cdf, s: &VariantScan) -> Result<VariantResult, Error> {
-    let edge = |key: Option<u32>, upper: bool, clean: bool| -> Result<Edge, Error> {
-        let z = key.map(float_of_key);
-        let true_tail = match z {
-            Some(z) => Some(JsonF64(reference::phi(if upper { -f64::from(z) } else { z.into() })?.value)),
-            None => None,
-        };
-        Ok(Edge { z, true_tail, clean })
-    };
-    let zero_clean = match (s.last_zero, s.first_positive) {
-        (Some(zero), Some(pos)) => pos > zero,
-        _ => true,
-    };
-    let one_clean = match (s.first_one, s.last_below_one) {
-        (Some(one), Some(below)) => below < one,
-        _ => true,
-    };
-    Ok(VariantResult {
-        cdf,
-        inputs: s.inputs,
-        nan_inputs: s.nan_inputs,
-        nan_outputs: s.nan_outputs,
-        at_infinities: (JsonF64(cdf.eval(f32::NEG_INFINITY).into()), JsonF64(cdf.eval(f32::INFINITY).into())),
-        vs_phi: judged(cdf, &s.vs_phi, Variant::Gaussian)?,
-        vs_formula: match cdf {
-            Cdf::Tanh => Some(judged(cdf, &s.vs_formula, Variant::Tanh)?),
-            Cdf::Erf => None,
-        },
-        zero: edge(s.last_zero, false, zero_clean)?,
-        one: edge(s.first_one, true, one_clean)?,
-        decreases: s.decreases,
-        max_drop: s.max_drop.map(|m| Decrease { by: JsonF64(m.value), z: float_of_key(m.key) }),
-        label: Label::Proven,
+        scans: scans.0,
+        truth: scans.1,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::merge::merge;
 
     #[test]
     fn keys_order_floats_numerically() {
@@ -545,32 +440,9 @@ mod tests {
         // Keys around 0 and around z = -5.3 (where both variants reach 0) in one piece and in two.
         for (lo, len) in [(key_of_float(-1e-3) as u64, 5000u64), (key_of_float(-5.5) as u64, 300_000)] {
             let whole = scan_range(lo, lo + len);
-            let parts =
-                merge_pair(&scan_range(lo, lo + len / 3), &scan_range(lo + len / 3, lo + len)).unwrap();
+            let (a, b) = (scan_range(lo, lo + len / 3), scan_range(lo + len / 3, lo + len));
+            let parts = (merge_pair(&a.0, &b.0).unwrap(), a.1.merge(&b.1).unwrap());
             assert_eq!(whole, parts);
         }
-    }
-
-    fn shard(shard: u32, of: u32, keys: std::ops::Range<u64>) -> Shard {
-        let scans = scan_range(keys.start, keys.end);
-        Shard { format: FORMAT.into(), shard, of, seconds: 1.0, threads: 1, scans }
-    }
-
-    #[test]
-    fn shards_merge_into_the_figures_of_one_scan() {
-        // Two adjacent key ranges around z = 5.3, merged as a 2-way split and as one piece.
-        let (lo, mid, hi) = (key_of_float(5.2) as u64, key_of_float(5.35) as u64, key_of_float(5.4) as u64);
-        let split = merge(vec![shard(1, 2, mid..hi), shard(0, 2, lo..mid)]).unwrap();
-        let whole = merge(vec![shard(0, 1, lo..hi)]).unwrap();
-        assert_eq!(
-            serde_json::to_value(&split.variants).unwrap(),
-            serde_json::to_value(&whole.variants).unwrap()
-        );
-        assert_eq!((split.shards, split.wall_seconds, split.total_seconds), (2, 1.0, 2.0));
-        assert!(merge(vec![shard(0, 2, lo..mid)]).is_err(), "a missing shard must be refused");
-        assert!(
-            merge(vec![shard(0, 2, lo..mid), shard(0, 2, lo..mid)]).is_err(),
-            "a duplicate must be refused"
-        );
     }
 }
