@@ -17,10 +17,10 @@ pub(super) struct JudgedRow {
     pub(super) name: String,
     /// (max, at z) for ulps, absolute and log error.
     pub(super) worst: [(String, String); 3],
-    /// Results exactly 0 although the truth rounds to a nonzero number.
-    pub(super) flushed_to_zero: u64,
-    /// Results exactly 1 although the truth rounds below 1.
-    pub(super) flushed_to_one: u64,
+    /// Results exactly 0 although the truth rounds to a nonzero number (marked with its truth).
+    pub(super) flushed_to_zero: String,
+    /// Results exactly 1 although the truth rounds below 1 (marked with its truth).
+    pub(super) flushed_to_one: String,
 }
 
 impl JudgedRow {
@@ -30,8 +30,8 @@ impl JudgedRow {
         JudgedRow {
             name,
             worst: [worst(&j.ulps), worst(&j.abs), worst(&j.log)],
-            flushed_to_zero: j.flushed_to_zero as u64,
-            flushed_to_one: j.flushed_to_one as u64,
+            flushed_to_zero: j.flushed_to_zero.to_string(),
+            flushed_to_one: j.flushed_to_one.to_string(),
         }
     }
 }
@@ -45,8 +45,8 @@ pub(super) fn judged_table(rows: impl IntoIterator<Item = JudgedRow>) -> String 
             .column("at z", move |r| r.worst[i].1.clone());
     }
     table
-        .column("flushed to 0", |r| r.flushed_to_zero.to_string())
-        .column("flushed to 1", |r| r.flushed_to_one.to_string())
+        .column("flushed to 0", |r| r.flushed_to_zero.clone())
+        .column("flushed to 1", |r| r.flushed_to_one.clone())
         .render(rows)
 }
 

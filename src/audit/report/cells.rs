@@ -41,9 +41,14 @@ pub(super) fn input(z: f32) -> String {
 /// A maximum with the mark of its truth: plain when the reference judged every input, `[engine]` when
 /// the f64 engine located it (the reference valued it at the input found).
 pub(super) fn judged(value: f64, truth: Truth) -> String {
+    marked(num(value), truth)
+}
+
+/// Any figure decided by `truth` (a maximum, a count against a threshold), marked as in [`judged`].
+pub(super) fn marked(figure: String, truth: Truth) -> String {
     match truth {
-        Truth::Reference => num(value),
-        Truth::Engine => format!("{} [engine]", num(value)),
+        Truth::Reference => figure,
+        Truth::Engine => format!("{figure} [engine]"),
     }
 }
 

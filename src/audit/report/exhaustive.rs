@@ -4,7 +4,7 @@
 
 use super::super::exhaustive::{Edge, Exhaustive, Judged, TruthOff, VariantResult, Worst};
 use super::cdf::{judged_table, JudgedRow};
-use super::cells::{input, judged, num, or_dash};
+use super::cells::{input, judged, marked, num, or_dash};
 use super::table::Table;
 use super::template;
 use crate::Error;
@@ -21,8 +21,8 @@ impl JudgedRow {
         JudgedRow {
             name,
             worst: [worst(&j.ulps), worst(&j.abs), worst(&j.log)],
-            flushed_to_zero: j.flushed_to_zero,
-            flushed_to_one: j.flushed_to_one,
+            flushed_to_zero: marked(j.flushed_to_zero.to_string(), j.truth),
+            flushed_to_one: marked(j.flushed_to_one.to_string(), j.truth),
         }
     }
 }
@@ -63,8 +63,9 @@ pub(super) fn render(ex: Option<&Exhaustive>) -> Result<String, Error> {
     let threads: Vec<String> = ex.threads.iter().map(usize::to_string).collect();
     let (bound_abs, bound_ulps, bound_log) = ex.shortcut_bounds;
     let tc = &ex.truth_check;
-    let off =
-        |o: &Option<TruthOff>| or_dash(o.as_ref(), |o| format!("{} (at z = {})", num(o.ulps.0), input(o.z)));
+    let off = |o: &Option<TruthOff>| {
+        or_dash(o.as_ref(), |o| format!("{} f64 ulps (at z = {})", num(o.ulps.0), input(o.z)))
+    };
     let n = tc.max_ulps();
     template::fill(
         "exhaustive",
