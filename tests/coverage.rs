@@ -73,3 +73,28 @@ fn kernels_are_listed_only_for_judged_variants() {
     // The table is not empty: an empty one would make the checks above vacuous.
     assert_eq!(Combination::all().count(), 2 * (2 + 1 + 2 + 3));
 }
+
+#[test]
+fn named_scalars_follow_the_table() {
+    use ddpm_golden::golden::evaluate::case_inputs;
+    for function in Function::ALL {
+        let file = load(function);
+        for case in &file.cases {
+            let inputs = case_inputs(function, case).unwrap_or_else(|e| panic!("{}: {e}", case.id));
+            let names: Vec<&str> = inputs.named_scalars().into_iter().map(|(name, _)| name).collect();
+            let scalar_names: &[&str] = if function == Function::MeanFlat { &[] } else { function.inputs() };
+            assert_eq!(names, scalar_names, "{}: names of the scalar inputs", case.id);
+            for (name, value) in inputs.named_scalars() {
+                let stored = match case.inputs.get(name) {
+                    Some(ddpm_golden::golden::format::Input::Scalar(v)) => v.0,
+                    other => panic!("{}: {name} is {other:?}", case.id),
+                };
+                assert!(
+                    f64::from(value).to_bits() == stored.to_bits() || (stored.is_nan() && value.is_nan()),
+                    "{}: {name}",
+                    case.id
+                );
+            }
+        }
+    }
+}

@@ -137,7 +137,7 @@ def numpy_workloads():
         erf_cdf, erf_label = numpy_port.erf_standard_normal_cdf, "math.erf per element"
 
     def loglik(cdf):
-        return lambda x, m, s: numpy_port._discretized_gaussian_log_likelihood(cdf, x, m, s)
+        return lambda x, m, s: numpy_port.discretized(cdf, x, m, s)
 
     workloads = {
         "loglik_tanh": loglik(numpy_port.approx_standard_normal_cdf),

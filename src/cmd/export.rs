@@ -30,21 +30,12 @@ pub fn run(args: &ExportArgs) -> Result<ExitCode> {
     let mut tensors = Vec::new();
     for case in &golden.cases {
         let inputs = case_inputs(golden.function, case).with_context(|| file.clone())?;
-        let scalars: Vec<(&str, f32)> = match inputs {
-            Inputs::NormalKl([a, b, c, d]) => {
-                vec![("mean1", a), ("logvar1", b), ("mean2", c), ("logvar2", d)]
-            }
-            Inputs::Cdf(z) => vec![("z", z)],
-            Inputs::Loglik { x, means, log_scales } => {
-                vec![("x", x), ("means", means), ("log_scales", log_scales)]
-            }
-            Inputs::MeanFlat { shape, data } => {
-                let data: Vec<Value> = data.values().into_iter().map(|v| encode(v.into())).collect();
-                tensors.push(json!({"id": case.id, "shape": shape, "data": data}));
-                continue;
-            }
-        };
-        for (name, v) in scalars {
+        if let Inputs::MeanFlat { shape, data } = &inputs {
+            let data: Vec<Value> = data.values().into_iter().map(|v| encode(v.into())).collect();
+            tensors.push(json!({"id": case.id, "shape": shape, "data": data}));
+            continue;
+        }
+        for (name, v) in inputs.named_scalars() {
             if let Value::Array(col) = columns.entry(name).or_insert_with(|| Value::Array(Vec::new())) {
                 col.push(encode(v.into()));
             }

@@ -22,6 +22,24 @@ pub enum Inputs {
     Loglik { x: f32, means: f32, log_scales: f32 },
 }
 
+impl Inputs {
+    /// The scalar inputs with their upstream argument names, in [`Function::inputs`] order (empty for
+    /// `mean_flat`, whose input is a tensor): what `export` writes as columns and the Python package
+    /// passes to a port.
+    pub fn named_scalars(&self) -> Vec<(&'static str, f32)> {
+        match *self {
+            Inputs::NormalKl([a, b, c, d]) => {
+                vec![("mean1", a), ("logvar1", b), ("mean2", c), ("logvar2", d)]
+            }
+            Inputs::Cdf(z) => vec![("z", z)],
+            Inputs::Loglik { x, means, log_scales } => {
+                vec![("x", x), ("means", means), ("log_scales", log_scales)]
+            }
+            Inputs::MeanFlat { .. } => Vec::new(),
+        }
+    }
+}
+
 /// Tensor data: inline values or a recipe that regenerates them.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Data {

@@ -1,8 +1,9 @@
 """NumPy ports of the likelihood helpers of openai/improved-diffusion, written from the upstream formulas.
 
-This is a reference *port* for exercising `tools/check_port.py` (and an example of what a correct port
-looks like), not part of the Rust crate: it was written from improved-diffusion's
-`improved_diffusion/losses.py` and `nn.py`, not from the Rust code.
+A test fixture of the Python package (python/tests: it must pass every golden file) and an example of
+what a correct port looks like, not part of the Rust crate: it was written from improved-diffusion's
+`improved_diffusion/losses.py` and `nn.py`, not from the Rust code. `discretized` takes the probability
+floor, the bin half-width and the clamp as parameters so that tests/ports/mutants.py can get them wrong.
 
 Every function is dtype-preserving: float32 inputs are computed in float32 arithmetic, float64 inputs in
 float64. Constants are the dtype's rounding of the Python doubles upstream writes (`1.0 / 255.0`, `1e-12`,
@@ -19,6 +20,7 @@ import math
 import numpy as np
 
 __all__ = [
+    "discretized",
     "normal_kl",
     "mean_flat",
     "approx_standard_normal_cdf",
@@ -106,14 +108,15 @@ def erf_standard_normal_cdf(x):
         return _c(dtype, 0.5) * (_c(dtype, 1.0) + e)
 
 
-def _discretized_gaussian_log_likelihood(cdf, x, means, log_scales):
+def discretized(cdf, x, means, log_scales, *, floor=1e-12, half_width=1.0 / 255.0, clamp=np.maximum):
+    """The log-likelihood of upstream with the CDF `cdf` (and, for mutants, another floor, bin or clamp)."""
     x, means, log_scales = (np.asarray(a) for a in (x, means, log_scales))
     if not x.shape == means.shape == log_scales.shape:
         raise ValueError(f"shapes differ: x {x.shape}, means {means.shape}, log_scales {log_scales.shape}")
     dtype = _float_dtype(x, means, log_scales)
     x, means, log_scales = (a.astype(dtype, copy=False) for a in (x, means, log_scales))
-    half_width = _c(dtype, 1.0 / 255.0)
-    floor = _c(dtype, 1e-12)
+    half_width = _c(dtype, half_width)
+    floor = _c(dtype, floor)
     with np.errstate(all="ignore"):
         centered_x = x - means
         inv_stdv = np.exp(-log_scales)
@@ -121,14 +124,14 @@ def _discretized_gaussian_log_likelihood(cdf, x, means, log_scales):
         cdf_plus = cdf(plus_in)
         min_in = inv_stdv * (centered_x - half_width)
         cdf_min = cdf(min_in)
-        # clamp(min=1e-12) propagating NaN as torch.clamp does: np.maximum propagates NaN.
-        log_cdf_plus = np.log(np.maximum(cdf_plus, floor))
-        log_one_minus_cdf_min = np.log(np.maximum(_c(dtype, 1.0) - cdf_min, floor))
+        # clamp(min=1e-12) propagating NaN as torch.clamp does: np.maximum (the default) propagates NaN.
+        log_cdf_plus = np.log(clamp(cdf_plus, floor))
+        log_one_minus_cdf_min = np.log(clamp(_c(dtype, 1.0) - cdf_min, floor))
         cdf_delta = cdf_plus - cdf_min
         log_probs = np.where(
             x < _c(dtype, -0.999),
             log_cdf_plus,
-            np.where(x > _c(dtype, 0.999), log_one_minus_cdf_min, np.log(np.maximum(cdf_delta, floor))),
+            np.where(x > _c(dtype, 0.999), log_one_minus_cdf_min, np.log(clamp(cdf_delta, floor))),
         )
     assert log_probs.shape == x.shape and log_probs.dtype == dtype
     return log_probs
@@ -136,12 +139,12 @@ def _discretized_gaussian_log_likelihood(cdf, x, means, log_scales):
 
 def discretized_gaussian_log_likelihood_tanh(x, *, means, log_scales):
     """improved-diffusion's discretized_gaussian_log_likelihood (tanh CDF), in log nats per element."""
-    return _discretized_gaussian_log_likelihood(approx_standard_normal_cdf, x, means, log_scales)
+    return discretized(approx_standard_normal_cdf, x, means, log_scales)
 
 
 def discretized_gaussian_log_likelihood_erf(x, *, means, log_scales):
     """The same with the exact (erf) Gaussian CDF."""
-    return _discretized_gaussian_log_likelihood(erf_standard_normal_cdf, x, means, log_scales)
+    return discretized(erf_standard_normal_cdf, x, means, log_scales)
 
 
 # Upstream's name, as upstream defines it (tanh CDF).

@@ -1,0 +1,21 @@
+"""Golden tests for PyTorch, JAX and NumPy ports of the likelihood helpers of diffusion models
+(`discretized_gaussian_log_likelihood`, `normal_kl`, the standard normal CDF, `mean_flat`).
+
+    import torch, ddpm_golden
+    from mypkg.losses import discretized_gaussian_log_likelihood
+
+    def test_loglik():
+        ddpm_golden.assert_port(discretized_gaussian_log_likelihood,
+                                function="discretized_gaussian_log_likelihood", dtype=torch.float32, variant="tanh")
+
+The golden files (exact values from an arbitrary-precision reference, per-case tolerances) and the
+verifier that judges them are the Rust library's, compiled into `ddpm_golden._native`. Command line:
+`python -m ddpm_golden check module:function --function ... --dtype ... [--variant ...]`.
+"""
+
+from ._check import assert_port, check
+from ._evaluate import SPECIALS, Raised
+from ._native import UsageError
+from ._report import Failure, FamilyCounts, Report
+
+__all__ = ["check", "assert_port", "Report", "Failure", "FamilyCounts", "Raised", "UsageError", "SPECIALS"]

@@ -1,0 +1,245 @@
+"""Calling a port on the golden cases.
+
+Finite cases go in one batch call and special cases (a NaN or infinite input) in another; a batch that
+raises is retried case by case, so that every raise names its case and a raise confined to special cases
+leaves the finite verdict standing. A batch that returns something other than one value per case gives no
+verdict (case by case, a reducing port would look elementwise). Nothing here
+judges a value: the values go to the Rust verifier.
+"""
+
+import functools
+import math
+import traceback
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._frameworks import signature_of
+from ._native import UsageError, cases as native_cases
+
+# How upstream calls each helper (improved-diffusion's signatures): positional names, keyword-only names.
+UPSTREAM_CALLS = {
+    "normal_kl": (("mean1", "logvar1", "mean2", "logvar2"), ()),
+    "mean_flat": (("tensor",), ()),
+    "standard_normal_cdf": (("z",), ()),
+    "discretized_gaussian_log_likelihood": (("x",), ("means", "log_scales")),
+}
+
+# What to do with special cases: judge them and count a raise as a failure; judge what they return but
+# accept a raise (a port that validates its inputs, as torch.distributions does); or leave them out.
+SPECIALS = ("strict", "allow-raise", "skip")
+
+
+@dataclass(frozen=True)
+class Raised:
+    """A case on which the port raised, or returned something other than one value per case."""
+
+    id: str
+    family: str
+    special: bool
+    error: str
+    """`"ValueError: message"`."""
+    where: str
+    """The innermost frame, `"file.py:12 in fn"` (empty when the port returned a bad value)."""
+    counted: bool
+    """Whether it fails the report (special cases under `specials="allow-raise"` do not)."""
+
+
+class PortError(Exception):
+    """The port returned something that cannot be read as one value per case."""
+
+
+@dataclass(frozen=True)
+class Cases:
+    """Every case of one helper: ids, families, and each input as one float64 array per case."""
+
+    ids: tuple
+    families: tuple
+    inputs: tuple
+    """Per case, `{upstream name: array}` (0-d for scalars, the case's tensor for mean_flat)."""
+    special: tuple
+    """Per case, whether an input is NaN or infinite."""
+
+
+@functools.lru_cache(maxsize=None)
+def load_cases(function):
+    """The golden cases of `function`, from the extension (read once per process)."""
+    ids, families, columns = native_cases(function)
+    per_case = [dict() for _ in ids]
+    for name, shapes, data in columns:
+        flat = np.frombuffer(data, dtype="<f4").astype(np.float64)
+        start = 0
+        for case, shape in zip(per_case, shapes):
+            size = math.prod(shape)
+            case[name] = flat[start:start + size].reshape(shape)
+            start += size
+    special = tuple(not all(np.isfinite(v).all() for v in case.values()) for case in per_case)
+    return Cases(tuple(ids), tuple(families), tuple(per_case), special)
+
+
+def parse_shape(shape, function):
+    """The layout of a batch of N cases: `(-1, 1, 1, 1)` puts the cases on the first axis of a 4-D array."""
+    if shape is None:
+        return None
+    if function == "mean_flat":
+        raise UsageError("shape: mean_flat is called on each case's own tensor; shape does not apply")
+    try:
+        layout = tuple(int(d) for d in shape)
+    except (TypeError, ValueError):
+        raise UsageError(f"shape: {shape!r} is not a tuple of integers such as (-1, 1, 1, 1)") from None
+    if layout.count(-1) != 1 or any(d not in (-1, 1) for d in layout):
+        raise UsageError(
+            f"shape: {shape!r} must hold one -1 (the axis of the cases) and otherwise 1, e.g. (-1, 1, 1, 1)"
+        )
+    return layout
+
+
+def call_text(function, call):
+    """How the port is called, for messages."""
+    positional, keyword = UPSTREAM_CALLS[function]
+    if call is not None:
+        return f"call(fn, {', '.join(f'{n}=...' for n in positional + keyword)})"
+    return f"fn({', '.join(positional + tuple(f'{k}=...' for k in keyword))})"
+
+
+def check_signature(fn, function, call, label):
+    """Refuses, before any call, a function (or adapter) whose signature cannot take the arguments."""
+    positional, keyword = UPSTREAM_CALLS[function]
+    if call is not None:
+        target, args, kwargs, what = call, ("fn",), positional + keyword, "the adapter call"
+    else:
+        target, args, kwargs, what = fn, positional, keyword, label
+    sig = signature_of(target)
+    if sig is None:
+        return
+    try:
+        sig.bind(*args, **{k: None for k in kwargs})
+    except TypeError as e:
+        names = ", ".join(positional + keyword)
+        raise UsageError(
+            f"signature: {what}{sig} cannot be called as {call_text(function, call)} ({e}). Map the upstream "
+            f"arguments to yours with an adapter: call=lambda fn, {names}: fn(...) "
+            f"(command line: --call 'fn(...)' using {names})"
+        ) from None
+
+
+class Caller:
+    """Calls the port on NumPy case arrays in its framework and layout; returns float64 values."""
+
+    def __init__(self, fn, function, framework, call, layout):
+        self.fn = fn
+        self.function = function
+        self.framework = framework
+        self.call = call
+        self.layout = layout
+        self.positional, self.keyword = UPSTREAM_CALLS[function]
+        self.returned_dtypes = set()
+
+    def __call__(self, arrays, count):
+        """`arrays`: upstream name -> float64 array; `count`: the number of values expected back."""
+        def arg(name):
+            a = arrays[name]
+            if self.layout is not None:
+                a = a.reshape(tuple(len(a) if d == -1 else d for d in self.layout))
+            return self.framework.array(a)
+
+        if self.call is not None:
+            out = self.call(self.fn, **{n: arg(n) for n in self.positional + self.keyword})
+        else:
+            out = self.fn(*(arg(n) for n in self.positional), **{k: arg(k) for k in self.keyword})
+        try:
+            result = self.framework.to_numpy(out)
+        except Exception as e:
+            raise PortError(f"returned {type(out).__name__}, which is not an array: {e}") from None
+        if result.dtype.kind != "f":
+            raise PortError(f"returned dtype {result.dtype}, not floating point")
+        if result.size != count:
+            raise PortError(f"returned shape {tuple(result.shape)} where {count} values were expected")
+        self.returned_dtypes.add(str(result.dtype))
+        return result.astype(np.float64).reshape(-1)
+
+
+def _one_line(text, limit=300):
+    """An exception's text on one line, cut at `limit` characters."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _where(error):
+    """The deepest frame of the traceback outside installed packages (the port's own code), else the
+    deepest frame; empty for a bad return value."""
+    if isinstance(error, PortError) or error.__traceback__ is None:
+        return ""
+    frames = traceback.extract_tb(error.__traceback__)[1:] or traceback.extract_tb(error.__traceback__)
+    own = [f for f in frames if "-packages" not in f.filename and not f.filename.startswith("<frozen")]
+    frame = (own or frames)[-1]
+    return f"{frame.filename}:{frame.lineno} in {frame.name}"
+
+
+def _raised(cases, i, error, counted_specials):
+    special = cases.special[i]
+    text = str(error) if isinstance(error, PortError) else f"{type(error).__name__}: {error}"
+    return Raised(cases.ids[i], cases.families[i], special, _one_line(text), _where(error),
+                  counted_specials or not special)
+
+
+@dataclass
+class Evaluation:
+    """What the port returned: values per case id, the cases it raised on, and notes for the report."""
+
+    values: dict = field(default_factory=dict)
+    raised: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+
+
+def evaluate(caller, cases, specials):
+    """Evaluates the port on every case (special ones as `specials` says)."""
+    ev = Evaluation()
+    counted_specials = specials == "strict"
+    finite = [i for i, s in enumerate(cases.special) if not s]
+    special = [i for i, s in enumerate(cases.special) if s]
+    if specials == "skip":
+        ev.skipped = [cases.ids[i] for i in special]
+        special = []
+
+    def one(i):
+        case = cases.inputs[i]
+        try:
+            if "tensor" in case:
+                values = caller(case, case["tensor"].shape[0])
+            else:  # a batch of one
+                values = caller({n: v.reshape(1) for n, v in case.items()}, 1)
+            ev.values[cases.ids[i]] = values.tolist()
+        except Exception as e:  # any raise of the port is reported against its case
+            ev.raised.append(_raised(cases, i, e, counted_specials))
+
+    for name, indices in (("finite", finite), ("special", special)):
+        if not indices:
+            continue
+        if "tensor" in cases.inputs[0]:  # mean_flat: every case is its own tensor
+            for i in indices:
+                one(i)
+            continue
+        batch = {n: np.array([cases.inputs[i][n] for i in indices]) for n in cases.inputs[0]}
+        try:
+            values = caller(batch, len(indices))
+        except PortError as e:  # not a raise: the port's shape or type, which case by case would hide
+            raise UsageError(
+                f"nothing judged: on the {len(indices)} {name} cases at once the port {e} (one per case: "
+                "the helpers are elementwise); a port that reduces or needs another layout needs an "
+                "adapter (call=...) or shape=(-1, 1, 1, 1)"
+            ) from None
+        except Exception as e:
+            ev.notes.append(
+                f"the batch call on the {len(indices)} {name} cases raised "
+                f"{_one_line(f'{type(e).__name__}: {e}')}; retried case by case"
+            )
+            for i in indices:
+                one(i)
+            continue
+        for i, v in zip(indices, values.tolist()):
+            ev.values[cases.ids[i]] = [v]
+    for dtype in sorted(caller.returned_dtypes - {caller.framework.dtype}):
+        ev.notes.append(f"the port returned {dtype} for {caller.framework.dtype} inputs (judged as {caller.framework.dtype})")
+    return ev

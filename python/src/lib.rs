@@ -1,0 +1,238 @@
+//! `ddpm_golden._native`: the committed golden files compiled in, and the Rust library's reading, judging
+//! and reporting (`ddpm_golden::verify`) exposed to the pure-Python part of the package. Python evaluates
+//! a port on the cases and hands back an outputs document; whether a value is admissible is decided here,
+//! by the same code as `ddpm-golden verify`, never in Python.
+
+use ddpm_golden::functions::{Function, Precision};
+use ddpm_golden::golden::catalog::Inputs;
+use ddpm_golden::golden::evaluate::case_inputs;
+use ddpm_golden::golden::format::{Case, GoldenFile, Input};
+use ddpm_golden::golden::json_number::encode;
+use ddpm_golden::golden::judge::values;
+use ddpm_golden::verify::{parse_outputs, read_golden, verify, CaseVerdict, Outputs, Report};
+use ddpm_golden::Error;
+use indexmap::IndexMap;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use serde_json::{json, Map, Value};
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+pyo3::create_exception!(
+    ddpm_golden,
+    UsageError,
+    PyValueError,
+    "Options, a function or a file that cannot be used: no verdict (the CLI's exit code 2)."
+);
+
+/// The committed golden file of `function`, compiled into the extension: the wheel carries the exact
+/// files this verifier was built and tested with, and no package-data path can go missing or stale.
+fn embedded(function: Function) -> &'static str {
+    match function {
+        Function::NormalKl => include_str!("../../golden/normal_kl.json"),
+        Function::MeanFlat => include_str!("../../golden/mean_flat.json"),
+        Function::StandardNormalCdf => include_str!("../../golden/standard_normal_cdf.json"),
+        Function::DiscretizedGaussianLogLikelihood => {
+            include_str!("../../golden/discretized_gaussian_log_likelihood.json")
+        }
+    }
+}
+
+fn usage(message: impl Into<String>) -> PyErr {
+    UsageError::new_err(message.into())
+}
+
+/// A library error as a [`UsageError`]; for an unusable field, `field: problem` (the caller names the
+/// options or file it came from).
+fn unusable(e: Error) -> PyErr {
+    match e {
+        Error::Unusable { field, problem, .. } => usage(format!("{field}: {problem}")),
+        other => usage(other.to_string()),
+    }
+}
+
+fn function_named(name: &str) -> PyResult<Function> {
+    Function::from_name(name).ok_or_else(|| {
+        let known: Vec<&str> = Function::ALL.iter().map(|f| f.name()).collect();
+        usage(format!("function: unknown helper {name:?}; one of {}", known.join(", ")))
+    })
+}
+
+/// The embedded golden file of `function`, read (and validated) once per process.
+fn golden(function: Function) -> PyResult<&'static GoldenFile> {
+    static CACHE: [OnceLock<GoldenFile>; Function::ALL.len()] =
+        [const { OnceLock::new() }; Function::ALL.len()];
+    let slot = &CACHE[Function::ALL.iter().position(|&f| f == function).unwrap_or_default()];
+    if let Some(file) = slot.get() {
+        return Ok(file);
+    }
+    let name = format!("golden/{}.json (embedded)", function.name());
+    let file = read_golden(&name, embedded(function)).map_err(|e| usage(e.to_string()))?;
+    Ok(slot.get_or_init(|| file))
+}
+
+/// `golden` restricted to the cases `keep` selects (the cases a port was evaluated on).
+fn subset(golden: &GoldenFile, keep: impl Fn(&Case) -> bool) -> GoldenFile {
+    GoldenFile {
+        schema: golden.schema.clone(),
+        function: golden.function,
+        provenance: golden.provenance.clone(),
+        constants: golden.constants.clone(),
+        cases: golden.cases.iter().filter(|c| keep(c)).cloned().collect(),
+    }
+}
+
+/// The table Python validates options against: every helper with its input names, and the precisions
+/// the golden files carry.
+#[pyfunction]
+fn table() -> (Vec<(&'static str, Vec<&'static str>)>, Vec<&'static str>) {
+    let functions = Function::ALL.iter().map(|f| (f.name(), f.inputs().to_vec())).collect();
+    (functions, Precision::ALL.iter().map(|p| p.name()).collect())
+}
+
+/// Checks `precision` and `variant` for `function` exactly as an outputs file's fields are checked, and
+/// returns the variant's golden key (`None` is accepted where the helper has no CDF variants).
+#[pyfunction]
+#[pyo3(signature = (function, precision, variant=None))]
+fn resolve(function: &str, precision: &str, variant: Option<&str>) -> PyResult<String> {
+    let golden = subset(golden(function_named(function)?)?, |_| false);
+    let mut document = json!({"precision": precision, "outputs": {}});
+    if let Some(v) = variant {
+        document["variant"] = json!(v);
+    }
+    let outputs = parse_outputs("options", &document.to_string(), &golden).map_err(unusable)?;
+    Ok(outputs.variant.key().to_string())
+}
+
+/// One input of every case: its upstream name, each case's shape (`[]` for a scalar) and all values, case
+/// after case, as little-endian f32 bytes (every golden input is exact in f32).
+type Column<'py> = (&'static str, Vec<Vec<usize>>, Bound<'py, PyBytes>);
+
+/// Every case of `function`: ids, families (`tags[0]`) and one column per input (`tensor` for
+/// `mean_flat`, whose cases are tensors with recipes expanded).
+#[pyfunction]
+fn cases<'py>(py: Python<'py>, function: &str) -> PyResult<(Vec<String>, Vec<String>, Vec<Column<'py>>)> {
+    let function = function_named(function)?;
+    let golden = golden(function)?;
+    let mut columns: Vec<(&'static str, Vec<Vec<usize>>, Vec<u8>)> = Vec::new();
+    for case in &golden.cases {
+        let inputs = case_inputs(function, case).map_err(|e| usage(e.to_string()))?;
+        let named: Vec<(&'static str, Vec<usize>, Vec<f32>)> = match inputs {
+            Inputs::MeanFlat { shape, data } => vec![("tensor", shape, data.values())],
+            scalars => scalars.named_scalars().into_iter().map(|(n, v)| (n, Vec::new(), vec![v])).collect(),
+        };
+        if columns.is_empty() {
+            columns = named.iter().map(|(n, _, _)| (*n, Vec::new(), Vec::new())).collect();
+        }
+        for ((_, shapes, bytes), (_, shape, data)) in columns.iter_mut().zip(named) {
+            shapes.push(shape);
+            bytes.extend(data.iter().flat_map(|v| v.to_le_bytes()));
+        }
+    }
+    let ids = golden.cases.iter().map(|c| c.id.clone()).collect();
+    let families = golden.cases.iter().map(family).collect();
+    let columns =
+        columns.into_iter().map(|(n, shapes, bytes)| (n, shapes, PyBytes::new(py, &bytes))).collect();
+    Ok((ids, families, columns))
+}
+
+fn family(case: &Case) -> String {
+    case.tags.first().cloned().unwrap_or_default()
+}
+
+/// Judges an outputs document (the format `ddpm-golden verify` reads) on the cases `ids` of `function`'s
+/// golden file (the cases the port was evaluated on) and returns the report as JSON: the verdict, counts
+/// per family, and every failure with its inputs, value, expected value and tolerance.
+#[pyfunction]
+fn judge(function: &str, outputs: &str, ids: Vec<String>) -> PyResult<String> {
+    let function = function_named(function)?;
+    let full = golden(function)?;
+    let wanted: HashSet<&str> = ids.iter().map(String::as_str).collect();
+    let golden = subset(full, |c| wanted.contains(c.id.as_str()));
+    if golden.cases.len() != wanted.len() {
+        let unknown = ids.iter().find(|id| !golden.cases.iter().any(|c| &c.id == *id));
+        return Err(usage(format!("ids: {unknown:?} is not a case of {function}")));
+    }
+    let outputs = parse_outputs("outputs", outputs, &golden).map_err(unusable)?;
+    let report = verify(&golden, &outputs);
+    Ok(report_json(&golden, &outputs, &report).to_string())
+}
+
+fn report_json(golden: &GoldenFile, outputs: &Outputs, report: &Report) -> Value {
+    let mut cases_per_family: IndexMap<String, usize> = IndexMap::new();
+    for case in &golden.cases {
+        *cases_per_family.entry(family(case)).or_default() += 1;
+    }
+    let families: Map<String, Value> = cases_per_family
+        .into_iter()
+        .map(|(fam, cases)| {
+            let unconstrained = report.unconstrained.get(&fam).copied().unwrap_or_default();
+            let failed = report.failures.iter().filter(|f| f.family == fam).count();
+            let counts = json!({
+                "cases": cases, "judged": cases - unconstrained, "unconstrained": unconstrained, "failed": failed,
+            });
+            (fam, counts)
+        })
+        .collect();
+    let by_id: HashMap<&str, &Case> = golden.cases.iter().map(|c| (c.id.as_str(), c)).collect();
+    let failures: Vec<Value> = report
+        .failures
+        .iter()
+        .filter_map(|f| by_id.get(f.id.as_str()).map(|case| failure_json(golden, outputs, case, f)))
+        .collect();
+    json!({
+        "function": golden.function.name(),
+        "implementation": outputs.implementation,
+        "precision": outputs.precision.name(),
+        "variant": outputs.variant.key(),
+        "passed": report.failures.is_empty(),
+        "judged": report.judged,
+        "failed": report.failures.len(),
+        "families": families,
+        "worst": report.worst.as_ref().map(|w| json!({"id": w.id, "tol_units": encode(w.verdict.tol_units)})),
+        "failures": failures,
+        "golden": {
+            "generator": golden.provenance.generator,
+            "git_commit": golden.provenance.git_commit,
+            "inputs_sha256": golden.provenance.inputs_sha256,
+        },
+    })
+}
+
+/// One failure with everything needed to read it without the golden file: the case's inputs (long
+/// tensors summarised), the values, the expected values and the tolerance as the golden file states it.
+fn failure_json(golden: &GoldenFile, outputs: &Outputs, case: &Case, f: &CaseVerdict) -> Value {
+    let inputs: Map<String, Value> = case
+        .inputs
+        .iter()
+        .map(|(name, input)| {
+            let shown = match input {
+                Input::Data(v) if v.len() > 8 => json!(format!("[{} values]", v.len())),
+                Input::Recipe(r) => json!(format!("[{} values from {}]", r.len, r.generator)),
+                other => serde_json::to_value(other).unwrap_or(Value::Null),
+            };
+            (name.clone(), shown)
+        })
+        .collect();
+    let expected = case.expected_for(golden.function, outputs.variant).map(|e| values(&e.value));
+    let tolerance = case.tolerance_for(outputs.precision, outputs.variant);
+    json!({
+        "id": f.id,
+        "family": f.family,
+        "inputs": inputs,
+        "got": f.got.iter().map(|&v| encode(v)).collect::<Vec<_>>(),
+        "expected": expected.unwrap_or_default().into_iter().map(encode).collect::<Vec<_>>(),
+        "tolerance": serde_json::to_value(tolerance).unwrap_or(Value::Null),
+        "abs_err": encode(f.verdict.abs_err),
+        "ulps": encode(f.verdict.ulps),
+        "tol_units": encode(f.verdict.tol_units),
+    })
+}
+
+/// The extension module: golden files, option checks and the judge, for the `ddpm_golden` package.
+#[pymodule]
+mod _native {
+    #[pymodule_export]
+    use super::{cases, judge, resolve, table, UsageError};
+}

@@ -1,0 +1,70 @@
+"""Deliberately wrong ports: each is one plausible porting mistake, written once over a framework's port
+module (numpy_port, torch_port or jax_port) so that every framework gets the same mistake. The tests
+require `ddpm_golden.check` to fail each in float32 and float64.
+"""
+
+import numpy as np
+
+from ports import numpy_port, torch_port
+
+
+def loglik_floor_1e7(port):
+    """A probability floor of 1e-7 instead of 1e-12 (a float32-minded clamp)."""
+    def f(x, *, means, log_scales):
+        return port.discretized(port.approx_standard_normal_cdf, x, means, log_scales, floor=1e-7)
+    return f
+
+
+def loglik_half_width_1_256(port):
+    """Bins of width 2/256 instead of 2/255 (the 8-bit bin width confused with 1/256)."""
+    def f(x, *, means, log_scales):
+        return port.discretized(port.approx_standard_normal_cdf, x, means, log_scales, half_width=1.0 / 256.0)
+    return f
+
+
+def normal_kl_without_half(port):
+    """The KL without its factor 0.5."""
+    def f(mean1, logvar1, mean2, logvar2):
+        return 2.0 * port.normal_kl(mean1, logvar1, mean2, logvar2)
+    return f
+
+
+def mean_flat_global(port):
+    """One mean over the whole batch instead of one per sample."""
+    def f(tensor):
+        return port.mean_flat(tensor) * 0.0 + tensor.mean()
+    return f
+
+
+# (mutant, helper, variant it claims): each must fail.
+MUTANTS = (
+    (loglik_floor_1e7, "discretized_gaussian_log_likelihood", "tanh"),
+    (loglik_half_width_1_256, "discretized_gaussian_log_likelihood", "tanh"),
+    (normal_kl_without_half, "normal_kl", None),
+    (mean_flat_global, "mean_flat", None),
+)
+
+# A correct port declared as the other CDF: the tanh CDF judged as erf, the erf log-likelihood as tanh.
+MISDECLARED = (
+    ("approx_standard_normal_cdf", "standard_normal_cdf", "erf"),
+    ("discretized_gaussian_log_likelihood_erf", "discretized_gaussian_log_likelihood", "tanh"),
+)
+
+
+# NumPy-only mistakes.
+
+def loglik_clamp_swallows_nan(x, *, means, log_scales):
+    """A clamp that turns NaN into the floor (np.fmax, like Rust's f32::max) instead of propagating it."""
+    return numpy_port.discretized(numpy_port.approx_standard_normal_cdf, x, means, log_scales, clamp=np.fmax)
+
+
+def cdf_tanh_wrong_constant(z):
+    """The tanh CDF with 0.0447 for 0.044715."""
+    dtype = z.dtype
+    with np.errstate(all="ignore"):
+        inner = dtype.type(np.sqrt(2.0 / np.pi)) * (z + dtype.type(0.0447) * z * z * z)
+        return dtype.type(0.5) * (dtype.type(1.0) + np.tanh(inner))
+
+
+# Module-level instances for the command-line tests (python -m ddpm_golden check ports.mutants:NAME).
+torch_loglik_floor_1e7 = loglik_floor_1e7(torch_port)
