@@ -1,6 +1,6 @@
 //! The suite's power: every plausible port bug fails the committed goldens in f32 and in f64, and the
 //! committed kill table (docs/mutants.md) is what the code produces. Correct implementations passing is
-//! tested in tests/golden.rs (Rust) and tools/test_check_port.sh (NumPy through the Python bridge).
+//! tested in tests/golden.rs (Rust) and python/tests (NumPy, PyTorch and JAX ports through the Python package).
 
 use ddpm_golden::golden::format::GoldenFile;
 use ddpm_golden::verify::mutants::{kill_table, kill_table_markdown, Mutant};

@@ -4,7 +4,8 @@
 For 1 and 2 threads, runs `cargo bench --bench kernels` with RAYON_NUM_THREADS set (criterion; the
 medians are read from <target>/criterion/kernels/<id>/new/estimates.json), times improved-diffusion's
 PyTorch code (`approx_standard_normal_cdf`, `discretized_gaussian_log_likelihood`, `normal_kl`, and the
-erf rewrite of the CDF) under `torch.set_num_threads`, and the NumPy ports of tools/numpy_port.py, on
+erf rewrite of the CDF, from python/tests/ports/torch_port.py) under `torch.set_num_threads`, and the
+NumPy ports of python/tests/ports/numpy_port.py, on
 inputs of the same shape and distribution, in float32 and float64. Prints elements per second and the
 ratios of our `Math::Fast` kernels to PyTorch and NumPy. Our stable kernels (`loglik_stable`,
 `normal_kl_stable`) have no PyTorch counterpart: their rows compare them with the upstream formula of
@@ -32,8 +33,8 @@ import time
 import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import numpy_port  # noqa: E402  (tools/ is not a package)
+sys.path.insert(0, str(ROOT / "python" / "tests"))
+from ports import numpy_port  # noqa: E402  (the Python package's test fixtures: ports of upstream)
 
 SHAPE = (64, 3, 256, 256)
 N = math.prod(SHAPE)
@@ -71,60 +72,22 @@ def gaussian_inputs(dtype, rng):
     return mean(), logvar(), mean(), logvar()
 
 
-def torch_workloads(th):
-    """improved-diffusion's code (improved_diffusion/losses.py), plus the erf form of the CDF."""
-
-    def normal_kl(mean1, logvar1, mean2, logvar2):
-        tensor = None
-        for obj in (mean1, logvar1, mean2, logvar2):
-            if isinstance(obj, th.Tensor):
-                tensor = obj
-                break
-        assert tensor is not None, "at least one argument must be a Tensor"
-        logvar1, logvar2 = [
-            x if isinstance(x, th.Tensor) else th.tensor(x).to(tensor) for x in (logvar1, logvar2)
-        ]
-        return 0.5 * (
-            -1.0 + logvar2 - logvar1 + th.exp(logvar1 - logvar2) + ((mean1 - mean2) ** 2) * th.exp(-logvar2)
-        )
-
-    def approx_standard_normal_cdf(x):
-        return 0.5 * (1.0 + th.tanh(np.sqrt(2.0 / np.pi) * (x + 0.044715 * th.pow(x, 3))))
-
-    def erf_standard_normal_cdf(x):
-        return 0.5 * (1.0 + th.erf(x / math.sqrt(2.0)))
-
-    def discretized_gaussian_log_likelihood(x, *, means, log_scales, cdf):
-        assert x.shape == means.shape == log_scales.shape
-        centered_x = x - means
-        inv_stdv = th.exp(-log_scales)
-        plus_in = inv_stdv * (centered_x + 1.0 / 255.0)
-        cdf_plus = cdf(plus_in)
-        min_in = inv_stdv * (centered_x - 1.0 / 255.0)
-        cdf_min = cdf(min_in)
-        log_cdf_plus = th.log(cdf_plus.clamp(min=1e-12))
-        log_one_minus_cdf_min = th.log((1.0 - cdf_min).clamp(min=1e-12))
-        cdf_delta = cdf_plus - cdf_min
-        log_probs = th.where(
-            x < -0.999,
-            log_cdf_plus,
-            th.where(x > 0.999, log_one_minus_cdf_min, th.log(cdf_delta.clamp(min=1e-12))),
-        )
-        assert log_probs.shape == x.shape
-        return log_probs
+def torch_workloads():
+    """improved-diffusion's code (python/tests/ports/torch_port.py), plus the erf form of the CDF."""
+    from ports import torch_port
 
     def loglik(cdf):
-        return lambda x, m, s: discretized_gaussian_log_likelihood(x, means=m, log_scales=s, cdf=cdf)
+        return lambda x, m, s: torch_port.discretized(cdf, x, m, s)
 
     return {
-        "loglik_tanh": loglik(approx_standard_normal_cdf),
-        "loglik_erf": loglik(erf_standard_normal_cdf),
-        "normal_kl": normal_kl,
+        "loglik_tanh": loglik(torch_port.approx_standard_normal_cdf),
+        "loglik_erf": loglik(torch_port.erf_standard_normal_cdf),
+        "normal_kl": torch_port.normal_kl,
     }
 
 
 def numpy_workloads():
-    """tools/numpy_port.py, with the erf CDF through scipy.special.erf when SciPy is installed."""
+    """python/tests/ports/numpy_port.py, with the erf CDF through scipy.special.erf when SciPy is installed."""
     try:
         from scipy.special import erf
 
@@ -216,7 +179,7 @@ def main():
                 p: {name: tuple(th.from_numpy(a) for a in args) for name, args in d.items()}
                 for p, d in arrays.items()
             }
-            torch_rates = measure(torch_workloads(th), tensors, args.repeats)
+            torch_rates = measure(torch_workloads(), tensors, args.repeats)
         ours = run_ours(threads)
         for p in DTYPES:
             for name, reference in WORKLOADS:

@@ -105,28 +105,34 @@ fn resolve(function: &str, precision: &str, variant: Option<&str>) -> PyResult<S
     Ok(outputs.variant.key().to_string())
 }
 
-/// One input of every case: its upstream name, each case's shape (`[]` for a scalar) and all values, case
-/// after case, as little-endian f32 bytes (every golden input is exact in f32).
-type Column<'py> = (&'static str, Vec<Vec<usize>>, Bound<'py, PyBytes>);
+/// One input of every case: its upstream name, each case's shape (`[]` for a scalar) and the values, case
+/// after case (as little-endian f32 bytes for Python: every golden input is exact in f32).
+type Column<Values> = (&'static str, Vec<Vec<usize>>, Values);
+
+/// Ids, families and input columns of every case.
+type Cases<'py> = (Vec<String>, Vec<String>, Vec<Column<Bound<'py, PyBytes>>>);
 
 /// Every case of `function`: ids, families (`tags[0]`) and one column per input (`tensor` for
 /// `mean_flat`, whose cases are tensors with recipes expanded).
 #[pyfunction]
-fn cases<'py>(py: Python<'py>, function: &str) -> PyResult<(Vec<String>, Vec<String>, Vec<Column<'py>>)> {
+fn cases<'py>(py: Python<'py>, function: &str) -> PyResult<Cases<'py>> {
     let function = function_named(function)?;
     let golden = golden(function)?;
-    let mut columns: Vec<(&'static str, Vec<Vec<usize>>, Vec<u8>)> = Vec::new();
+    let mut columns: Vec<Column<Vec<u8>>> = Vec::new();
     for case in &golden.cases {
         let inputs = case_inputs(function, case).map_err(|e| usage(e.to_string()))?;
-        let named: Vec<(&'static str, Vec<usize>, Vec<f32>)> = match inputs {
-            Inputs::MeanFlat { shape, data } => vec![("tensor", shape, data.values())],
-            scalars => scalars.named_scalars().into_iter().map(|(n, v)| (n, Vec::new(), vec![v])).collect(),
+        let named: Vec<Column<Vec<f32>>> = match inputs {
+            // One case: a one-element column per input, or the case's tensor.
+            Inputs::MeanFlat { shape, data } => vec![("tensor", vec![shape], data.values())],
+            scalars => {
+                scalars.named_scalars().into_iter().map(|(n, v)| (n, vec![Vec::new()], vec![v])).collect()
+            }
         };
         if columns.is_empty() {
             columns = named.iter().map(|(n, _, _)| (*n, Vec::new(), Vec::new())).collect();
         }
         for ((_, shapes, bytes), (_, shape, data)) in columns.iter_mut().zip(named) {
-            shapes.push(shape);
+            shapes.extend(shape);
             bytes.extend(data.iter().flat_map(|v| v.to_le_bytes()));
         }
     }

@@ -8,32 +8,39 @@ import numpy as np
 from ports import numpy_port, torch_port
 
 
+def _named(f, mutant, port):
+    """Names a mutant of a port `mutant(port)` in reports (module:qualname)."""
+    f.__name__ = mutant.__name__
+    f.__qualname__ = f"{mutant.__name__}({port.__name__.rsplit('.', 1)[-1]})"
+    return f
+
+
 def loglik_floor_1e7(port):
     """A probability floor of 1e-7 instead of 1e-12 (a float32-minded clamp)."""
     def f(x, *, means, log_scales):
         return port.discretized(port.approx_standard_normal_cdf, x, means, log_scales, floor=1e-7)
-    return f
+    return _named(f, loglik_floor_1e7, port)
 
 
 def loglik_half_width_1_256(port):
     """Bins of width 2/256 instead of 2/255 (the 8-bit bin width confused with 1/256)."""
     def f(x, *, means, log_scales):
         return port.discretized(port.approx_standard_normal_cdf, x, means, log_scales, half_width=1.0 / 256.0)
-    return f
+    return _named(f, loglik_half_width_1_256, port)
 
 
 def normal_kl_without_half(port):
     """The KL without its factor 0.5."""
     def f(mean1, logvar1, mean2, logvar2):
         return 2.0 * port.normal_kl(mean1, logvar1, mean2, logvar2)
-    return f
+    return _named(f, normal_kl_without_half, port)
 
 
 def mean_flat_global(port):
     """One mean over the whole batch instead of one per sample."""
     def f(tensor):
         return port.mean_flat(tensor) * 0.0 + tensor.mean()
-    return f
+    return _named(f, mean_flat_global, port)
 
 
 # (mutant, helper, variant it claims): each must fail.
