@@ -1,6 +1,7 @@
-"""`python -m ddpm_golden check module:function ...`: the CI command. Prints on stdout only; exit 0 pass,
-1 a judged case failed (or a raise counts against the port), 2 no verdict (unusable options, an import
-error, a missing function, a signature that cannot take the arguments, nothing judged)."""
+"""`python -m ddpm_golden check module:function ...`: the CI command. Prints on stdout only (stderr joins
+it, so that captured output keeps its order); exit 0 pass, 1 a judged case failed (or a raise counts
+against the port), 2 no verdict (unusable options, an import error, a missing function, a signature that
+cannot take the arguments, nothing judged)."""
 
 import argparse
 import importlib
@@ -17,18 +18,12 @@ from ._native import UsageError
 from ._report import SHOWN
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse writing its errors on stdout with exit code 2: one stream for everything."""
-
-    def error(self, message):
-        self.print_usage(sys.stdout)
-        print(f"{self.prog}: error: {message}")
-        sys.exit(2)
-
-
 def parser():
-    p = _Parser(prog="python -m ddpm_golden", description=__doc__.split("\n")[0])
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p = argparse.ArgumentParser(
+        prog="python -m ddpm_golden",
+        description="Golden tests for PyTorch, JAX and NumPy ports of the likelihood helpers of diffusion models.",
+    )
+    sub = p.add_subparsers(dest="command", required=True)
     c = sub.add_parser(
         "check",
         help="judge a port on every golden case",
@@ -142,7 +137,19 @@ def run(args):
     return 0 if report.passed else 1
 
 
+def one_stream():
+    """Everything on stdout, in order: what Python, torch or JAX would write on stderr joins it."""
+    try:
+        sys.stdout.reconfigure(line_buffering=True)
+        sys.stdout.flush()
+        os.dup2(sys.stdout.fileno(), sys.stderr.fileno())
+    except (AttributeError, OSError, ValueError):  # no file descriptors (an embedding host): Python's only
+        pass
+    sys.stderr = sys.stdout
+
+
 def main(argv=None):
+    one_stream()
     args = parser().parse_args(argv)
     try:
         return run(args)

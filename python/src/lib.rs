@@ -149,7 +149,8 @@ fn family(case: &Case) -> String {
 
 /// Judges an outputs document (the format `ddpm-golden verify` reads) on the cases `ids` of `function`'s
 /// golden file (the cases the port was evaluated on) and returns the report as JSON: the verdict, counts
-/// per family, and every failure with its inputs, value, expected value and tolerance.
+/// per family, and every failure with its inputs, value, expected value and tolerance. Refused as
+/// `ddpm-golden verify` refuses it (a [`UsageError`]) when nothing is judged.
 #[pyfunction]
 fn judge(function: &str, outputs: &str, ids: Vec<String>) -> PyResult<String> {
     let function = function_named(function)?;
@@ -161,7 +162,7 @@ fn judge(function: &str, outputs: &str, ids: Vec<String>) -> PyResult<String> {
         return Err(usage(format!("ids: {unknown:?} is not a case of {function}")));
     }
     let outputs = parse_outputs("outputs", outputs, &golden).map_err(unusable)?;
-    let report = verify(&golden, &outputs);
+    let report = verify(&golden, &outputs).map_err(unusable)?;
     Ok(report_json(&golden, &outputs, &report).to_string())
 }
 
