@@ -32,25 +32,43 @@ def parser():
         "counts; 2 no verdict (bad options, import error, missing function, signature mismatch, "
         "nothing judged).",
     )
-    c.add_argument("implementation",
-                   help="the port: module:function (importable from the current directory; "
-                   "module:Class.method works for static methods) or path/to/file.py:function")
-    c.add_argument("--function", required=True, choices=sorted(UPSTREAM_CALLS),
-                   help="the helper it ports")
+    c.add_argument(
+        "implementation",
+        help="the port: module:function (importable from the current directory; "
+        "module:Class.method works for static methods) or path/to/file.py:function",
+    )
+    c.add_argument("--function", required=True, choices=sorted(UPSTREAM_CALLS), help="the helper it ports")
     c.add_argument("--dtype", required=True, choices=list(DTYPES), help="the dtype of the inputs")
-    c.add_argument("--variant", help="the CDF it uses: tanh (improved-diffusion) or erf; stable for the "
-                   "true-Gaussian log-space variants (required for the CDF and the log-likelihood)")
-    c.add_argument("--framework", choices=FRAMEWORKS,
-                   help="the array type it takes (default: from the module's imports, else numpy)")
-    c.add_argument("--call", metavar="EXPR",
-                   help="an adapter: an expression of fn and the upstream argument names, e.g. "
-                   "'fn(x, means, log_scales)', or module:function taking (fn, **arguments)")
-    c.add_argument("--shape", metavar="DIMS", help="layout of the batch, N for the cases: N,1,1,1 for 4-D input")
+    c.add_argument(
+        "--variant",
+        help="the CDF it uses: tanh (improved-diffusion) or erf; stable for the "
+        "true-Gaussian log-space variants (required for the CDF and the log-likelihood)",
+    )
+    c.add_argument(
+        "--framework",
+        choices=FRAMEWORKS,
+        help="the array type it takes (default: from the module's imports, else numpy)",
+    )
+    c.add_argument(
+        "--call",
+        metavar="EXPR",
+        help="an adapter: an expression of fn and the upstream argument names, e.g. "
+        "'fn(x, means, log_scales)', or module:function taking (fn, **arguments)",
+    )
+    c.add_argument(
+        "--shape", metavar="DIMS", help="layout of the batch, N for the cases: N,1,1,1 for 4-D input"
+    )
     c.add_argument("--device", help="run torch/JAX on this device (cuda, gpu)")
-    c.add_argument("--specials", choices=SPECIALS, default="strict",
-                   help="NaN/infinite inputs: strict (a raise fails), allow-raise (reported only), skip")
+    c.add_argument(
+        "--specials",
+        choices=SPECIALS,
+        default="strict",
+        help="NaN/infinite inputs: strict (a raise fails), allow-raise (reported only), skip",
+    )
     c.add_argument("--json", metavar="REPORT", help="also write the full report as JSON here")
-    c.add_argument("--show", type=int, default=SHOWN, metavar="N", help="failures shown (default %(default)s)")
+    c.add_argument(
+        "--show", type=int, default=SHOWN, metavar="N", help="failures shown (default %(default)s)"
+    )
     return p
 
 

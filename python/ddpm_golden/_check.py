@@ -2,7 +2,6 @@
 
 import inspect
 import json
-import math
 
 import numpy as np
 
@@ -18,14 +17,6 @@ def describe(fn):
     module = getattr(target, "__module__", None)
     name = getattr(target, "__qualname__", None) or getattr(target, "__name__", None)
     return f"{module}:{name}" if module and name else repr(fn)
-
-
-def _encode(v):
-    if math.isnan(v):
-        return "nan"
-    if math.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    return v
 
 
 def _nothing_judged(label, function, fw, call, layout, evaluation, fn):
@@ -45,7 +36,9 @@ def _nothing_judged(label, function, fw, call, layout, evaluation, fn):
             f"(command line: --framework {others[0]}) or a {others[0]} dtype"
         )
     if layout is None and function != "mean_flat":
-        lines.append("  if it needs a layout such as [B, C, H, W], pass shape=(-1, 1, 1, 1) (command line: --shape N,1,1,1)")
+        lines.append(
+            "  if it needs a layout such as [B, C, H, W], pass shape=(-1, 1, 1, 1) (command line: --shape N,1,1,1)"
+        )
     if call is None:
         lines.append(
             "  if its arguments differ from upstream's, pass an adapter call=lambda fn, ...: fn(...) "
@@ -54,8 +47,19 @@ def _nothing_judged(label, function, fw, call, layout, evaluation, fn):
     return UsageError("\n".join(lines))
 
 
-def check(fn, *, function, dtype, variant=None, framework=None, call=None, shape=None, device=None,
-          specials="strict", implementation=None):
+def check(
+    fn,
+    *,
+    function,
+    dtype,
+    variant=None,
+    framework=None,
+    call=None,
+    shape=None,
+    device=None,
+    specials="strict",
+    implementation=None,
+):
     """Judges a port of a helper on every golden case and returns its `Report`.
 
     fn: the port. function: the helper it ports (`discretized_gaussian_log_likelihood`, `normal_kl`,
@@ -103,18 +107,24 @@ def check(fn, *, function, dtype, variant=None, framework=None, call=None, shape
         "implementation": label,
         "precision": precision,
         "variant": variant_key,
-        "outputs": {
-            i: (_encode(v[0]) if one else [_encode(x) for x in v]) for i, v in evaluation.values.items()
-        },
+        "outputs": {i: _report.encode(v[0] if one else v) for i, v in evaluation.values.items()},
     }
     raw = json.loads(judge(function, json.dumps(document, allow_nan=False), list(evaluation.values)))
-    return _report.build(raw, function=function, dtype=name, framework=fw.name, cases=cases,
-                         evaluation=evaluation, specials=specials)
+    return _report.build(
+        raw,
+        function=function,
+        dtype=name,
+        framework=fw.name,
+        cases=cases,
+        evaluation=evaluation,
+        specials=specials,
+    )
 
 
 def assert_port(fn, **options):
     """`check(fn, **options)`, raising AssertionError with the report's text unless it passed: one line
     in a pytest test, whose failure message shows the verdict and the worst cases."""
+    __tracebackhide__ = True  # pytest shows the caller's line, not this one
     report = check(fn, **options)
     if not report.passed:
         raise AssertionError(str(report))

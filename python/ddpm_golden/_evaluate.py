@@ -71,7 +71,7 @@ def load_cases(function):
         start = 0
         for case, shape in zip(per_case, shapes):
             size = math.prod(shape)
-            case[name] = flat[start:start + size].reshape(shape)
+            case[name] = flat[start : start + size].reshape(shape)
             start += size
     special = tuple(not all(np.isfinite(v).all() for v in case.values()) for case in per_case)
     return Cases(tuple(ids), tuple(families), tuple(per_case), special)
@@ -137,6 +137,7 @@ class Caller:
 
     def __call__(self, arrays, count):
         """`arrays`: upstream name -> float64 array; `count`: the number of values expected back."""
+
         def arg(name):
             a = arrays[name]
             if self.layout is not None:
@@ -179,8 +180,14 @@ def _where(error):
 def _raised(cases, i, error, counted_specials):
     special = cases.special[i]
     text = str(error) if isinstance(error, PortError) else f"{type(error).__name__}: {error}"
-    return Raised(cases.ids[i], cases.families[i], special, _one_line(text), _where(error),
-                  counted_specials or not special)
+    return Raised(
+        cases.ids[i],
+        cases.families[i],
+        special,
+        _one_line(text),
+        _where(error),
+        counted_specials or not special,
+    )
 
 
 @dataclass
@@ -241,5 +248,7 @@ def evaluate(caller, cases, specials):
         for i, v in zip(indices, values.tolist()):
             ev.values[cases.ids[i]] = [v]
     for dtype in sorted(caller.returned_dtypes - {caller.framework.dtype}):
-        ev.notes.append(f"the port returned {dtype} for {caller.framework.dtype} inputs (judged as {caller.framework.dtype})")
+        ev.notes.append(
+            f"the port returned {dtype} for {caller.framework.dtype} inputs (judged as {caller.framework.dtype})"
+        )
     return ev

@@ -60,7 +60,7 @@ def _unwrap(fn):
 
 
 def _framework(value):
-    """"torch" or "jax" when `value` is (or belongs to) one of them, else None."""
+    """ "torch" or "jax" when `value` is (or belongs to) one of them, else None."""
     name = value.__name__ if isinstance(value, types.ModuleType) else getattr(value, "__module__", None)
     root = {"jaxlib": "jax"}.get(str(name).split(".", 1)[0], str(name).split(".", 1)[0])
     return root if root in ("torch", "jax") else None

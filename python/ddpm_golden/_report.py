@@ -8,7 +8,6 @@ import json
 import math
 from dataclasses import asdict, dataclass, field
 
-from ._evaluate import Raised
 
 # How many failures and raises the text shows (all are in `failures`, `raised` and `to_json()`).
 SHOWN = 5
@@ -106,7 +105,7 @@ class Report:
 
     def to_json(self, indent=2):
         """The whole report as JSON (NaN and infinities as the strings "nan", "inf", "-inf")."""
-        return json.dumps(_encode(self.to_dict()), indent=indent, allow_nan=False)
+        return json.dumps(encode(self.to_dict()), indent=indent, allow_nan=False)
 
     def text(self, shown=SHOWN):
         """The verdict, the `shown` worst failures and raises, unconstrained cases and notes."""
@@ -116,13 +115,14 @@ class Report:
         return self.text()
 
 
-def _encode(v):
+def encode(v):
+    """Floats, lists and dicts for JSON: NaN and infinities as the strings "nan", "inf", "-inf"."""
     if isinstance(v, float) and not math.isfinite(v):
         return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
     if isinstance(v, list):
-        return [_encode(x) for x in v]
+        return [encode(x) for x in v]
     if isinstance(v, dict):
-        return {k: _encode(x) for k, x in v.items()}
+        return {k: encode(x) for k, x in v.items()}
     return v
 
 
@@ -209,7 +209,7 @@ def _tolerance_text(tolerance):
     elif "abs" in tolerance:
         text = f"± {_g(tolerance['abs'])}"
     else:
-        text = json.dumps(_encode(tolerance))
+        text = json.dumps(encode(tolerance))
     alt = tolerance.get("alternative")
     if alt:
         text += f" (or {_g(alt.get('value'))} ± {_g(alt.get('abs'))}, the {alt.get('branch')} branch)"

@@ -31,7 +31,9 @@ def test_embedded_cases_are_the_committed_golden_files():
         if name != "mean_flat":
             for inputs, case in zip(cases.inputs, committed["cases"]):
                 for arg, value in case["inputs"].items():
-                    stored = {"nan": float("nan"), "inf": float("inf"), "-inf": float("-inf")}.get(value, value)
+                    stored = {"nan": float("nan"), "inf": float("inf"), "-inf": float("-inf")}.get(
+                        value, value
+                    )
                     got = float(inputs[arg])
                     assert got == stored or (got != got and stored != stored), (case["id"], arg)
 

@@ -28,8 +28,12 @@ def test_positional_signature_is_refused_before_any_call_naming_the_adapter():
 
 
 def test_positional_signature_passes_through_an_adapter():
-    report = ddpm_golden.check(frictions.loglik_positional, dtype="float32", **LOGLIK,
-                               call=lambda fn, x, means, log_scales: fn(x, means, log_scales))
+    report = ddpm_golden.check(
+        frictions.loglik_positional,
+        dtype="float32",
+        **LOGLIK,
+        call=lambda fn, x, means, log_scales: fn(x, means, log_scales),
+    )
     assert report.passed, report
 
 
@@ -39,14 +43,19 @@ def test_bound_methods_pass_and_an_unbound_one_needs_an_adapter():
     assert ddpm_golden.check(diffusion.kl, function="normal_kl", dtype="float64").passed
     with pytest.raises(ddpm_golden.UsageError, match="signature"):
         ddpm_golden.check(frictions.Diffusion.log_likelihood, dtype="float64", **LOGLIK)
-    report = ddpm_golden.check(frictions.Diffusion.log_likelihood, dtype="float64", **LOGLIK,
-                               call=lambda fn, **args: fn(diffusion, args["x"], means=args["means"],
-                                                          log_scales=args["log_scales"]))
+    report = ddpm_golden.check(
+        frictions.Diffusion.log_likelihood,
+        dtype="float64",
+        **LOGLIK,
+        call=lambda fn, **args: fn(diffusion, args["x"], means=args["means"], log_scales=args["log_scales"]),
+    )
     assert report.passed, report
 
 
 def test_a_function_requiring_4d_input_gets_a_hint_then_passes_with_shape():
-    with pytest.raises(ddpm_golden.UsageError, match=r"nothing judged(.|\n)*AssertionError(.|\n)*shape=\(-1, 1, 1, 1\)"):
+    with pytest.raises(
+        ddpm_golden.UsageError, match=r"nothing judged(.|\n)*AssertionError(.|\n)*shape=\(-1, 1, 1, 1\)"
+    ):
         ddpm_golden.check(frictions.loglik_4d, dtype="float32", **LOGLIK)
     report = ddpm_golden.check(frictions.loglik_4d, dtype="float32", **LOGLIK, shape=(-1, 1, 1, 1))
     assert report.passed, report
@@ -82,8 +91,14 @@ def test_a_raise_on_a_finite_case_fails_with_its_id_whatever_specials_says():
             raise ValueError("zero refused")
         return torch_port.approx_standard_normal_cdf(z)
 
-    report = ddpm_golden.check(refuses_zero, function="standard_normal_cdf", variant="tanh", dtype="float64",
-                               framework="torch", specials="allow-raise")
+    report = ddpm_golden.check(
+        refuses_zero,
+        function="standard_normal_cdf",
+        variant="tanh",
+        dtype="float64",
+        framework="torch",
+        specials="allow-raise",
+    )
     assert not report.passed
     assert [r for r in report.raised if r.counted] and all(not r.special for r in report.raised if r.counted)
     assert any("batch call" in n for n in report.notes)
@@ -91,7 +106,9 @@ def test_a_raise_on_a_finite_case_fails_with_its_id_whatever_specials_says():
 
 
 def test_the_wrong_framework_says_so():
-    with pytest.raises(ddpm_golden.UsageError, match=r"wrong framework\? its module uses torch: pass framework='torch'"):
+    with pytest.raises(
+        ddpm_golden.UsageError, match=r"wrong framework\? its module uses torch: pass framework='torch'"
+    ):
         ddpm_golden.check(torch_port.normal_kl, function="normal_kl", dtype="float32", framework="numpy")
 
 
@@ -99,26 +116,39 @@ def test_framework_is_inferred_from_the_dtype_then_the_module():
     kl = {"function": "normal_kl"}
     assert ddpm_golden.check(torch_port.normal_kl, dtype=torch.float32, **kl).framework == "torch"
     assert ddpm_golden.check(torch_port.normal_kl, dtype="float64", **kl).framework == "torch"
-    numpy_kl = lambda *a: 0.5 * (-1.0 + a[3] - a[1] + np.exp(a[1] - a[3]) + (a[0] - a[2]) ** 2 * np.exp(-a[3]))  # noqa: E731
+    numpy_kl = lambda *a: (
+        0.5 * (-1.0 + a[3] - a[1] + np.exp(a[1] - a[3]) + (a[0] - a[2]) ** 2 * np.exp(-a[3]))
+    )  # noqa: E731
     assert ddpm_golden.check(numpy_kl, dtype=np.float64, **kl).framework == "numpy"
-    jax_kl = lambda *a: 0.5 * (-1.0 + a[3] - a[1] + jnp.exp(a[1] - a[3]) + (a[0] - a[2]) ** 2 * jnp.exp(-a[3]))  # noqa: E731
+    jax_kl = lambda *a: (
+        0.5 * (-1.0 + a[3] - a[1] + jnp.exp(a[1] - a[3]) + (a[0] - a[2]) ** 2 * jnp.exp(-a[3]))
+    )  # noqa: E731
     report = ddpm_golden.check(jax_kl, dtype=jnp.float32, **kl)
     assert report.framework == "jax" and report.passed, report
 
 
-@pytest.mark.parametrize("options, message", [
-    ({"function": "normal_kl", "dtype": "float16"}, "dtype: the golden files carry float32, float64 only"),
-    ({"function": "normal_kl", "dtype": torch.bfloat16}, "dtype: the golden files carry"),
-    ({"function": "normal_kl", "dtype": "int32"}, "dtype: 'int32' is not a floating dtype"),
-    ({"function": "no_such", "dtype": "float32"}, "function: unknown helper 'no_such'"),
-    ({"function": "standard_normal_cdf", "dtype": "float32"}, 'variant: must be "erf" or "tanh"'),
-    ({"function": "normal_kl", "dtype": "float32", "variant": "tanh"}, "variant: must be omitted"),
-    ({"function": "normal_kl", "dtype": "float32", "specials": "lenient"}, "specials: 'lenient'"),
-    ({"function": "normal_kl", "dtype": "float32", "framework": "tf"}, "framework: 'tf'"),
-    ({"function": "normal_kl", "dtype": "float32", "shape": (2, -1)}, "shape: .* one -1"),
-    ({"function": "mean_flat", "dtype": "float32", "shape": (-1, 1)}, "shape: mean_flat"),
-    ({"function": "normal_kl", "dtype": "float32", "device": "no-such-device"}, "device: torch cannot use"),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (
+            {"function": "normal_kl", "dtype": "float16"},
+            "dtype: the golden files carry float32, float64 only",
+        ),
+        ({"function": "normal_kl", "dtype": torch.bfloat16}, "dtype: the golden files carry"),
+        ({"function": "normal_kl", "dtype": "int32"}, "dtype: 'int32' is not a floating dtype"),
+        ({"function": "no_such", "dtype": "float32"}, "function: unknown helper 'no_such'"),
+        ({"function": "standard_normal_cdf", "dtype": "float32"}, 'variant: must be "erf" or "tanh"'),
+        ({"function": "normal_kl", "dtype": "float32", "variant": "tanh"}, "variant: must be omitted"),
+        ({"function": "normal_kl", "dtype": "float32", "specials": "lenient"}, "specials: 'lenient'"),
+        ({"function": "normal_kl", "dtype": "float32", "framework": "tf"}, "framework: 'tf'"),
+        ({"function": "normal_kl", "dtype": "float32", "shape": (2, -1)}, "shape: .* one -1"),
+        ({"function": "mean_flat", "dtype": "float32", "shape": (-1, 1)}, "shape: mean_flat"),
+        (
+            {"function": "normal_kl", "dtype": "float32", "device": "no-such-device"},
+            "device: torch cannot use",
+        ),
+    ],
+)
 def test_unusable_options_are_refused_before_any_call(options, message):
     calls = []
 
@@ -140,6 +170,12 @@ def test_device_cpu_runs_torch_and_jax():
 
 
 def test_a_port_returning_one_value_for_the_batch_is_unusable():
-    with pytest.raises(ddpm_golden.UsageError, match=r"nothing judged: .*returned shape \(\) where \d+ values were expected"):
-        ddpm_golden.check(lambda *a: torch_port.normal_kl(*a).mean(), function="normal_kl", dtype="float32",
-                          framework="torch")
+    with pytest.raises(
+        ddpm_golden.UsageError, match=r"nothing judged: .*returned shape \(\) where \d+ values were expected"
+    ):
+        ddpm_golden.check(
+            lambda *a: torch_port.normal_kl(*a).mean(),
+            function="normal_kl",
+            dtype="float32",
+            framework="torch",
+        )

@@ -43,18 +43,22 @@ def test_correct_port_passes(framework, dtype, attr, function, variant):
         assert report.passed, report
     else:
         assert {f.id for f in report.failures} == known, report
-        skipping = ddpm_golden.check(wrap(getattr(port, attr)), function=function, dtype=dtype,
-                                     variant=variant, specials="skip")
+        skipping = ddpm_golden.check(
+            wrap(getattr(port, attr)), function=function, dtype=dtype, variant=variant, specials="skip"
+        )
         assert skipping.passed, skipping
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("mutant, function, variant", mutants.MUTANTS, ids=[m.__name__ for m, _, _ in mutants.MUTANTS])
+@pytest.mark.parametrize(
+    "mutant, function, variant", mutants.MUTANTS, ids=[m.__name__ for m, _, _ in mutants.MUTANTS]
+)
 def test_mutant_fails(framework, dtype, mutant, function, variant):
     port, wrap, inferred = FRAMEWORKS[framework]
-    report = ddpm_golden.check(wrap(mutant(port)), function=function, dtype=dtype, variant=variant,
-                               framework=inferred)
+    report = ddpm_golden.check(
+        wrap(mutant(port)), function=function, dtype=dtype, variant=variant, framework=inferred
+    )
     assert not report.passed
     assert report.failures and report.failed == len(report.failures)
     assert all(f.tol_units > 1 for f in report.failures)
@@ -70,10 +74,13 @@ def test_port_declared_as_the_other_cdf_fails(framework, dtype, attr, function, 
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("mutant, function, variant", [
-    (mutants.loglik_clamp_swallows_nan, "discretized_gaussian_log_likelihood", "tanh"),
-    (mutants.cdf_tanh_wrong_constant, "standard_normal_cdf", "tanh"),
-])
+@pytest.mark.parametrize(
+    "mutant, function, variant",
+    [
+        (mutants.loglik_clamp_swallows_nan, "discretized_gaussian_log_likelihood", "tanh"),
+        (mutants.cdf_tanh_wrong_constant, "standard_normal_cdf", "tanh"),
+    ],
+)
 def test_numpy_only_mutant_fails(dtype, mutant, function, variant):
     report = ddpm_golden.check(mutant, function=function, dtype=dtype, variant=variant, framework="numpy")
     assert not report.passed and report.failures

@@ -12,8 +12,8 @@ import pytest
 
 TESTS = Path(__file__).resolve().parent
 README = (TESTS.parents[1] / "README.md").read_text()
-SECTION = README[README.index("## PyTorch / JAX / NumPy users"):]
-SECTION = SECTION[:SECTION.index("\n## ", 1)]
+SECTION = README[README.index("## PyTorch / JAX / NumPy users") :]
+SECTION = SECTION[: SECTION.index("\n## ", 1)]
 PYTEST_EXAMPLE = re.search(r"```python\n(.*?)```", SECTION, re.S).group(1)
 CI_COMMAND = re.search(r"```sh\n(python -m ddpm_golden check .*?)```", SECTION, re.S).group(1)
 IMPORT = "from mypkg.losses import discretized_gaussian_log_likelihood"
@@ -42,13 +42,18 @@ def test_the_pytest_example_fails_readably_against_a_wrong_floor():
         run_example("floor 1e-7")
     text = str(info.value)
     assert text.startswith("ddpm_golden FAIL: ports.mutants:loglik_floor_1e7(torch_port)")
-    assert "worst failures" in text and "expected -27.631021115928547" in text and "got      -16.118095" in text
+    assert (
+        "worst failures" in text and "expected -27.631021115928547" in text and "got      -16.118095" in text
+    )
 
 
-@pytest.mark.parametrize("port, module, code", [
-    ("upstream", "ports.torch_port:discretized_gaussian_log_likelihood", 0),
-    ("floor 1e-7", "ports.mutants:torch_loglik_floor_1e7", 1),
-])
+@pytest.mark.parametrize(
+    "port, module, code",
+    [
+        ("upstream", "ports.torch_port:discretized_gaussian_log_likelihood", 0),
+        ("floor 1e-7", "ports.mutants:torch_loglik_floor_1e7", 1),
+    ],
+)
 def test_the_ci_command_gives_the_same_verdicts(port, module, code):
     args = shlex.split(CI_COMMAND.replace("\\\n", " "))
     assert args[:4] == ["python", "-m", "ddpm_golden", "check"]

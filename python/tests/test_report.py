@@ -32,11 +32,14 @@ def test_failures_carry_inputs_values_expected_and_tolerance(failing):
     assert units == sorted(units, reverse=True), "worst first"
     for f in failing.failures[:50]:
         assert set(f.inputs) == {"mean1", "logvar1", "mean2", "logvar2"}
-        args = [torch.tensor([f.inputs[k]], dtype=torch.float64) for k in ("mean1", "logvar1", "mean2", "logvar2")]
+        args = [
+            torch.tensor([f.inputs[k]], dtype=torch.float64) for k in ("mean1", "logvar1", "mean2", "logvar2")
+        ]
         assert f.got == 2.0 * torch_port.normal_kl(*args).item()  # what the mutant returned on these inputs
         if math.isfinite(f.expected):
-            assert abs(f.expected - exact_normal_kl(*(f.inputs[k] for k in ("mean1", "logvar1", "mean2", "logvar2")))) \
-                <= math.ulp(f.expected)
+            assert abs(
+                f.expected - exact_normal_kl(*(f.inputs[k] for k in ("mean1", "logvar1", "mean2", "logvar2")))
+            ) <= math.ulp(f.expected)
             assert f.abs_err == pytest.approx(abs(f.got - f.expected), rel=1e-12)
             assert f.tol_units == pytest.approx(f.abs_err / f.tolerance["abs"], rel=1e-12)
             assert f.tol_units > 1 and f.ulps > 0
@@ -85,15 +88,20 @@ def test_assert_port_raises_the_text_and_returns_a_passing_report():
 
 
 def test_unconstrained_cases_are_counted_not_judged():
-    report = ddpm_golden.check(torch_port.discretized_gaussian_log_likelihood, dtype="float32",
-                               function="discretized_gaussian_log_likelihood", variant="tanh")
+    report = ddpm_golden.check(
+        torch_port.discretized_gaussian_log_likelihood,
+        dtype="float32",
+        function="discretized_gaussian_log_likelihood",
+        variant="tanh",
+    )
     assert report.passed and report.unconstrained
     assert report.judged + sum(report.unconstrained.values()) == 1695
     assert "unconstrained in float32" in str(report)
 
 
 def test_mean_flat_failures_list_one_value_per_row():
-    report = ddpm_golden.check(mutants.mean_flat_global(torch_port), function="mean_flat", dtype="float32",
-                               framework="torch")
+    report = ddpm_golden.check(
+        mutants.mean_flat_global(torch_port), function="mean_flat", dtype="float32", framework="torch"
+    )
     row_failures = [f for f in report.failures if isinstance(f.got, list)]
     assert row_failures and all(len(f.got) == len(f.expected) == f.inputs["shape"][0] for f in row_failures)

@@ -17,29 +17,37 @@ def _named(f, mutant, port):
 
 def loglik_floor_1e7(port):
     """A probability floor of 1e-7 instead of 1e-12 (a float32-minded clamp)."""
+
     def f(x, *, means, log_scales):
         return port.discretized(port.approx_standard_normal_cdf, x, means, log_scales, floor=1e-7)
+
     return _named(f, loglik_floor_1e7, port)
 
 
 def loglik_half_width_1_256(port):
     """Bins of width 2/256 instead of 2/255 (the 8-bit bin width confused with 1/256)."""
+
     def f(x, *, means, log_scales):
         return port.discretized(port.approx_standard_normal_cdf, x, means, log_scales, half_width=1.0 / 256.0)
+
     return _named(f, loglik_half_width_1_256, port)
 
 
 def normal_kl_without_half(port):
     """The KL without its factor 0.5."""
+
     def f(mean1, logvar1, mean2, logvar2):
         return 2.0 * port.normal_kl(mean1, logvar1, mean2, logvar2)
+
     return _named(f, normal_kl_without_half, port)
 
 
 def mean_flat_global(port):
     """One mean over the whole batch instead of one per sample."""
+
     def f(tensor):
         return port.mean_flat(tensor) * 0.0 + tensor.mean()
+
     return _named(f, mean_flat_global, port)
 
 
@@ -59,6 +67,7 @@ MISDECLARED = (
 
 
 # NumPy-only mistakes.
+
 
 def loglik_clamp_swallows_nan(x, *, means, log_scales):
     """A clamp that turns NaN into the floor (np.fmax, like Rust's f32::max) instead of propagating it."""

@@ -21,8 +21,12 @@ def normal_kl(mean1, logvar1, mean2, logvar2):
     assert tensor is not None, "at least one argument must be a Tensor"
     # Force variances to be Tensors. Broadcasting helps convert scalars to Tensors, but it does not
     # work for th.exp().
-    logvar1, logvar2 = [x if isinstance(x, th.Tensor) else th.tensor(x).to(tensor) for x in (logvar1, logvar2)]
-    return 0.5 * (-1.0 + logvar2 - logvar1 + th.exp(logvar1 - logvar2) + ((mean1 - mean2) ** 2) * th.exp(-logvar2))
+    logvar1, logvar2 = [
+        x if isinstance(x, th.Tensor) else th.tensor(x).to(tensor) for x in (logvar1, logvar2)
+    ]
+    return 0.5 * (
+        -1.0 + logvar2 - logvar1 + th.exp(logvar1 - logvar2) + ((mean1 - mean2) ** 2) * th.exp(-logvar2)
+    )
 
 
 def mean_flat(tensor):
