@@ -116,13 +116,14 @@ def test_framework_is_inferred_from_the_dtype_then_the_module():
     kl = {"function": "normal_kl"}
     assert ddpm_golden.check(torch_port.normal_kl, dtype=torch.float32, **kl).framework == "torch"
     assert ddpm_golden.check(torch_port.normal_kl, dtype="float64", **kl).framework == "torch"
-    numpy_kl = lambda *a: (
-        0.5 * (-1.0 + a[3] - a[1] + np.exp(a[1] - a[3]) + (a[0] - a[2]) ** 2 * np.exp(-a[3]))
-    )  # noqa: E731
+    def numpy_kl(m1, l1, m2, l2):
+        return 0.5 * (-1.0 + l2 - l1 + np.exp(l1 - l2) + (m1 - m2) ** 2 * np.exp(-l2))
+
     assert ddpm_golden.check(numpy_kl, dtype=np.float64, **kl).framework == "numpy"
-    jax_kl = lambda *a: (
-        0.5 * (-1.0 + a[3] - a[1] + jnp.exp(a[1] - a[3]) + (a[0] - a[2]) ** 2 * jnp.exp(-a[3]))
-    )  # noqa: E731
+
+    def jax_kl(m1, l1, m2, l2):
+        return 0.5 * (-1.0 + l2 - l1 + jnp.exp(l1 - l2) + (m1 - m2) ** 2 * jnp.exp(-l2))
+
     report = ddpm_golden.check(jax_kl, dtype=jnp.float32, **kl)
     assert report.framework == "jax" and report.passed, report
 
