@@ -63,7 +63,10 @@ pub enum Error {
     #[error("{file}: tolerance: every case is \"unconstrained\" in {precision}/{variant}, nothing would be judged")]
     AllUnconstrained { file: String, precision: String, variant: String },
     /// A verify run in which no case was judged.
-    #[error("{file}: nothing judged: all {cases} cases are unconstrained in {precision}/{variant}")]
+    #[error(
+        "{file}: nothing judged: none of the {cases} cases constrains a {precision}/{variant} result \
+         (unconstrained, inputs not exact in {precision}, or specials reported apart)"
+    )]
     NothingJudged { file: String, precision: String, variant: String, cases: usize },
     /// The reference cannot certify a value for this input (outside its documented domain).
     #[error("reference {function}: cannot certify a correctly rounded value at {inputs} ({reason})")]

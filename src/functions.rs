@@ -156,7 +156,8 @@ impl std::fmt::Display for Variant {
     }
 }
 
-/// A precision the golden files carry values and tolerances for.
+/// A precision the golden files carry values and tolerances for: the native f32 and f64, and the half
+/// types as PyTorch evaluates them (each elementwise op in float32, its result rounded to the half type).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Precision {
@@ -164,17 +165,26 @@ pub enum Precision {
     F32,
     /// IEEE double precision.
     F64,
+    /// IEEE half precision (`float16`): 11 significand bits, largest finite 65504.
+    F16,
+    /// `bfloat16`: 8 significand bits, the range of f32.
+    Bf16,
 }
 
 impl Precision {
-    /// Both, f32 first (the order of golden files and reports).
-    pub const ALL: [Precision; 2] = [Precision::F32, Precision::F64];
+    /// Every precision, in the order of golden files and reports.
+    pub const ALL: [Precision; 4] = [Precision::F32, Precision::F64, Precision::F16, Precision::Bf16];
+    /// The native precisions, which every case is judged in (the half ones judge only the cases whose
+    /// inputs are exact in them) and the audit and kernels cover.
+    pub const NATIVE: [Precision; 2] = [Precision::F32, Precision::F64];
 
-    /// `"f32"` or `"f64"`, as in golden and outputs files.
+    /// `"f32"`, `"f64"`, `"f16"` or `"bf16"`, as in golden and outputs files.
     pub fn name(self) -> &'static str {
         match self {
             Precision::F32 => f32::NAME,
             Precision::F64 => f64::NAME,
+            Precision::F16 => half::f16::NAME,
+            Precision::Bf16 => half::bf16::NAME,
         }
     }
 
@@ -183,41 +193,58 @@ impl Precision {
         Precision::ALL.into_iter().find(|p| p.name() == name)
     }
 
-    /// The precision of the native type `T` (`None` for the emulated half types of the mutants).
-    pub fn of<T: Real>() -> Option<Precision> {
-        Precision::from_name(T::NAME)
+    /// The precision of the type `T`.
+    pub fn of<T: Real>() -> Precision {
+        Precision::from_name(T::NAME).expect("every Real is one of the precisions")
     }
 
-    /// Significand bits (24 or 53), for ulps.
+    /// Whether this is a half type (judged only on cases whose inputs it holds exactly).
+    pub fn is_half(self) -> bool {
+        matches!(self, Precision::F16 | Precision::Bf16)
+    }
+
+    /// Significand bits (24, 53, 11 or 8), for ulps.
     pub fn bits(self) -> i32 {
         match self {
             Precision::F32 => 24,
             Precision::F64 => 53,
+            Precision::F16 => 11,
+            Precision::Bf16 => 8,
+        }
+    }
+
+    /// The smallest normal exponent: the smallest positive normal number is 2^min_exp.
+    pub fn min_exp(self) -> i32 {
+        match self {
+            Precision::F32 | Precision::Bf16 => -126,
+            Precision::F64 => -1022,
+            Precision::F16 => -14,
         }
     }
 
     /// Half the smallest positive subnormal: values above it round to a nonzero number.
     pub fn underflow(self) -> f64 {
-        match self {
-            Precision::F32 => libm::ldexp(1.0, -150),
-            Precision::F64 => libm::ldexp(1.0, -1075),
-        }
+        libm::ldexp(1.0, self.min_exp() - self.bits())
     }
 
     /// The smallest positive normal number.
     pub fn min_normal(self) -> f64 {
-        match self {
-            Precision::F32 => f32::MIN_POSITIVE.into(),
-            Precision::F64 => f64::MIN_POSITIVE,
-        }
+        libm::ldexp(1.0, self.min_exp())
     }
 
-    /// `z` rounded to this precision.
+    /// `z` rounded to this precision (to nearest, ties to even; overflow to infinity).
     pub fn round(self, z: f64) -> f64 {
         match self {
             Precision::F32 => f64::from(z as f32),
             Precision::F64 => z,
+            Precision::F16 => half::f16::from_f64(z).to_f64(),
+            Precision::Bf16 => half::bf16::from_f64(z).to_f64(),
         }
+    }
+
+    /// Whether `v` is a value of this precision (NaN and infinities are).
+    pub fn holds(self, v: f64) -> bool {
+        v.is_nan() || self.round(v) == v
     }
 }
 
@@ -249,4 +276,31 @@ impl Combination {
             })
         })
     }
+}
+
+/// Evaluates `$body` with the type alias `$t` bound to the Rust type of precision `$p`: `f32`, `f64`,
+/// or the emulated `half::f16` and `half::bf16` (each op in f32, rounded back). One dispatch for every
+/// place that turns a [`Precision`] value into a generic call.
+#[macro_export]
+macro_rules! with_real {
+    ($p:expr, $t:ident => $body:expr) => {
+        match $p {
+            $crate::functions::Precision::F32 => {
+                type $t = f32;
+                $body
+            }
+            $crate::functions::Precision::F64 => {
+                type $t = f64;
+                $body
+            }
+            $crate::functions::Precision::F16 => {
+                type $t = half::f16;
+                $body
+            }
+            $crate::functions::Precision::Bf16 => {
+                type $t = half::bf16;
+                $body
+            }
+        }
+    };
 }

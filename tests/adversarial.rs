@@ -285,7 +285,7 @@ fn outputs_mutant(rng: &mut Rng, good: &Value, golden: &GoldenFile) -> (String, 
             (format!("retype output {id}"), if valid { &[0, 1] } else { REFUSED })
         }
         3 => {
-            let p = rng.pick(&[json!("f16"), json!("F32"), json!(null), json!(32), json!("f32\n")]).clone();
+            let p = rng.pick(&[json!("f8"), json!("F32"), json!(null), json!(32), json!("f32\n")]).clone();
             v["precision"] = p.clone();
             (format!("precision {p}"), REFUSED)
         }

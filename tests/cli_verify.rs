@@ -90,7 +90,7 @@ fn unusable_inputs_exit_2_naming_file_and_field() {
     };
     let cases: Vec<(String, &str)> = vec![
         ("{ not json".into(), "not valid JSON"),
-        (edit(&|v| v["precision"] = json!("f16")), "precision"),
+        (edit(&|v| v["precision"] = json!("f8")), "precision"),
         (edit(&|v| v["variant"] = json!("stable-ish")), "variant"),
         (
             edit(&|v| v["outputs"].as_object_mut().unwrap().shift_remove("grid/z=+1").map(|_| ()).unwrap()),
@@ -114,7 +114,7 @@ fn unusable_inputs_exit_2_naming_file_and_field() {
 
     // The golden side: wrong schema version, malformed, missing file.
     let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    v["schema"] = json!("ddpm-golden/2");
+    v["schema"] = json!("ddpm-golden/3");
     let other = scratch().join("schema2.json");
     std::fs::write(&other, v.to_string()).unwrap();
     let out = run_verify(&other, &good.to_string(), "good2.json");

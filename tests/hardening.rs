@@ -6,12 +6,13 @@ mod support;
 
 use ddpm_golden::audit::exhaustive::{key_of_float, Shard, VariantScan, FORMAT};
 use ddpm_golden::audit::merge;
-use ddpm_golden::golden::format::{Bound, Tolerance, Values};
+use ddpm_golden::functions::Precision;
+use ddpm_golden::golden::format::{Bound, Intervals, Tolerance, Values};
 use ddpm_golden::golden::json_number::JsonF64;
 use ddpm_golden::golden::judge::{judge, Verdict};
 use ddpm_golden::input::{echo_within, MAX_INPUT_BYTES};
 use ddpm_golden::verify::mutants::kill_table;
-use ddpm_golden::verify::{parse_outputs, read_golden, verify};
+use ddpm_golden::verify::{parse_outputs, read_golden, verify, Specials};
 use ddpm_golden::{Error, Function};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -249,8 +250,8 @@ fn item_07_duplicate_keys_refused() {
     }
     let committed = std::fs::read_to_string(&golden).unwrap();
     let dup_schema = committed.replacen(
-        "\"schema\": \"ddpm-golden/1\",",
-        "\"schema\": \"x\", \"schema\": \"ddpm-golden/1\",",
+        "\"schema\": \"ddpm-golden/2\",",
+        "\"schema\": \"x\", \"schema\": \"ddpm-golden/2\",",
         1,
     );
     let dup_tolerance = committed.replacen(
@@ -322,7 +323,7 @@ fn item_08_golden_integrity_checked() {
             "tolerance.f32.upstream.abs: is inf",
             Box::new(|v| {
                 for c in v["cases"].as_array_mut().unwrap() {
-                    c["tolerance"]["f32"]["upstream"] = json!({"abs": "inf"});
+                    c["tolerance"]["f32"]["upstream"] = json!({"abs": "inf", "interval": [0.0, 1.0]});
                 }
             }),
         ),
@@ -378,15 +379,15 @@ fn item_09_wrong_length_fails_and_nothing_judged_exits_2() {
     let case = &file.cases[0];
     let (expected, tolerance) = (&case.expected["upstream"], &case.tolerance["f32"]["upstream"]);
     for got in [vec![], vec![0.5, -2.0], vec![0.5, -2.0, 7.25, 1.0]] {
-        let verdicts = judge(expected, tolerance, &got, 24);
+        let verdicts = judge(expected, tolerance, &got, Precision::F32);
         assert!(!verdicts.is_empty() && verdicts.iter().all(|v| *v == Verdict::WRONG_LENGTH), "{got:?}");
     }
-    assert!(judge(expected, tolerance, &[0.5, -2.0, 7.25], 24).iter().all(|v| v.pass));
+    assert!(judge(expected, tolerance, &[0.5, -2.0, 7.25], Precision::F32).iter().all(|v| v.pass));
     // An outputs file missing a row is refused; a result without its values fails its case.
     let text = good(Function::MeanFlat).to_string();
     let mut outputs = parse_outputs("o.json", &text, &file).unwrap();
     outputs.values[0].clear();
-    let report = verify(&file, &outputs).unwrap();
+    let report = verify(&file, &outputs, Specials::Strict).unwrap();
     assert_eq!(report.failures.len(), 1, "{report:?}");
     // Nothing judged: an unvalidated file whose every case is unconstrained.
     let mut free = file.clone();
@@ -398,7 +399,7 @@ fn item_09_wrong_length_fails_and_nothing_judged_exits_2() {
         }
     }
     let outputs = parse_outputs("o.json", &text, &free).unwrap();
-    assert!(matches!(verify(&free, &outputs), Err(Error::NothingJudged { .. })));
+    assert!(matches!(verify(&free, &outputs, Specials::Strict), Err(Error::NothingJudged { .. })));
     // A mutant whose result has another length than the expected rows (here an unvalidated file with a
     // row missing from every expected value) is not judged, so not killed.
     let mut broken = file.clone();
@@ -407,7 +408,7 @@ fn item_09_wrong_length_fails_and_nothing_judged_exits_2() {
             rows.pop();
         }
     }
-    assert!(kill_table(&[broken]).iter().all(|k| k.killed_by.is_empty()));
+    assert!(kill_table(&[broken]).iter().all(|k| !k.killed()));
     // The same end to end: a shape [0, 1] case is refused, not passed with "0 judged".
     let golden = edited(Function::MeanFlat, "zero-rows.json", true, |v| {
         v["cases"][0]["inputs"]["shape"] = json!([0, 1])
@@ -418,8 +419,12 @@ fn item_09_wrong_length_fails_and_nothing_judged_exits_2() {
         &["length 0"],
     );
     // A bound list shorter than the rows (unvalidated) fails the row instead of indexing past it.
-    let short = Tolerance::Bound(Bound { abs: Values::Rows(vec![JsonF64(1.0)]), alternative: None });
-    assert!(judge(expected, &short, &[0.5, -2.0, 7.25], 24).iter().any(|v| !v.pass));
+    let short = Tolerance::Bound(Bound {
+        abs: Some(Values::Rows(vec![JsonF64(1.0)])),
+        alternative: None,
+        interval: Intervals::Rows(vec![None]),
+    });
+    assert!(judge(expected, &short, &[0.5, -2.0, 7.25], Precision::F32).iter().any(|v| !v.pass));
 }
 
 #[test]
@@ -492,7 +497,7 @@ fn item_13_generate_check_names_first_real_difference() {
     }
     // After the NaN case of the CDF file; the case count of normal_kl; mean_flat re-indented.
     let (_, mut cdf) = load(Function::StandardNormalCdf);
-    cdf["cases"][600]["tolerance"]["f64"]["tanh"] = json!({"abs": 1.0});
+    cdf["cases"][600]["tolerance"]["f64"]["tanh"]["abs"] = json!(1.0);
     let target = cdf["cases"][600]["id"].as_str().unwrap().to_string();
     write(&gdir, "standard_normal_cdf.json", &serde_json::to_string_pretty(&cdf).unwrap());
     let (_, mut kl) = load(Function::NormalKl);
@@ -521,7 +526,8 @@ fn item_14_verify_show_is_linear() {
     const N: usize = 30_000;
     let id = |i: usize| format!("{}/copy/{i:06}", "p".repeat(64));
     let (_, mut v) = load(Function::StandardNormalCdf);
-    let template = v["cases"][20].clone();
+    // A case judged in f32 and f64 only (its input is not a half value), as small as most.
+    let template = v["cases"].as_array().unwrap().iter().find(|c| c["id"] == "random/000").unwrap().clone();
     let cases: Vec<Value> = (0..N)
         .map(|i| {
             let mut c = template.clone();

@@ -9,7 +9,8 @@ use ddpm_golden::functions::{Precision, Variant};
 use ddpm_golden::golden::catalog::Inputs;
 use ddpm_golden::golden::evaluate::case_inputs;
 use ddpm_golden::golden::format::GoldenFile;
-use ddpm_golden::golden::judge::{judge, ulp};
+use ddpm_golden::golden::generate::broadcast_points;
+use ddpm_golden::golden::judge::{judge, ulp, values, Class};
 use ddpm_golden::kernels::{self, FastReal, Math};
 use ddpm_golden::stable::{log_likelihood_stable, normal_kl_stable};
 use ddpm_golden::upstream::loglik::{log_likelihood_point, PixelInputs};
@@ -87,17 +88,24 @@ fn load(function: Function) -> GoldenFile {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-/// The inputs of every case of `file`, one column per argument, in `T` (the format's f32 values).
+/// The inputs of every case of `file`, one column per argument, in `T` (the format's f32 values); a
+/// broadcast `normal_kl` case contributes one row per element of its result, its operands broadcast
+/// as a caller of the (non-broadcasting) kernels does.
 fn columns<T: FastReal, const N: usize>(file: &GoldenFile) -> [Vec<T>; N] {
     let mut cols: [Vec<T>; N] = std::array::from_fn(|_| Vec::new());
     for case in &file.cases {
-        let values: Vec<f32> = match case_inputs(file.function, case).expect("committed cases decode") {
-            Inputs::Loglik { x, means, log_scales } => vec![x, means, log_scales],
-            Inputs::NormalKl(args) => args.to_vec(),
+        let points: Vec<Vec<f32>> = match case_inputs(file.function, case).expect("committed cases decode") {
+            Inputs::Loglik { x, means, log_scales } => vec![vec![x, means, log_scales]],
+            Inputs::NormalKl(args) => vec![args.to_vec()],
+            Inputs::NormalKlBroadcast(ops) => {
+                broadcast_points(&ops).into_iter().map(|a| a.to_vec()).collect()
+            }
             other => panic!("{}: not a kernel input: {other:?}", case.id),
         };
-        for (col, v) in cols.iter_mut().zip(values) {
-            col.push(T::cast(f64::from(v)));
+        for values in points {
+            for (col, v) in cols.iter_mut().zip(values) {
+                col.push(T::cast(f64::from(v)));
+            }
         }
     }
     cols
@@ -107,19 +115,26 @@ fn columns<T: FastReal, const N: usize>(file: &GoldenFile) -> [Vec<T>; N] {
 /// key means: the true Gaussian for `stable`); returns the failures and the largest error in tolerance
 /// units.
 fn judge_file<T: FastReal>(file: &GoldenFile, key: Variant, got: &[T]) -> (Vec<String>, f64) {
-    let precision = Precision::of::<T>().expect("kernels run in f32 and f64");
+    let precision = Precision::of::<T>();
     let (mut failures, mut worst) = (Vec::new(), 0.0f64);
-    for (case, &value) in file.cases.iter().zip(got) {
+    let mut rest = got;
+    for case in &file.cases {
         let tolerance = case.tolerance_for(precision, key).expect("every case has every kernel's tolerance");
         let expected = case.expected_for(file.function, key).expect("every case has every expected value");
-        let verdicts = judge(expected, tolerance, &[value.as_f64()], precision.bits());
-        for v in verdicts.iter().filter(|v| !v.unconstrained) {
-            worst = worst.max(v.tol_units);
+        let (values, after) = rest.split_at(values(&expected.value).len());
+        rest = after;
+        let values: Vec<f64> = values.iter().map(|v| v.as_f64()).collect();
+        let verdicts = judge(expected, tolerance, &values, precision);
+        for v in verdicts.iter().filter(|v| v.class != Class::Unconstrained) {
+            if v.tol_units.is_finite() {
+                worst = worst.max(v.tol_units);
+            }
             if !v.pass {
-                failures.push(format!("{} {} {key}: got {value}, {v:?}", case.id, T::NAME));
+                failures.push(format!("{} {} {key}: got {values:?}, {v:?}", case.id, T::NAME));
             }
         }
     }
+    assert!(rest.is_empty(), "one value per element of every case");
     (failures, worst)
 }
 

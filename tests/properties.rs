@@ -3,7 +3,7 @@
 
 use ddpm_golden::functions::{Function, Precision, Variant};
 use ddpm_golden::golden::catalog::{pixel, CaseSpec, Inputs};
-use ddpm_golden::golden::evaluate::{eval_fast, eval_stable};
+use ddpm_golden::golden::evaluate::{eval_fast, eval_stable, eval_variant};
 use ddpm_golden::golden::format::{Case, Expected, Tolerance};
 use ddpm_golden::golden::generate::build_case;
 use ddpm_golden::golden::judge::judge;
@@ -116,7 +116,7 @@ fn mean_flat_is_the_mean_of_each_row_within_the_error_model() {
             let t = ArrayD::from_shape_vec(IxDyn(&[b, n]), data).unwrap();
             let got: Vec<f64> = mean_flat(t.view()).unwrap().iter().map(|v| f64::from(*v)).collect();
             let (f, v, p) = (Function::MeanFlat, Variant::Upstream, Precision::F32);
-            let verdicts = judge(expected(&case, f, v), tolerance(&case, p, v), &got, p.bits());
+            let verdicts = judge(expected(&case, f, v), tolerance(&case, p, v), &got, p);
             prop_assert!(verdicts.iter().all(|v| v.pass), "{verdicts:?}");
             Ok(())
         })
@@ -187,10 +187,47 @@ fn fast_loglik_is_within_the_error_model_on_random_decoder_outputs() {
                     (Precision::F64, eval_fast::<f64>(&spec.inputs, cdf)),
                 ] {
                     let (e, t) = (expected(&case, f, variant), tolerance(&case, precision, variant));
-                    let v = judge(e, t, &got, precision.bits());
+                    let v = judge(e, t, &got, precision);
                     prop_assert!(
                         v[0].pass,
                         "{precision} {cdf} x={x} mean={mean} log_scale={log_scale}: {:?}",
+                        v[0]
+                    );
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn half_precision_loglik_is_admissible_on_random_dyadic_inputs() {
+    // The half-precision model (each op in f32, rounded) against its emulation, on inputs exact in the
+    // half types: pixels on a 1/64 grid, means 1/256 apart, log-scales in halves from -12 to 3.
+    let strategy = (0u32..=128, -64i32..=64, -24i32..=6);
+    runner(150)
+        .run(&strategy, |(k, offset, half_log_scale)| {
+            let x = k as f32 / 64.0 - 1.0;
+            let (mean, log_scale) = (x + offset as f32 / 256.0, half_log_scale as f32 / 2.0);
+            let spec = CaseSpec {
+                id: "p".into(),
+                tags: vec!["grid".into()],
+                reason: None,
+                inputs: Inputs::Loglik { x, means: mean, log_scales: log_scale },
+            };
+            let case = build_case(&spec);
+            let f = Function::DiscretizedGaussianLogLikelihood;
+            for variant in f.variants().iter().copied() {
+                for (precision, got) in [
+                    (Precision::F16, eval_variant::<half::f16>(&spec.inputs, variant).unwrap()),
+                    (Precision::Bf16, eval_variant::<half::bf16>(&spec.inputs, variant).unwrap()),
+                ] {
+                    // A precision whose values do not hold the inputs judges nothing.
+                    let Some(t) = case.tolerance_for(precision, variant) else { continue };
+                    let v = judge(expected(&case, f, variant), t, &got, precision);
+                    prop_assert!(
+                        v[0].pass,
+                        "{precision} {variant} x={x} mean={mean} log_scale={log_scale}: {got:?} {:?}",
                         v[0]
                     );
                 }
@@ -223,7 +260,7 @@ fn stable_kl_is_nonnegative_and_within_its_tolerance_for_nearly_identical_gaussi
                     expected(&case, Function::NormalKl, Variant::Stable),
                     tolerance(&case, precision, Variant::Stable),
                 );
-                let v = judge(e, t, &got, precision.bits());
+                let v = judge(e, t, &got, precision);
                 prop_assert!(v[0].pass, "{precision}: {:?}", v[0]);
             }
             Ok(())

@@ -98,10 +98,7 @@ pub struct KlInput {
 impl KlInput {
     /// `normal_kl` in `form`, evaluated in `p`.
     pub fn fast(self, form: Form, p: Precision) -> f64 {
-        match p {
-            Precision::F32 => fast_in::<f32>(self, form),
-            Precision::F64 => fast_in::<f64>(self, form),
-        }
+        crate::with_real!(p, T => fast_in::<T>(self, form))
     }
 
     /// The exact value (reference, correctly rounded): the truth of the section.
@@ -201,7 +198,7 @@ pub fn audit(settings: &Settings) -> Result<KlAudit, Error> {
             .map(|e| (libm::pow(10.0, -(e as f64) - 1.0), libm::pow(10.0, -(e as f64))))
             .chain([(0.0, 0.0)])
             .collect();
-        for (form, p) in Form::ALL.iter().flat_map(|&f| Precision::ALL.map(|p| (f, p))) {
+        for (form, p) in Form::ALL.iter().flat_map(|&f| Precision::NATIVE.map(|p| (f, p))) {
             for (b, &(lo, hi)) in bounds.iter().enumerate() {
                 let last_decade = b + 2 == bounds.len();
                 let in_row = |a: &KlInput| {

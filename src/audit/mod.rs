@@ -27,10 +27,7 @@ pub use crate::functions::Precision;
 impl Precision {
     /// `cdf(z)` evaluated in this precision (`z` is representable in it), widened to f64.
     pub fn cdf(self, cdf: Cdf, z: f64) -> f64 {
-        match self {
-            Precision::F32 => eval_cdf::<f32>(cdf, z),
-            Precision::F64 => eval_cdf::<f64>(cdf, z),
-        }
+        crate::with_real!(self, T => eval_cdf::<T>(cdf, z))
     }
 }
 

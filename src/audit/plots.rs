@@ -33,7 +33,7 @@ fn error_plot(title: &str, y_label: &str, curves: &[Curve]) -> Result<String, cr
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(failed)?;
         let root = root.titled(title, ("sans-serif", 22)).map_err(failed)?;
-        for (panel, precision) in root.split_evenly((2, 1)).iter().zip(Precision::ALL) {
+        for (panel, precision) in root.split_evenly((2, 1)).iter().zip(Precision::NATIVE) {
             let mut chart = ChartBuilder::on(panel)
                 .caption(format!("evaluated in {}", precision.name()), ("sans-serif", 16))
                 .margin(8)

@@ -1,4 +1,6 @@
-//! `ddpm-golden export <golden.json> [--out FILE]`: a golden file's inputs as columns for batch evaluation.
+//! `ddpm-golden export <golden.json> [--out FILE]`: a golden file's inputs as columns for batch evaluation
+//! (`ids` and `inputs`), tensors for `mean_flat`, and the calls with arguments of their own shapes
+//! (`calls`: `normal_kl`'s broadcast cases, a 0-d argument written as a plain number).
 
 use super::output::out;
 use anyhow::{Context, Result};
@@ -25,15 +27,39 @@ pub struct ExportArgs {
 pub fn run(args: &ExportArgs) -> Result<ExitCode> {
     let golden = super::verify::load_golden(&args.golden)?;
     let file = path_name(&args.golden);
-    let ids: Vec<&str> = golden.cases.iter().map(|c| c.id.as_str()).collect();
+    let mut ids: Vec<&str> = Vec::new();
     let mut columns: Map<String, Value> = Map::new();
     let mut tensors = Vec::new();
+    let mut calls = Vec::new();
     for case in &golden.cases {
         let inputs = case_inputs(golden.function, case).with_context(|| file.clone())?;
-        if let Inputs::MeanFlat { shape, data } = &inputs {
-            let data: Vec<Value> = data.values().into_iter().map(|v| encode(v.into())).collect();
-            tensors.push(json!({"id": case.id, "shape": shape, "data": data}));
-            continue;
+        match &inputs {
+            Inputs::MeanFlat { shape, data } => {
+                let data: Vec<Value> = data.values().into_iter().map(|v| encode(v.into())).collect();
+                ids.push(&case.id);
+                tensors.push(json!({"id": case.id, "shape": shape, "data": data}));
+                continue;
+            }
+            Inputs::NormalKlBroadcast(ops) => {
+                let args: Map<String, Value> = golden
+                    .function
+                    .inputs()
+                    .iter()
+                    .zip(ops)
+                    .map(|(name, o)| {
+                        let arg = if o.shape.is_empty() {
+                            encode(o.data[0].into())
+                        } else {
+                            let data: Vec<Value> = o.data.iter().map(|&v| encode(v.into())).collect();
+                            json!({"shape": o.shape, "data": data})
+                        };
+                        (name.to_string(), arg)
+                    })
+                    .collect();
+                calls.push(json!({"id": case.id, "args": args}));
+                continue;
+            }
+            _ => ids.push(&case.id),
         }
         for (name, v) in inputs.named_scalars() {
             if let Value::Array(col) = columns.entry(name).or_insert_with(|| Value::Array(Vec::new())) {
@@ -42,8 +68,11 @@ pub fn run(args: &ExportArgs) -> Result<ExitCode> {
         }
     }
     let inputs = if tensors.is_empty() { Value::Object(columns) } else { Value::Array(tensors) };
-    let text =
-        serde_json::to_string(&json!({"function": golden.function.name(), "ids": ids, "inputs": inputs}))?;
+    let mut document = json!({"function": golden.function.name(), "ids": ids, "inputs": inputs});
+    if !calls.is_empty() {
+        document["calls"] = Value::Array(calls);
+    }
+    let text = serde_json::to_string(&document)?;
     match &args.out {
         Some(path) => {
             std::fs::write(path, text).with_context(|| format!("{}: cannot write", path_name(path)))?

@@ -31,7 +31,7 @@ pub fn run(args: &MutantsArgs) -> Result<ExitCode> {
         .with_context(|| format!("{}: cannot write", args.out.display()))?;
     let survivors: Vec<String> = rows
         .iter()
-        .filter(|k| k.killed_by.is_empty())
+        .filter(|k| !k.killed())
         .map(|k| format!("{} ({})", k.mutant.name(), k.precision))
         .collect();
     note!("wrote {}: {} mutant runs, {} survived", args.out.display(), rows.len(), survivors.len());

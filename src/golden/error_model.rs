@@ -2,11 +2,14 @@
 //! in a given precision, computed from exact intermediate values. Derived in docs/error-model.md.
 //!
 //! Assumptions (a correct port may violate none of them):
-//! - `+ - * /` are correctly rounded (relative error <= u, u = 2^-24 for f32, 2^-53 for f64);
+//! - `+ - * /` are correctly rounded (relative error <= u, u = 2^-24 for f32, 2^-53 for f64); in the half
+//!   types each op is computed in f32 and rounded to the half type, so u = 2^-p + 2^-24 (double rounding);
 //! - `exp`, `log`, `erf`, `tanh` are within [`FUNCTION_ULPS`] ulps, plus as many subnormal steps (loose
-//!   enough for the vectorised SLEEF/XLA/Eigen versions PyTorch, JAX and NumPy use);
+//!   enough for the vectorised SLEEF/XLA/Eigen versions PyTorch, JAX and NumPy use); in the half types
+//!   the f32 function's error plus the final rounding, and [`HALF_ERF_ABS`] more for erf;
 //! - constants are the precision's roundings of the Python doubles; their deviation from the exact reals
-//!   is known and enters the bound exactly.
+//!   is known and enters the bound exactly (for the half types, the larger of the half and the f32
+//!   rounding: PyTorch multiplies by the f32 rounding, NumPy and JAX by the half one).
 //!
 //! The first-order bound is doubled ([`SAFETY`]) to cover second-order terms and the f64 evaluation of
 //! the bound itself. The factor is a margin, not a measured quantity: second-order terms are products of
@@ -20,6 +23,11 @@ use crate::{Cdf, Real};
 pub const FUNCTION_ULPS: f64 = 4.0;
 /// Multiplier on the first-order bound.
 pub const SAFETY: f64 = 2.0;
+/// Absolute error of erf before the final rounding in the half types, 2^-21: PyTorch computes
+/// float16/bfloat16 erf with an f32 approximation (`Vectorized<float>::erf`) whose absolute error
+/// reaches 3.3e-7 near 0 (measured over every half input by tools/check_half_model.py), far above 4 ulps
+/// of small results.
+pub const HALF_ERF_ABS: f64 = 4.76837158203125e-7;
 
 /// What the error model needs to know about a precision: its rounding unit, range and the roundings of
 /// upstream's constants.
@@ -27,18 +35,33 @@ pub const SAFETY: f64 = 2.0;
 pub struct Model {
     /// The precision modelled.
     pub precision: Precision,
-    /// Unit roundoff 2^-p.
+    /// Relative error bound of one `+ - * /`: 2^-p (for the half types plus the f32 rounding before it).
     pub u: f64,
+    /// The precision's own unit roundoff 2^-p.
+    pub unit: f64,
     /// Smallest positive subnormal.
     pub tiny: f64,
     /// Largest finite value.
     pub max: f64,
-    /// Relative error bound of an elementary function: FUNCTION_ULPS ulps, an ulp being <= 2u relative.
+    /// Relative error bound of an elementary function: FUNCTION_ULPS ulps, an ulp being <= 2u relative
+    /// (for the half types: of the f32 function, plus the final rounding).
     pub func: f64,
+    /// Absolute error of erf on top of `func` ([`HALF_ERF_ABS`] in the half types, else 0).
+    pub erf_abs: f64,
+    /// Unit roundoff of the type the elementary functions are evaluated in (f32 for the half types):
+    /// erf and tanh return exactly +-1 close enough to +-1 (golden::admissible), and reductions
+    /// accumulate in it.
+    pub opmath_u: f64,
+    /// Whether every intermediate is a value of this precision (f32, f64). In the half types a fused
+    /// evaluation may keep intermediates in f32 (XLA's excess precision), so the granularity argument
+    /// (docs/error-model.md) is not used there.
+    pub per_op: bool,
     /// The precision's 1/255.
     pub half_width: f64,
-    /// The precision's 1e-12.
+    /// The precision's 1e-12 (0 in float16, whose smallest subnormal is 6e-8).
     pub floor: f64,
+    /// The precision's 0.999 (1 in bfloat16: its edge branches never fire on [-1, 1]).
+    pub edge: f64,
     /// `|fl(sqrt 2) / sqrt 2 - 1|`.
     pub sqrt2_rel: f64,
     /// The precision's sqrt(2/pi) and its relative deviation from the exact constant.
@@ -54,28 +77,47 @@ pub struct Model {
 /// sqrt(2) and sqrt(2/pi) to 17+ digits; only relative deviations of ~1e-8 are taken from them.
 const SQRT_2: f64 = std::f64::consts::SQRT_2;
 const SQRT_2_OVER_PI: f64 = 0.797_884_560_802_865_4;
+/// f32's unit roundoff, the opmath of the half types.
+const U32: f64 = 5.960464477539063e-8;
 
 impl Model {
     /// The model of `precision`.
     pub fn of(precision: Precision) -> Model {
-        match precision {
-            Precision::F32 => Model::of_type::<f32>(precision),
-            Precision::F64 => Model::of_type::<f64>(precision),
-        }
+        crate::with_real!(precision, T => Model::of_type::<T>(precision))
     }
 
-    /// The model of the native type `T`, which is `precision`.
+    /// The model of the type `T`, which is `precision`.
     fn of_type<T: Real>(precision: Precision) -> Model {
-        let u = T::epsilon().as_f64() / 2.0;
-        let rel = |rounded: T, exact: f64| (rounded.as_f64() / exact - 1.0).abs();
+        let unit = T::epsilon().as_f64() / 2.0;
+        let half = precision.is_half();
+        // The half types round each f32 result again; constants may be taken in either rounding.
+        let (u, func, opmath_u) = if half {
+            (unit + U32, FUNCTION_ULPS * 2.0 * U32 + unit + U32, U32)
+        } else {
+            (unit, FUNCTION_ULPS * 2.0 * unit, unit)
+        };
+        let rel = |rounded: T, exact: f64| {
+            let own = (rounded.as_f64() / exact - 1.0).abs();
+            let opmath = f64::from(exact as f32) / exact - 1.0;
+            if half {
+                own.max(opmath.abs())
+            } else {
+                own
+            }
+        };
         Model {
             precision,
             u,
+            unit,
             tiny: (T::min_positive_value().as_f64()) * T::epsilon().as_f64(),
             max: T::max_value().as_f64(),
-            func: FUNCTION_ULPS * 2.0 * u,
+            func,
+            erf_abs: if half { HALF_ERF_ABS } else { 0.0 },
+            opmath_u,
+            per_op: !half,
             half_width: T::BIN_HALF_WIDTH.as_f64(),
             floor: T::PROB_FLOOR.as_f64(),
+            edge: T::EDGE.as_f64(),
             sqrt2_rel: rel(T::SQRT_2, SQRT_2),
             c1: T::SQRT_2_OVER_PI.as_f64(),
             c1_rel: rel(T::SQRT_2_OVER_PI, SQRT_2_OVER_PI),
@@ -84,15 +126,20 @@ impl Model {
         }
     }
 
-    /// Both precisions, f32 first.
-    pub fn both() -> [Model; 2] {
+    /// Every precision's model, in [`Precision::ALL`] order.
+    pub fn all() -> [Model; 4] {
         Precision::ALL.map(Model::of)
     }
 
     /// Error bound of one elementary-function result `y`: FUNCTION_ULPS ulps relative, plus as many
     /// subnormal steps for results near underflow.
-    fn func_err(&self, y: f64) -> f64 {
+    pub fn func_err(&self, y: f64) -> f64 {
         self.func * y.abs() + FUNCTION_ULPS * self.tiny
+    }
+
+    /// The branch this precision's own comparisons take for `x` (against its rounding of 0.999).
+    pub fn branch(&self, x: f64) -> Branch {
+        Branch::with_threshold(x, self.edge)
     }
 }
 
@@ -121,7 +168,10 @@ pub fn cdf_error(p: &Model, cdf: Cdf, z: f64, dz: f64) -> f64 {
             let f = 0.5 * libm::erfc(-q);
             let phi = density(z);
             // q = z/sqrt2 rounded, with the constant's own deviation; erf within `func`; 1 + erf rounded.
-            phi * dz + phi * z.abs() * (p.u + p.sqrt2_rel) + 0.5 * p.func_err(libm::erf(q)) + p.u * f
+            phi * dz
+                + phi * z.abs() * (p.u + p.sqrt2_rel)
+                + 0.5 * (p.func_err(libm::erf(q)) + p.erf_abs)
+                + p.u * f
         }
         Cdf::Tanh => {
             let (s, f, dfds) = tanh_parts(z);
@@ -140,8 +190,19 @@ pub fn cdf_error(p: &Model, cdf: Cdf, z: f64, dz: f64) -> f64 {
 pub enum Bound {
     /// `|got - expected| <= abs` for every correct implementation.
     Abs(f64),
-    /// The error bound reaches the whole output range (a correct result may be anything).
+    /// No finite bound on `|got - expected|` (the admissible interval, golden::admissible, still applies).
     Unconstrained,
+}
+
+impl Bound {
+    /// `Abs(a)` for a finite `a`, else `Unconstrained` (e.g. float16's clamp at 0, whose log is -inf).
+    pub fn finite(a: f64) -> Bound {
+        if a.is_finite() {
+            Bound::Abs(a)
+        } else {
+            Bound::Unconstrained
+        }
+    }
 }
 
 /// Exact facts about a log-likelihood case that the bound is computed from.
@@ -170,7 +231,7 @@ fn loglik_inputs(p: &Model, f: &LoglikFacts) -> Result<(f64, f64), Bound> {
     if !(f.x.is_finite() && f.mean.is_finite() && f.log_scale.is_finite()) {
         // The special paths produce ln(1), ln(1/2) or the clamp exactly up to the log's own error.
         let ln_floor_gap = (p.floor.ln() - 1e-12f64.ln()).abs();
-        return Err(Bound::Abs(SAFETY * (p.func_err(f.expected) + ln_floor_gap)));
+        return Err(Bound::finite(SAFETY * (p.func_err(f.expected) + ln_floor_gap)));
     }
     let c = f.x - f.mean;
     let v = (-f.log_scale).exp();
@@ -207,7 +268,7 @@ pub fn loglik_bound(p: &Model, cdf: Cdf, f: &LoglikFacts) -> Bound {
     let hi = (prob + dp).max(p.floor);
     if hi <= p.floor {
         // Both ends clamp: the result is ln(floor) up to the log's error.
-        return Bound::Abs(
+        return Bound::finite(
             SAFETY * p.func_err(p.floor.ln()) + ln_floor_gap + (f.expected - 1e-12f64.ln()).abs(),
         );
     }
@@ -219,7 +280,7 @@ pub fn loglik_bound(p: &Model, cdf: Cdf, f: &LoglikFacts) -> Bound {
     let log_err = |q: f64| SAFETY * p.func_err(q.ln());
     let below = f.expected - (lo.ln() - log_err(lo));
     let above = (hi.ln() + log_err(hi)) - f.expected;
-    Bound::Abs(below.max(above).max(0.0))
+    Bound::finite(below.max(above).max(0.0))
 }
 
 /// Ulps of `max(1, |ln p|)` (an ulp being `2u`) allowed to the stable log-likelihood's own log-space
@@ -272,10 +333,17 @@ pub fn stable_loglik_bound(p: &Model, f: &LoglikFacts) -> Bound {
     let delta = SAFETY * (propagated + own);
     // The clamp max(ln p, ln floor) applied to both ends of [ln p - delta, ln p + delta]; ln floor is
     // itself evaluated in the precision (one more log error).
+    if 2.0 * (f.log_prob.abs() + delta) > p.max {
+        // ln p ~ -z^2/2 is formed from z^2, which overflows the precision (float16 beyond |z| = 256, where
+        // its clamp at 0 lets the result through).
+        return Bound::Unconstrained;
+    }
     let ln_floor = p.floor.ln();
     let lo = (f.log_prob - delta).max(ln_floor);
     let hi = (f.log_prob + delta).max(ln_floor);
-    Bound::Abs((f.expected - lo).abs().max((hi - f.expected).abs()) + SAFETY * p.func_err(ln_floor))
+    // float16's floor rounds to 0: no clamp, nothing to evaluate.
+    let floor_err = if ln_floor.is_finite() { SAFETY * p.func_err(ln_floor) } else { 0.0 };
+    Bound::finite((f.expected - lo).abs().max((hi - f.expected).abs()) + floor_err)
 }
 
 /// Exact facts about a `normal_kl` case that both of its bounds are computed from.
@@ -356,7 +424,7 @@ pub fn summation_depth(n: usize) -> f64 {
     (cascade + levels + 19.0).min(n.saturating_sub(1) as f64)
 }
 
-/// Bound on the f32/f64 mean of `data` by any of those summations followed by one division:
+/// Bound on the mean of `data` by any of those summations (in the opmath type) followed by one division:
 /// `depth u sum|x| / n + u |mean|`. A naive running sum (depth n - 1) exceeds it on long rows.
 pub fn mean_bound(p: &Model, data: &[f64], expected: f64) -> Bound {
     if !expected.is_finite() {
@@ -367,7 +435,8 @@ pub fn mean_bound(p: &Model, data: &[f64], expected: f64) -> Bound {
     if abs_sum > p.max {
         return Bound::Unconstrained;
     }
-    Bound::Abs(SAFETY * (summation_depth(data.len()) * p.u * abs_sum / n + p.u * expected.abs()))
+    // The sum accumulates in the opmath type (f32 for the half types), the mean is rounded once more.
+    Bound::Abs(SAFETY * (summation_depth(data.len()) * p.opmath_u * abs_sum / n + p.u * expected.abs()))
 }
 
 /// Bound on `|got - expected|` of the CDF itself at an exact input z.

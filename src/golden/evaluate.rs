@@ -2,14 +2,14 @@
 //! from golden files to our own tests, `verify` and the mutation tests.
 
 use crate::functions::Variant;
-use crate::golden::catalog::{Data, Inputs};
+use crate::golden::catalog::{Data, Inputs, Operand};
 use crate::golden::format::{Case, Input};
-use crate::golden::recipe::Recipe;
 use crate::input::tensor_len;
 use crate::stable::{log_likelihood_stable, normal_kl_stable};
+use crate::upstream::broadcast::broadcast_shape;
 use crate::upstream::loglik::log_likelihood_point;
 use crate::upstream::mean_flat::mean_flat;
-use crate::upstream::normal_kl::normal_kl_point;
+use crate::upstream::normal_kl::{broadcast_map, normal_kl_point};
 use crate::{Cdf, Error, Function, Real};
 use ndarray::ArrayViewD;
 
@@ -25,9 +25,43 @@ fn scalar(case: &Case, name: &str) -> Result<f32, Error> {
     }
 }
 
+/// A tensor argument of a broadcast `normal_kl` case, its data as long as its shape holds.
+fn operand(case: &Case, name: &str) -> Result<Operand, Error> {
+    let Some(Input::Tensor(t)) = case.inputs.get(name) else {
+        return Err(field_error(
+            case,
+            name,
+            "must be a tensor {\"shape\", \"data\"} like the case's other arguments",
+        ));
+    };
+    let expected =
+        if t.shape.is_empty() { 1 } else { tensor_len(&t.shape).map_err(|p| field_error(case, name, &p))? };
+    if t.data.len() != expected {
+        return Err(Error::DataLength {
+            function: "normal_kl",
+            shape: t.shape.clone(),
+            expected,
+            got: t.data.len(),
+        });
+    }
+    Ok(Operand { shape: t.shape.clone(), data: t.data.iter().map(|v| v.0 as f32).collect() })
+}
+
 /// The inputs of `case`, a case of `function`, decoded (scalars are f32 by the format's contract).
 pub fn case_inputs(function: Function, case: &Case) -> Result<Inputs, Error> {
     Ok(match function {
+        Function::NormalKl if case.inputs.values().any(|v| matches!(v, Input::Tensor(_))) => {
+            let names = Function::NormalKl.inputs();
+            let ops = [
+                operand(case, names[0])?,
+                operand(case, names[1])?,
+                operand(case, names[2])?,
+                operand(case, names[3])?,
+            ];
+            let shapes: Vec<&[usize]> = ops.iter().map(|o| o.shape.as_slice()).collect();
+            broadcast_shape("normal_kl", &shapes)?;
+            Inputs::NormalKlBroadcast(ops)
+        }
         Function::NormalKl => Inputs::NormalKl([
             scalar(case, "mean1")?,
             scalar(case, "logvar1")?,
@@ -49,7 +83,7 @@ pub fn case_inputs(function: Function, case: &Case) -> Result<Inputs, Error> {
             // The generator name and the length are checked before any value is generated.
             let data = match case.inputs.get("data") {
                 Some(Input::Data(v)) => Data::Inline(v.iter().map(|x| x.0 as f32).collect()),
-                Some(Input::Recipe(r)) if r.generator == Recipe::GENERATOR => Data::Recipe(r.clone()),
+                Some(Input::Recipe(r)) if r.is_known() => Data::Recipe(r.clone()),
                 _ => return Err(field_error(case, "data", "must be a list of numbers or a known recipe")),
             };
             let got = match &data {
@@ -70,6 +104,7 @@ pub fn eval_fast<T: Real>(inputs: &Inputs, cdf: Cdf) -> Vec<f64> {
     let t = |v: f32| T::cast(f64::from(v));
     match inputs {
         Inputs::NormalKl([a, b, c, d]) => vec![normal_kl_point(t(*a), t(*b), t(*c), t(*d)).as_f64()],
+        Inputs::NormalKlBroadcast(ops) => broadcast_kl::<T>(ops, normal_kl_point),
         Inputs::Cdf(z) => vec![cdf.eval(t(*z)).as_f64()],
         Inputs::Loglik { x, means, log_scales } => {
             vec![log_likelihood_point(t(*x), t(*means), t(*log_scales), cdf).as_f64()]
@@ -101,9 +136,21 @@ pub fn eval_stable<T: Real>(inputs: &Inputs) -> Option<Vec<f64>> {
     let t = |v: f32| T::cast(f64::from(v));
     match inputs {
         Inputs::NormalKl([a, b, c, d]) => Some(vec![normal_kl_stable(t(*a), t(*b), t(*c), t(*d)).as_f64()]),
+        Inputs::NormalKlBroadcast(ops) => Some(broadcast_kl::<T>(ops, normal_kl_stable)),
         Inputs::Loglik { x, means, log_scales } => {
             Some(vec![log_likelihood_stable(t(*x), t(*means), t(*log_scales)).as_f64()])
         }
         Inputs::Cdf(_) | Inputs::MeanFlat { .. } => None,
     }
+}
+
+/// `f` over the broadcast operands in precision `T`, the result row-major (empty if they do not
+/// broadcast, which case_inputs has already refused).
+pub fn broadcast_kl<T: Real>(ops: &[Operand; 4], f: fn(T, T, T, T) -> T) -> Vec<f64> {
+    let data: Vec<Vec<T>> =
+        ops.iter().map(|o| o.data.iter().map(|&v| T::cast(f64::from(v))).collect()).collect();
+    let views: Option<Vec<ArrayViewD<'_, T>>> =
+        ops.iter().zip(&data).map(|(o, d)| ArrayViewD::from_shape(o.shape.as_slice(), d).ok()).collect();
+    let Some([a, b, c, d]) = views.and_then(|v| <[_; 4]>::try_from(v).ok()) else { return Vec::new() };
+    broadcast_map([a, b, c, d], f).map(|r| r.iter().map(|v| v.as_f64()).collect()).unwrap_or_default()
 }

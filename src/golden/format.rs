@@ -1,4 +1,4 @@
-//! The golden file format, version 1 (`"schema": "ddpm-golden/1"`), as serde types. Documented in
+//! The golden file format, version 2 (`"schema": "ddpm-golden/2"`), as serde types. Documented in
 //! docs/golden-format.md and described for other languages by golden/schema.json.
 
 use crate::functions::{Function, Precision, Variant};
@@ -8,8 +8,8 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use std::marker::PhantomData;
 
-/// The schema tag every version-1 file carries.
-pub const SCHEMA: &str = "ddpm-golden/1";
+/// The schema tag every version-2 file carries.
+pub const SCHEMA: &str = "ddpm-golden/2";
 
 /// One golden file: all cases of one helper.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -68,7 +68,8 @@ pub struct Case {
     /// the log-likelihood; `upstream` for helpers without variants.
     #[serde(deserialize_with = "unique_keys")]
     pub expected: IndexMap<String, Expected>,
-    /// Per precision (`f32`, `f64`), per variant: how far a correct implementation may be from `expected`.
+    /// Per precision (`f32`, `f64`, and `f16`, `bf16` where every input is exact in them), per variant:
+    /// what a correct implementation may return.
     #[serde(deserialize_with = "unique_nested_keys")]
     pub tolerance: IndexMap<String, IndexMap<String, Tolerance>>,
 }
@@ -85,27 +86,41 @@ impl Case {
     }
 }
 
-/// An input value: a scalar, a shape, inline data, or a generator recipe for large tensors.
+/// An input value: a scalar, a shape, inline data, a tensor argument, or a generator recipe for large
+/// tensors.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Input {
-    /// A scalar (exactly representable in f32).
+    /// A scalar (exactly representable in f32): one element of the batch the cases are evaluated in.
     Scalar(JsonF64),
     /// A tensor shape.
     Shape(Vec<usize>),
     /// Row-major tensor data (exactly representable in f32).
     Data(Vec<JsonF64>),
+    /// An argument of its own shape (`normal_kl`'s broadcast cases; shape `[]` is a Python scalar).
+    Tensor(Tensor),
     /// A recipe that regenerates large data exactly (see [`crate::golden::recipe`]).
     Recipe(crate::golden::recipe::Recipe),
+}
+
+/// A tensor argument: its shape (`[]` for a 0-d scalar, passed as a Python float) and row-major data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tensor {
+    /// Axis lengths.
+    pub shape: Vec<usize>,
+    /// Row-major values (exactly representable in f32), as many as the shape holds.
+    pub data: Vec<JsonF64>,
 }
 
 /// An exact value, correctly rounded to f64, with a decimal string of at least 40 significant digits.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Expected {
-    /// The correctly rounded f64 (one per row for `mean_flat`).
+    /// The correctly rounded f64 (one per row for `mean_flat`, one per element of the broadcast result
+    /// for `normal_kl`'s tensor cases).
     pub value: Values,
-    /// At least 40 significant digits (one per row for `mean_flat`).
+    /// At least 40 significant digits (one per row or element, as `value`).
     pub digits: Digits,
     /// Log-likelihood only: the branch taken on exact values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -118,46 +133,65 @@ pub struct Expected {
     pub log_prob_unclamped: Option<JsonF64>,
 }
 
-/// One value or one per row.
+/// One value, or one per row (`mean_flat`) or element of the result (`normal_kl`'s tensor cases).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Values {
     /// A scalar result.
     One(JsonF64),
-    /// `mean_flat`: one per row.
+    /// One per row or element, row-major.
     Rows(Vec<JsonF64>),
 }
 
-/// Digit strings, one or one per row.
+/// Digit strings, one or one per row or element.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Digits {
     /// A scalar result.
     One(String),
-    /// `mean_flat`: one per row.
+    /// One per row or element.
     Rows(Vec<String>),
 }
 
-/// How far a correct implementation may be from the expected value in one precision and variant.
+/// What a correct implementation may return in one precision and variant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Tolerance {
-    /// A bound on `|got - expected|` (per row for `mean_flat`), with, where rounding a constant to the
-    /// precision flips the branch, the alternative the precision's own comparison selects.
+    /// The admissible interval, and where the error model bounds it, `|got - expected|` (per row or
+    /// element), with, where rounding a constant to the precision flips the branch, the alternative the
+    /// precision's own comparison selects.
     Bound(Bound),
-    /// `"unconstrained"`: the error bound exceeds the output's range, the algorithm is meaningless here.
+    /// `"unconstrained"`: a correct implementation may return any value, NaN included.
     Unconstrained(Unconstrained),
 }
 
-/// A finite error bound.
+/// The constraints on a value: always the interval, and the error bound where the model gives one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Bound {
     /// Largest admissible `|got - expected|`; 0 with `"nan"` expected means the result must be NaN.
-    pub abs: Values,
+    /// Absent where only the interval constrains the value ("interval-only").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub abs: Option<Values>,
     /// Accepted instead, when the precision's rounded threshold selects another branch than the reals do.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alternative: Option<Alternative>,
+    /// Every value a correct implementation can produce lies in it (a value outside fails whatever else
+    /// holds).
+    pub interval: Intervals,
+}
+
+/// `[lo, hi]` (bounds may be `"-inf"`, `"inf"`), or null where the result must be NaN.
+pub type Interval = Option<[JsonF64; 2]>;
+
+/// One interval, or one per row or element.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Intervals {
+    /// A scalar result.
+    One(Interval),
+    /// One per row or element.
+    Rows(Vec<Interval>),
 }
 
 /// The exact value of the branch a precision's own comparison takes, and its bound.
@@ -170,8 +204,8 @@ pub struct Alternative {
     pub value: JsonF64,
     /// Its digits.
     pub digits: String,
-    /// Largest admissible `|got - value|`, or unconstrained.
-    pub abs: Option<JsonF64>,
+    /// Largest admissible `|got - value|`.
+    pub abs: JsonF64,
 }
 
 /// The string `"unconstrained"`.

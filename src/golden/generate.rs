@@ -1,15 +1,18 @@
 //! Building golden files: catalog inputs -> exact expected values (reference) -> tolerances (error
-//! model) -> JSON text, deterministically (byte-identical on every run and machine) and in parallel.
+//! model) and admissible intervals (golden::admissible) -> JSON text, deterministically (byte-identical
+//! on every run and machine) and in parallel.
 
-use crate::functions::{Precision, Variant};
-use crate::golden::catalog::{self, CaseSpec, Data, Inputs};
+use crate::functions::Variant;
+use crate::golden::admissible::{self, Range};
+use crate::golden::catalog::{self, CaseSpec, Data, Inputs, Operand};
 use crate::golden::error_model::{self, KlFacts, LoglikFacts, Model};
 use crate::golden::format::{
-    Alternative, Bound, Case, Digits, Expected, GoldenFile, Input, Provenance, Tolerance, Unconstrained,
-    Values, SCHEMA,
+    Case, Digits, Expected, GoldenFile, Input, Provenance, Tensor, Tolerance, Values, SCHEMA,
 };
 use crate::golden::json_number::JsonF64;
+use crate::golden::tolerance::{self, Constraint, OwnBranch};
 use crate::reference;
+use crate::upstream::broadcast::broadcast_shape;
 use crate::upstream::loglik::Branch;
 use crate::{Cdf, Function};
 use indexmap::IndexMap;
@@ -27,21 +30,20 @@ pub const REFERENCE_POLICY: &str =
      sqrt(2/pi), 0.044715 exact";
 
 /// How tolerances are made, as recorded in provenance.
-pub const ERROR_MODEL: &str = "docs/error-model.md v1: first-order forward error bound of the upstream \
-     algorithm from exact intermediates; +-*/ correctly rounded; exp, log, erf, tanh within 4 ulps; constants \
-     rounded to the precision; bound doubled";
+pub const ERROR_MODEL: &str = "docs/error-model.md v2: first-order forward error bound of the upstream \
+     algorithm from exact intermediates; +-*/ correctly rounded (half types: in f32, rounded again); exp, log, \
+     erf, tanh within 4 ulps; constants rounded to the precision; bound doubled; admissible intervals by \
+     interval arithmetic with erf/tanh saturation and CDF granularity";
+
+/// Per precision name, per variant key: the tolerance entries of a case.
+type Tolerances = IndexMap<String, IndexMap<String, Tolerance>>;
 
 fn one(e: &reference::Exact) -> (Values, Digits) {
     (Values::One(JsonF64(e.value)), Digits::One(e.digits.clone()))
 }
 
-fn tolerance_of(bound: error_model::Bound) -> Tolerance {
-    match bound {
-        error_model::Bound::Abs(a) => {
-            Tolerance::Bound(Bound { abs: Values::One(JsonF64(a)), alternative: None })
-        }
-        error_model::Bound::Unconstrained => Tolerance::Unconstrained(Unconstrained::Unconstrained),
-    }
+fn plain(value: Values, digits: Digits) -> Expected {
+    Expected { value, digits, branch: None, clamped: None, log_prob_unclamped: None }
 }
 
 fn variant_of(cdf: Cdf) -> reference::Variant {
@@ -51,25 +53,26 @@ fn variant_of(cdf: Cdf) -> reference::Variant {
     }
 }
 
-/// The branch precision `p` takes for `x` (its own rounding of 0.999).
-fn branch_in(p: &Model, x: f32) -> Branch {
-    if p.precision == Precision::F32 {
-        Branch::of(x)
-    } else {
-        Branch::of(f64::from(x))
-    }
+/// The models of the precisions whose values hold every input of `inputs`.
+fn models_for(inputs: &Inputs) -> Vec<Model> {
+    Model::all().into_iter().filter(|p| inputs.exact_in(p.precision)).collect()
 }
 
-/// The log-likelihood bound for one precision and variant (`bound` is the variant's error model, `cdf`
-/// the CDF its expected value uses), with the alternative branch when the precision's comparison
-/// disagrees with the exact one.
-fn loglik_tolerance(
+fn insert(tolerance: &mut Tolerances, p: &Model, variant: Variant, t: Tolerance) {
+    tolerance.entry(p.precision.name().to_string()).or_default().insert(variant.key().into(), t);
+}
+
+/// The constraint on a log-likelihood in precision `p` and one variant (`bound`: the variant's error
+/// model; `range`: its admissible range on a branch), with the alternative branch when the precision's
+/// comparison disagrees with the exact one; the range covers both branches.
+fn loglik_constraint(
     p: &Model,
     cdf: Cdf,
     bound: &dyn Fn(&LoglikFacts) -> error_model::Bound,
+    range: &dyn Fn(Branch) -> Range,
     (x, means, log_scales): (f32, f32, f32),
     exact: &reference::LoglikExact,
-) -> Tolerance {
+) -> Constraint {
     let facts = |branch, r: &reference::LoglikExact| LoglikFacts {
         x: x.into(),
         mean: means.into(),
@@ -78,9 +81,8 @@ fn loglik_tolerance(
         log_prob: r.log_prob_unclamped.value,
         expected: r.value.value,
     };
-    let mut tol = tolerance_of(bound(&facts(exact.branch, exact)));
-    let own = branch_in(p, x);
-    if own != exact.branch {
+    let own = p.branch(x.into());
+    let alternative = (own != exact.branch && !x.is_nan()).then(|| {
         let alt = reference::log_likelihood_in_branch(
             x.into(),
             means.into(),
@@ -89,167 +91,245 @@ fn loglik_tolerance(
             own,
         )
         .expect("catalog inputs are inside the reference's domain");
-        let abs = match bound(&facts(own, &alt)) {
-            error_model::Bound::Abs(a) => Some(JsonF64(a)),
-            error_model::Bound::Unconstrained => None,
-        };
-        let alternative =
-            Alternative { branch: own, value: JsonF64(alt.value.value), digits: alt.value.digits, abs };
-        tol = match tol {
-            Tolerance::Bound(b) => Tolerance::Bound(Bound { alternative: Some(alternative), ..b }),
-            // An unconstrained primary already admits anything.
-            free => free,
-        };
+        OwnBranch {
+            branch: own,
+            value: alt.value.value,
+            digits: alt.value.digits.clone(),
+            abs: bound(&facts(own, &alt)),
+        }
+    });
+    let range = if alternative.is_some() { range(exact.branch).hull(range(own)) } else { range(own) };
+    Constraint { expected: exact.value.value, abs: bound(&facts(exact.branch, exact)), alternative, range }
+}
+
+fn loglik_case(
+    x: f32,
+    means: f32,
+    log_scales: f32,
+    inputs: &mut IndexMap<String, Input>,
+    models: &[Model],
+) -> (IndexMap<String, Expected>, Tolerances) {
+    let (mut expected, mut tolerance) = (IndexMap::new(), Tolerances::new());
+    for (name, v) in [("x", x), ("means", means), ("log_scales", log_scales)] {
+        inputs.insert(name.to_string(), Input::Scalar(JsonF64(v.into())));
     }
-    tol
+    let point = (x, means, log_scales);
+    let wide = (f64::from(x), f64::from(means), f64::from(log_scales));
+    for cdf in Cdf::ALL {
+        let r = reference::discretized_gaussian_log_likelihood(wide.0, wide.1, wide.2, variant_of(cdf))
+            .expect("catalog inputs are inside the reference's domain");
+        for p in models {
+            let upstream = |f: &LoglikFacts| error_model::loglik_bound(p, cdf, f);
+            let range = |b: Branch| admissible::loglik(p, cdf, wide, b);
+            let c = loglik_constraint(p, cdf, &upstream, &range, point, &r);
+            insert(&mut tolerance, p, Variant::of_cdf(cdf), tolerance::one(c));
+            if cdf == Cdf::Erf {
+                // The stable variant means the true Gaussian: judged against the erf expected value.
+                let stable = |f: &LoglikFacts| error_model::stable_loglik_bound(p, f);
+                let whole = |_: Branch| admissible::stable_loglik(p, wide);
+                let c = loglik_constraint(p, cdf, &stable, &whole, point, &r);
+                insert(&mut tolerance, p, Variant::Stable, tolerance::one(c));
+            }
+        }
+        let (value, digits) = one(&r.value);
+        expected.insert(
+            Variant::of_cdf(cdf).key().into(),
+            Expected {
+                value,
+                digits,
+                branch: Some(r.branch),
+                clamped: Some(r.clamped),
+                log_prob_unclamped: Some(JsonF64(r.log_prob_unclamped.value)),
+            },
+        );
+    }
+    (expected, tolerance)
+}
+
+fn cdf_case(
+    z: f32,
+    inputs: &mut IndexMap<String, Input>,
+    models: &[Model],
+) -> (IndexMap<String, Expected>, Tolerances) {
+    let (mut expected, mut tolerance) = (IndexMap::new(), Tolerances::new());
+    inputs.insert("z".into(), Input::Scalar(JsonF64(z.into())));
+    let z = f64::from(z);
+    for cdf in Cdf::ALL {
+        let r = match cdf {
+            Cdf::Erf => reference::phi(z),
+            Cdf::Tanh => reference::tanh_cdf(z),
+        }
+        .expect("catalog inputs are inside the reference's domain");
+        for p in models {
+            let range = admissible::Eval { p }.cdf(cdf, Range::point(z));
+            let c = Constraint {
+                expected: r.value,
+                abs: error_model::cdf_bound(p, cdf, z, r.value),
+                alternative: None,
+                range,
+            };
+            insert(&mut tolerance, p, Variant::of_cdf(cdf), tolerance::one(c));
+        }
+        let (value, digits) = one(&r);
+        expected.insert(Variant::of_cdf(cdf).key().into(), plain(value, digits));
+    }
+    (expected, tolerance)
+}
+
+/// The exact KL and, per precision, both variants' constraints at one point.
+fn kl_point(a: [f64; 4], models: &[Model]) -> (reference::Exact, Vec<[Constraint; 2]>) {
+    let [m1, l1, m2, l2] = a;
+    let r = reference::normal_kl(m1, l1, m2, l2).expect("catalog inputs are inside the reference's domain");
+    let facts = KlFacts { mean1: m1, logvar1: l1, mean2: m2, logvar2: l2, expected: r.value };
+    let per_model = models
+        .iter()
+        .map(|p| {
+            [
+                Constraint {
+                    expected: r.value,
+                    abs: error_model::normal_kl_bound(p, &facts),
+                    alternative: None,
+                    range: admissible::normal_kl(p, a),
+                },
+                Constraint {
+                    expected: r.value,
+                    abs: error_model::stable_normal_kl_bound(p, &facts),
+                    alternative: None,
+                    range: admissible::stable_normal_kl(p, a),
+                },
+            ]
+        })
+        .collect();
+    (r, per_model)
+}
+
+const KL_VARIANTS: [Variant; 2] = [Variant::Upstream, Variant::Stable];
+
+fn normal_kl_case(
+    a: [f32; 4],
+    inputs: &mut IndexMap<String, Input>,
+    models: &[Model],
+) -> (IndexMap<String, Expected>, Tolerances) {
+    let (mut expected, mut tolerance) = (IndexMap::new(), Tolerances::new());
+    for (name, v) in Function::NormalKl.inputs().iter().zip(a) {
+        inputs.insert(name.to_string(), Input::Scalar(JsonF64(v.into())));
+    }
+    let (r, per_model) = kl_point(a.map(f64::from), models);
+    for (p, constraints) in models.iter().zip(per_model) {
+        for (variant, c) in KL_VARIANTS.into_iter().zip(constraints) {
+            insert(&mut tolerance, p, variant, tolerance::one(c));
+        }
+    }
+    let (value, digits) = one(&r);
+    expected.insert(Variant::Upstream.key().into(), plain(value, digits));
+    (expected, tolerance)
+}
+
+/// The elements of the operands at each index of their broadcast result, row-major.
+pub fn broadcast_points(ops: &[Operand; 4]) -> Vec<[f32; 4]> {
+    let shapes: Vec<&[usize]> = ops.iter().map(|o| o.shape.as_slice()).collect();
+    let shape = broadcast_shape("normal_kl", &shapes).expect("catalog operands broadcast");
+    let n: usize = shape.iter().product();
+    (0..n)
+        .map(|flat| {
+            std::array::from_fn(|k| {
+                // The operand's own index: trailing axes aligned, length-1 axes stretched.
+                let (mut rest, mut index, mut stride) = (flat, 0usize, 1usize);
+                let own = &ops[k].shape;
+                for axis in (0..shape.len()).rev() {
+                    let i = rest % shape[axis];
+                    rest /= shape[axis];
+                    if let Some(len) = (axis + own.len()).checked_sub(shape.len()).map(|a| own[a]) {
+                        index += if len == 1 { 0 } else { i * stride };
+                        stride *= len;
+                    }
+                }
+                ops[k].data[index]
+            })
+        })
+        .collect()
+}
+
+fn normal_kl_broadcast_case(
+    ops: &[Operand; 4],
+    inputs: &mut IndexMap<String, Input>,
+    models: &[Model],
+) -> (IndexMap<String, Expected>, Tolerances) {
+    let (mut expected, mut tolerance) = (IndexMap::new(), Tolerances::new());
+    for (name, o) in Function::NormalKl.inputs().iter().zip(ops) {
+        let data = o.data.iter().map(|&v| JsonF64(v.into())).collect();
+        inputs.insert(name.to_string(), Input::Tensor(Tensor { shape: o.shape.clone(), data }));
+    }
+    let points: Vec<_> =
+        broadcast_points(ops).into_iter().map(|a| kl_point(a.map(f64::from), models)).collect();
+    for (m, p) in models.iter().enumerate() {
+        for (v, variant) in KL_VARIANTS.into_iter().enumerate() {
+            let cs = points.iter().map(|(_, per_model)| per_model[m][v].clone()).collect();
+            insert(&mut tolerance, p, variant, tolerance::rows(cs));
+        }
+    }
+    let value = Values::Rows(points.iter().map(|(r, _)| JsonF64(r.value)).collect());
+    let digits = Digits::Rows(points.iter().map(|(r, _)| r.digits.clone()).collect());
+    expected.insert(Variant::Upstream.key().into(), plain(value, digits));
+    (expected, tolerance)
+}
+
+fn mean_flat_case(
+    shape: &[usize],
+    data: &Data,
+    inputs: &mut IndexMap<String, Input>,
+    models: &[Model],
+) -> (IndexMap<String, Expected>, Tolerances) {
+    let (mut expected, mut tolerance) = (IndexMap::new(), Tolerances::new());
+    inputs.insert("shape".into(), Input::Shape(shape.to_vec()));
+    inputs.insert(
+        "data".into(),
+        match data {
+            Data::Inline(v) => Input::Data(v.iter().map(|&x| JsonF64(x.into())).collect()),
+            Data::Recipe(r) => Input::Recipe(r.clone()),
+        },
+    );
+    let values: Vec<f64> = data.values().into_iter().map(f64::from).collect();
+    let rows: Vec<&[f64]> = values.chunks(row_len(shape).max(1)).take(shape[0]).collect();
+    let exact: Vec<reference::Exact> = rows
+        .iter()
+        .map(|row| reference::mean_flat_row(row).expect("catalog inputs are inside the reference's domain"))
+        .collect();
+    for p in models {
+        let cs = rows
+            .iter()
+            .zip(&exact)
+            .map(|(row, e)| {
+                let abs = error_model::mean_bound(p, row, e.value);
+                // The mean's interval is its error band; where the sum may overflow, inf - inf is NaN.
+                let nan = abs == error_model::Bound::Unconstrained;
+                let range = Range { lo: f64::NEG_INFINITY, hi: f64::INFINITY, nan };
+                Constraint { expected: e.value, abs, alternative: None, range }
+            })
+            .collect();
+        insert(&mut tolerance, p, Variant::Upstream, tolerance::rows(cs));
+    }
+    expected.insert(
+        Variant::Upstream.key().into(),
+        plain(
+            Values::Rows(exact.iter().map(|e| JsonF64(e.value)).collect()),
+            Digits::Rows(exact.iter().map(|e| e.digits.clone()).collect()),
+        ),
+    );
+    (expected, tolerance)
 }
 
 /// Expected values and tolerances of one case.
 pub fn build_case(spec: &CaseSpec) -> Case {
     let mut inputs = IndexMap::new();
-    let mut expected = IndexMap::new();
-    let mut tolerance: IndexMap<String, IndexMap<String, Tolerance>> = IndexMap::new();
-    let precisions = Model::both();
-    match &spec.inputs {
-        Inputs::Loglik { x, means, log_scales } => {
-            for (name, v) in [("x", x), ("means", means), ("log_scales", log_scales)] {
-                inputs.insert(name.to_string(), Input::Scalar(JsonF64((*v).into())));
-            }
-            for cdf in Cdf::ALL {
-                let r = reference::discretized_gaussian_log_likelihood(
-                    (*x).into(),
-                    (*means).into(),
-                    (*log_scales).into(),
-                    variant_of(cdf),
-                )
-                .expect("catalog inputs are inside the reference's domain");
-                let point = (*x, *means, *log_scales);
-                for p in &precisions {
-                    let upstream = |f: &LoglikFacts| error_model::loglik_bound(p, cdf, f);
-                    let t = loglik_tolerance(p, cdf, &upstream, point, &r);
-                    tolerance
-                        .entry(p.precision.name().to_string())
-                        .or_default()
-                        .insert(Variant::of_cdf(cdf).key().into(), t);
-                    if cdf == Cdf::Erf {
-                        // The stable variant means the true Gaussian: judged against the erf expected value.
-                        let stable = |f: &LoglikFacts| error_model::stable_loglik_bound(p, f);
-                        let t = loglik_tolerance(p, cdf, &stable, point, &r);
-                        tolerance
-                            .entry(p.precision.name().to_string())
-                            .or_default()
-                            .insert(Variant::Stable.key().into(), t);
-                    }
-                }
-                let (value, digits) = one(&r.value);
-                expected.insert(
-                    Variant::of_cdf(cdf).key().into(),
-                    Expected {
-                        value,
-                        digits,
-                        branch: Some(r.branch),
-                        clamped: Some(r.clamped),
-                        log_prob_unclamped: Some(JsonF64(r.log_prob_unclamped.value)),
-                    },
-                );
-            }
-        }
-        Inputs::Cdf(z) => {
-            inputs.insert("z".into(), Input::Scalar(JsonF64((*z).into())));
-            for cdf in Cdf::ALL {
-                let r = match cdf {
-                    Cdf::Erf => reference::phi((*z).into()),
-                    Cdf::Tanh => reference::tanh_cdf((*z).into()),
-                }
-                .expect("catalog inputs are inside the reference's domain");
-                for p in &precisions {
-                    let t = tolerance_of(error_model::cdf_bound(p, cdf, (*z).into(), r.value));
-                    tolerance
-                        .entry(p.precision.name().to_string())
-                        .or_default()
-                        .insert(Variant::of_cdf(cdf).key().into(), t);
-                }
-                let (value, digits) = one(&r);
-                expected.insert(
-                    Variant::of_cdf(cdf).key().into(),
-                    Expected { value, digits, branch: None, clamped: None, log_prob_unclamped: None },
-                );
-            }
-        }
-        Inputs::NormalKl(a) => {
-            for (name, v) in ["mean1", "logvar1", "mean2", "logvar2"].iter().zip(a) {
-                inputs.insert(name.to_string(), Input::Scalar(JsonF64((*v).into())));
-            }
-            let [m1, l1, m2, l2] = a.map(f64::from);
-            let r = reference::normal_kl(m1, l1, m2, l2)
-                .expect("catalog inputs are inside the reference's domain");
-            for p in &precisions {
-                let facts = KlFacts { mean1: m1, logvar1: l1, mean2: m2, logvar2: l2, expected: r.value };
-                let t = tolerance_of(error_model::normal_kl_bound(p, &facts));
-                tolerance
-                    .entry(p.precision.name().to_string())
-                    .or_default()
-                    .insert(Variant::Upstream.key().into(), t);
-                let t = tolerance_of(error_model::stable_normal_kl_bound(p, &facts));
-                tolerance
-                    .entry(p.precision.name().to_string())
-                    .or_default()
-                    .insert(Variant::Stable.key().into(), t);
-            }
-            let (value, digits) = one(&r);
-            expected.insert(
-                Variant::Upstream.key().into(),
-                Expected { value, digits, branch: None, clamped: None, log_prob_unclamped: None },
-            );
-        }
-        Inputs::MeanFlat { shape, data } => {
-            inputs.insert("shape".into(), Input::Shape(shape.clone()));
-            inputs.insert(
-                "data".into(),
-                match data {
-                    Data::Inline(v) => Input::Data(v.iter().map(|&x| JsonF64(x.into())).collect()),
-                    Data::Recipe(r) => Input::Recipe(r.clone()),
-                },
-            );
-            let values: Vec<f64> = data.values().into_iter().map(f64::from).collect();
-            let rows: Vec<&[f64]> = values.chunks(row_len(shape).max(1)).take(shape[0]).collect();
-            let exact: Vec<reference::Exact> = rows
-                .iter()
-                .map(|row| {
-                    reference::mean_flat_row(row).expect("catalog inputs are inside the reference's domain")
-                })
-                .collect();
-            for p in &precisions {
-                let mut abs = Vec::new();
-                let mut free = false;
-                for (row, e) in rows.iter().zip(&exact) {
-                    match error_model::mean_bound(p, row, e.value) {
-                        error_model::Bound::Abs(a) => abs.push(JsonF64(a)),
-                        error_model::Bound::Unconstrained => free = true,
-                    }
-                }
-                let t = if free {
-                    Tolerance::Unconstrained(Unconstrained::Unconstrained)
-                } else {
-                    Tolerance::Bound(Bound { abs: Values::Rows(abs), alternative: None })
-                };
-                tolerance
-                    .entry(p.precision.name().to_string())
-                    .or_default()
-                    .insert(Variant::Upstream.key().into(), t);
-            }
-            expected.insert(
-                Variant::Upstream.key().into(),
-                Expected {
-                    value: Values::Rows(exact.iter().map(|e| JsonF64(e.value)).collect()),
-                    digits: Digits::Rows(exact.iter().map(|e| e.digits.clone()).collect()),
-                    branch: None,
-                    clamped: None,
-                    log_prob_unclamped: None,
-                },
-            );
-        }
-    }
+    let models = models_for(&spec.inputs);
+    let (expected, tolerance) = match &spec.inputs {
+        Inputs::Loglik { x, means, log_scales } => loglik_case(*x, *means, *log_scales, &mut inputs, &models),
+        Inputs::Cdf(z) => cdf_case(*z, &mut inputs, &models),
+        Inputs::NormalKl(a) => normal_kl_case(*a, &mut inputs, &models),
+        Inputs::NormalKlBroadcast(ops) => normal_kl_broadcast_case(ops, &mut inputs, &models),
+        Inputs::MeanFlat { shape, data } => mean_flat_case(shape, data, &mut inputs, &models),
+    };
     Case {
         id: spec.id.clone(),
         tags: spec.tags.clone(),

@@ -1,6 +1,7 @@
-//! Golden files: the format, the case catalog, the error model behind tolerances, the generator and the
-//! judge that decides whether a result is admissible.
+//! Golden files: the format, the case catalog, the error model behind tolerances, the admissible
+//! intervals, the generator and the judge that decides whether a result is admissible.
 
+pub(crate) mod admissible;
 pub mod catalog;
 pub(crate) mod error_model;
 pub mod evaluate;
@@ -9,6 +10,7 @@ pub mod generate;
 pub mod json_number;
 pub mod judge;
 pub mod recipe;
+pub(crate) mod tolerance;
 pub mod validate;
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
-//! Counter-based random numbers (SplitMix64) and the data recipes that keep large golden tensors small
-//! on disk. Counter-based means value i depends only on (seed, i), so NumPy can regenerate a recipe with
-//! vectorised uint64 arithmetic and generation is deterministic under any parallel schedule.
+//! Counter-based random numbers (SplitMix64) and the data recipes (uniform, ramp) that keep large
+//! golden tensors small on disk. Counter-based means value i depends only on (seed, i), so NumPy can
+//! regenerate a recipe with vectorised uint64 arithmetic and generation is deterministic under any
+//! parallel schedule.
 
 use serde::{Deserialize, Serialize};
 
@@ -17,13 +18,16 @@ pub fn unit_f32(seed: u64, i: u64) -> f32 {
     (splitmix64(seed, i) >> 40) as f32 * (1.0 / 16_777_216.0)
 }
 
-/// Data of `len` f32 values `low + span * unit_f32(seed, i)`, both operations rounded to f32.
+/// Data of `len` f32 values made by a generator: `splitmix64-uniform-f32`, value i =
+/// `low + span * unit_f32(seed, i)` with both operations rounded to f32; or `linear-f32`, the ramp
+/// value i = `f32(low + span * (i / len))` evaluated in f64 (seed 0), whose chunks have different means,
+/// so that any unequal weighting of chunks shows in the mean.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Recipe {
-    /// Always `"splitmix64-uniform-f32"`.
+    /// One of [`Recipe::GENERATORS`].
     pub generator: String,
-    /// Stream seed.
+    /// Stream seed (0 for `linear-f32`).
     pub seed: u64,
     /// Number of values.
     pub len: usize,
@@ -34,18 +38,39 @@ pub struct Recipe {
 }
 
 impl Recipe {
-    /// The generator name this version understands.
-    pub const GENERATOR: &'static str = "splitmix64-uniform-f32";
+    /// The uniform generator's name.
+    pub const UNIFORM: &'static str = "splitmix64-uniform-f32";
+    /// The ramp generator's name.
+    pub const LINEAR: &'static str = "linear-f32";
+    /// The generator names this version understands.
+    pub const GENERATORS: [&'static str; 2] = [Recipe::UNIFORM, Recipe::LINEAR];
 
-    /// A recipe for `len` values in `[low, low + span)`.
+    /// A recipe for `len` values uniform in `[low, low + span)`.
     pub fn uniform(seed: u64, len: usize, low: f32, span: f32) -> Recipe {
-        Recipe { generator: Recipe::GENERATOR.into(), seed, len, low, span }
+        Recipe { generator: Recipe::UNIFORM.into(), seed, len, low, span }
     }
 
-    /// The values, or `None` for an unknown generator name.
+    /// A recipe for the ramp of `len` values from `low` towards `low + span`.
+    pub fn linear(len: usize, low: f32, span: f32) -> Recipe {
+        Recipe { generator: Recipe::LINEAR.into(), seed: 0, len, low, span }
+    }
+
+    /// Whether the generator is known (and a ramp's seed is 0).
+    pub fn is_known(&self) -> bool {
+        self.generator == Recipe::UNIFORM || (self.generator == Recipe::LINEAR && self.seed == 0)
+    }
+
+    /// The values, or `None` for an unknown generator.
     pub fn values(&self) -> Option<Vec<f32>> {
-        (self.generator == Recipe::GENERATOR)
-            .then(|| (0..self.len as u64).map(|i| self.low + self.span * unit_f32(self.seed, i)).collect())
+        if !self.is_known() {
+            return None;
+        }
+        let (low, span, n) = (f64::from(self.low), f64::from(self.span), self.len as f64);
+        Some(if self.generator == Recipe::UNIFORM {
+            (0..self.len as u64).map(|i| self.low + self.span * unit_f32(self.seed, i)).collect()
+        } else {
+            (0..self.len).map(|i| (low + span * (i as f64 / n)) as f32).collect()
+        })
     }
 }
 

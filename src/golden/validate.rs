@@ -4,10 +4,14 @@
 //! that no verdict is ever reached on it.
 
 use crate::functions::{Precision, Variant};
-use crate::golden::format::{Case, Digits, GoldenFile, Input, Tolerance, Values};
+use crate::golden::catalog::SPECIAL;
+use crate::golden::evaluate::case_inputs;
+use crate::golden::format::{Bound, Case, Digits, GoldenFile, Input, Intervals, Tolerance, Values};
 use crate::golden::generate::inputs_checksum;
+use crate::golden::judge::intervals;
 use crate::golden::recipe::Recipe;
 use crate::input::{echo, tensor_len, MAX_FILE_ELEMENTS};
+use crate::upstream::broadcast::broadcast_shape;
 use crate::{Error, Function};
 use std::collections::HashSet;
 
@@ -48,9 +52,10 @@ pub fn validate(file: &str, golden: &GoldenFile) -> Result<(), Error> {
     }
     for precision in Precision::ALL {
         for &variant in golden.function.variants() {
-            let free =
-                |c: &Case| matches!(c.tolerance_for(precision, variant), Some(Tolerance::Unconstrained(_)));
-            if golden.cases.iter().all(free) {
+            // Cases without the precision (inputs not exact in a half type) do not count either way.
+            let free = |c: &Case| !matches!(c.tolerance_for(precision, variant), Some(Tolerance::Bound(_)));
+            let carried = golden.cases.iter().any(|c| c.tolerance_for(precision, variant).is_some());
+            if carried && golden.cases.iter().all(free) {
                 return Err(Error::AllUnconstrained {
                     file: file.into(),
                     precision: precision.name().into(),
@@ -132,10 +137,16 @@ fn validate_case(file: &str, function: Function, case: &Case) -> Result<usize, E
                 }
             }
             Some(Input::Recipe(r)) => {
-                if r.generator != Recipe::GENERATOR {
+                if !r.is_known() {
                     return Err(unusable(
                         "inputs.data.generator".into(),
-                        format!("is \"{}\"; this tool knows \"{}\"", echo(&r.generator), Recipe::GENERATOR),
+                        format!(
+                            "is \"{}\" (seed {}); this tool knows \"{}\" and \"{}\" (seed 0)",
+                            echo(&r.generator),
+                            r.seed,
+                            Recipe::UNIFORM,
+                            Recipe::LINEAR
+                        ),
                     ));
                 }
                 if r.len != n {
@@ -148,6 +159,43 @@ fn validate_case(file: &str, function: Function, case: &Case) -> Result<usize, E
             _ => return Err(unusable("inputs.data".into(), "must be a list of numbers or a recipe".into())),
         }
         (Some(shape[0]), n)
+    } else if function == Function::NormalKl && case.inputs.values().any(|v| matches!(v, Input::Tensor(_))) {
+        // A broadcast call: every argument a tensor (shape [] for a Python scalar), exact in float32.
+        let mut shapes = Vec::new();
+        for name in names {
+            let Some(Input::Tensor(t)) = case.inputs.get(*name) else {
+                return Err(unusable(
+                    format!("inputs.{name}"),
+                    "must be a tensor {\"shape\", \"data\"} like the case's other arguments".into(),
+                ));
+            };
+            let n = if t.shape.is_empty() {
+                1
+            } else {
+                tensor_len(&t.shape).map_err(|p| unusable(format!("inputs.{name}.shape"), p))?
+            };
+            if t.data.len() != n {
+                return Err(unusable(
+                    format!("inputs.{name}.data"),
+                    format!("has {} values but shape {:?} holds {n}", t.data.len(), t.shape),
+                ));
+            }
+            if let Some(v) = t.data.iter().find(|v| !is_f32(v.0)) {
+                return Err(unusable(
+                    format!("inputs.{name}.data"),
+                    format!("holds {}, which is not a float32 value", v.0),
+                ));
+            }
+            shapes.push(t.shape.as_slice());
+        }
+        let shape =
+            broadcast_shape("normal_kl", &shapes).map_err(|e| unusable("inputs".into(), e.to_string()))?;
+        let n = if shape.is_empty() {
+            1
+        } else {
+            tensor_len(&shape).map_err(|p| unusable("inputs".into(), p))?
+        };
+        (Some(n), n)
     } else {
         for name in names {
             match case.inputs.get(*name) {
@@ -192,24 +240,37 @@ fn validate_case(file: &str, function: Function, case: &Case) -> Result<usize, E
         row_count(format!("expected.{key}.value"), rows_of_values(&e.value))?;
         row_count(format!("expected.{key}.digits"), rows_of_digits(&e.digits))?;
     }
-    check_keys(
-        &case.tolerance.keys().map(String::as_str).collect::<Vec<_>>(),
-        &Precision::ALL.map(Precision::name),
-    )
-    .map_err(|(key, problem)| unusable(format!("tolerance.{key}"), problem))?;
+    // The family: `special` exactly for the cases with a NaN or infinite input (verify reports them apart).
+    let decoded = case_inputs(function, case).map_err(|e| unusable("inputs".into(), e.to_string()))?;
+    if decoded.is_special() != (case.tags[0] == SPECIAL) {
+        let problem = if decoded.is_special() {
+            format!(
+                "is \"{}\" but the case has a NaN or infinite input: its family is \"{SPECIAL}\"",
+                echo(&case.tags[0])
+            )
+        } else {
+            format!("is \"{SPECIAL}\" but no input is NaN or infinite")
+        };
+        return Err(unusable("tags[0]".into(), problem));
+    }
+    // f32 and f64 always; a half type exactly where every input is one of its values.
+    let precisions: Vec<&str> =
+        Precision::ALL.into_iter().filter(|&p| decoded.exact_in(p)).map(Precision::name).collect();
+    check_keys(&case.tolerance.keys().map(String::as_str).collect::<Vec<_>>(), &precisions)
+        .map_err(|(key, problem)| unusable(format!("tolerance.{key}"), problem))?;
     for (precision, by_variant) in &case.tolerance {
         check_keys(
             &by_variant.keys().map(String::as_str).collect::<Vec<_>>(),
             &keys(&mut function.variants().iter().copied()),
         )
-        .map_err(|(key, problem)| unusable(format!("tolerance.{precision}.{key}"), problem))?;
+        .map_err(|(key, problem)| unusable(format!("tolerance.{key}"), problem))?;
         for (variant, tolerance) in by_variant {
             let Tolerance::Bound(bound) = tolerance else { continue };
             let field = format!("tolerance.{precision}.{variant}");
-            row_count(format!("{field}.abs"), rows_of_values(&bound.abs))?;
-            let alternative =
-                bound.alternative.as_ref().and_then(|a| a.abs).map(|a| (a.0, "alternative.abs"));
-            let abs = crate::golden::judge::values(&bound.abs).into_iter().map(|a| (a, "abs"));
+            validate_bound(case, function, variant, bound, rows)
+                .map_err(|(sub, problem)| unusable(format!("{field}{sub}"), problem))?;
+            let alternative = bound.alternative.as_ref().map(|a| (a.abs.0, "alternative.abs"));
+            let abs = bound.abs.iter().flat_map(crate::golden::judge::values).map(|a| (a, "abs"));
             if let Some((a, name)) = abs.chain(alternative).find(|(a, _)| !(a.is_finite() && *a >= 0.0)) {
                 return Err(Error::Tolerance {
                     file: file.into(),
@@ -220,6 +281,56 @@ fn validate_case(file: &str, function: Function, case: &Case) -> Result<usize, E
         }
     }
     Ok(elements)
+}
+
+/// Checks the shape of one bound: `abs` and `interval` with one entry per row (or one value), an
+/// alternative only beside an `abs`, intervals `lo <= hi` without NaN, and null exactly where the
+/// expected value is NaN. On failure the subfield and the problem.
+fn validate_bound(
+    case: &Case,
+    function: Function,
+    variant: &str,
+    bound: &Bound,
+    rows: Option<usize>,
+) -> Result<(), (String, String)> {
+    let count = |name: &str, got: Option<usize>| {
+        if got == rows {
+            return Ok(());
+        }
+        let got = got.map_or("one value".into(), |n| format!("a list of {n}"));
+        Err((format!(".{name}"), format!("has {got} but the case has {}", describe_rows(rows))))
+    };
+    if let Some(abs) = &bound.abs {
+        count("abs", rows_of_values(abs))?;
+    } else if bound.alternative.is_some() {
+        return Err((".alternative".into(), "needs an abs bound beside it".into()));
+    }
+    count("interval", rows_of_intervals(&bound.interval))?;
+    let nan_rows: Vec<bool> = Variant::from_key(variant)
+        .and_then(|v| case.expected_for(function, v))
+        .map(|e| crate::golden::judge::values(&e.value).iter().map(|v| v.is_nan()).collect())
+        .unwrap_or_default();
+    for (i, (interval, nan)) in intervals(&bound.interval).iter().zip(nan_rows).enumerate() {
+        let sub = if rows.is_some() { format!(".interval[{i}]") } else { ".interval".into() };
+        match interval {
+            None if !nan => {
+                return Err((sub, "is null (NaN only) but the expected value is a number".into()))
+            }
+            Some(_) if nan => return Err((sub, "must be null: the expected value is NaN".into())),
+            Some([lo, hi]) if lo.0.is_nan() || hi.0.is_nan() || lo.0 > hi.0 => {
+                return Err((sub, format!("is [{}, {}], not an interval with lo <= hi", lo.0, hi.0)))
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn rows_of_intervals(v: &Intervals) -> Option<usize> {
+    match v {
+        Intervals::One(_) => None,
+        Intervals::Rows(r) => Some(r.len()),
+    }
 }
 
 /// Checks that `keys` are exactly `wanted` (any order); on failure the offending key and the problem.

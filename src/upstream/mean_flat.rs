@@ -18,7 +18,8 @@ pub fn pairwise_sum<T: Real>(values: &[T]) -> T {
     }
 }
 
-/// The mean of each row `t[b, ...]`: `sum / n` with a pairwise sum, as upstream's
+/// The mean of each row `t[b, ...]`: `sum / n` with a pairwise sum in the precision's opmath type (f32
+/// for the half types, as PyTorch and NumPy accumulate them), rounded to `T`, as upstream's
 /// `t.mean(dim=list(range(1, t.ndim)))`.
 ///
 /// Rank 1 (`[B]`) returns each element unchanged, the helper's documented intent ("per-sample mean");
@@ -31,11 +32,9 @@ pub fn mean_flat<T: Real>(t: ArrayViewD<'_, T>) -> Result<Array1<T>, Error> {
     }
     Ok(t.axis_iter(Axis(0))
         .map(|row| {
-            let n = T::cast(row.len() as f64);
-            match row.as_slice() {
-                Some(contiguous) => pairwise_sum(contiguous) / n,
-                None => pairwise_sum(&row.iter().copied().collect::<Vec<T>>()) / n,
-            }
+            let n = T::Opmath::cast(row.len() as f64);
+            let wide: Vec<T::Opmath> = row.iter().map(|v| v.to_opmath()).collect();
+            T::from_opmath(pairwise_sum(&wide) / n)
         })
         .collect())
 }

@@ -23,12 +23,22 @@ pub fn normal_kl<T: Real>(
     mean2: ArrayViewD<'_, T>,
     logvar2: ArrayViewD<'_, T>,
 ) -> Result<ArrayD<T>, Error> {
+    broadcast_map([mean1, logvar1, mean2, logvar2], normal_kl_point)
+}
+
+/// `f` applied elementwise to four numpy-broadcast operands (`normal_kl`'s argument order); the output
+/// has the broadcast shape. Shared by upstream's and the stable `normal_kl`.
+pub fn broadcast_map<T: Real>(
+    ops: [ArrayViewD<'_, T>; 4],
+    f: impl Fn(T, T, T, T) -> T,
+) -> Result<ArrayD<T>, Error> {
+    let [mean1, logvar1, mean2, logvar2] = ops;
     let shape =
         broadcast_shape("normal_kl", &[mean1.shape(), logvar1.shape(), mean2.shape(), logvar2.shape()])?;
     let dim = IxDyn(&shape);
     let (m1, l1, m2, l2) =
         (stretch(&mean1, &dim)?, stretch(&logvar1, &dim)?, stretch(&mean2, &dim)?, stretch(&logvar2, &dim)?);
-    Ok(Zip::from(&m1).and(&l1).and(&m2).and(&l2).map_collect(|&a, &b, &c, &d| normal_kl_point(a, b, c, d)))
+    Ok(Zip::from(&m1).and(&l1).and(&m2).and(&l2).map_collect(|&a, &b, &c, &d| f(a, b, c, d)))
 }
 
 /// A broadcast view of `a` with shape `dim` (no copy).

@@ -4,9 +4,10 @@
 pub mod mutants;
 
 use crate::functions::{Function, Precision, Variant};
-use crate::golden::format::{GoldenFile, Input, UniqueMap, SCHEMA};
+use crate::golden::catalog::SPECIAL;
+use crate::golden::format::{Case, GoldenFile, UniqueMap, Values, SCHEMA};
 use crate::golden::json_number;
-use crate::golden::judge::{judge, Verdict};
+use crate::golden::judge::{judge, Class, Verdict};
 use crate::golden::validate::validate;
 use crate::input::{echo, echo_within};
 use crate::Error;
@@ -38,6 +39,9 @@ fn must_be_object(file: &str, text: &str) -> Result<(), Error> {
     }
 }
 
+/// The tag of the previous format version, refused with a message saying how to regenerate.
+pub const SCHEMA_V1: &str = "ddpm-golden/1";
+
 /// Only the schema tag, read first so that a file of another version says so (serde refuses a
 /// duplicate `schema` here as it refuses every duplicate field of the typed format).
 #[derive(Deserialize)]
@@ -52,6 +56,13 @@ pub fn read_golden(file: &str, text: &str) -> Result<GoldenFile, Error> {
     let tag: SchemaTag = serde_json::from_str(text).map_err(|e| json_error(file, "not valid JSON", &e))?;
     match tag.schema {
         Some(Value::String(s)) if s == SCHEMA => {}
+        Some(Value::String(s)) if s == SCHEMA_V1 => {
+            let problem = format!(
+                "is \"{SCHEMA_V1}\", a version-1 file without admissible intervals; this tool reads \"{SCHEMA}\": \
+                 regenerate it with `ddpm-golden generate --out DIR` or take golden/*.json of this release"
+            );
+            return Err(unusable(file, "schema", problem));
+        }
         Some(other) => {
             let found = shown(&other);
             return Err(unusable(file, "schema", format!("is {found}, this tool reads \"{SCHEMA}\"")));
@@ -134,7 +145,12 @@ pub fn parse_outputs(file: &str, text: &str, golden: &GoldenFile) -> Result<Outp
         Some(p) => p,
         None => {
             let found = obj.precision.as_ref().map_or("nothing".into(), shown);
-            return Err(unusable(file, "precision", format!("must be \"f32\" or \"f64\", found {found}")));
+            let names: Vec<&str> = Precision::ALL.iter().map(|p| p.name()).collect();
+            return Err(unusable(
+                file,
+                "precision",
+                format!("must be {}, found {found}", quoted_list(&names)),
+            ));
         }
     };
     let function = golden.function;
@@ -162,9 +178,17 @@ pub fn parse_outputs(file: &str, text: &str, golden: &GoldenFile) -> Result<Outp
             format!("must be {omitted}{} for {function}, found {found}", quoted_list(&keys)),
         ));
     };
-    // Every case must be judgeable for this precision and variant: a golden file that lacks a key is
-    // refused here rather than its cases skipped silently.
-    for case in &golden.cases {
+    // Every case carrying the precision must be judgeable for the variant: a golden file that lacks a
+    // key is refused here rather than its cases skipped silently. A half precision is carried by the
+    // cases whose inputs are exact in it (the others are not judged in it).
+    if !golden.cases.iter().any(|c| c.tolerance.contains_key(precision.name())) {
+        return Err(unusable(
+            file,
+            "precision",
+            format!("is {precision}, but no case of the golden file has inputs exact in {precision}"),
+        ));
+    }
+    for case in golden.cases.iter().filter(|c| c.tolerance.contains_key(precision.name())) {
         if case.expected_for(function, variant).is_none() || case.tolerance_for(precision, variant).is_none()
         {
             return Err(unusable(
@@ -182,28 +206,38 @@ pub fn parse_outputs(file: &str, text: &str, golden: &GoldenFile) -> Result<Outp
         .map(|m| m.0)
         .ok_or_else(|| unusable(file, "outputs", "is missing (an object mapping case ids to values)"))?;
     let mut values = IndexMap::new();
+    let required = |c: &&Case| c.tolerance.contains_key(precision.name());
     for case in &golden.cases {
         let field = format!("outputs[\"{}\"]", echo(&case.id));
-        let v = outputs.get(&case.id).ok_or_else(|| {
-            let missing = golden.cases.iter().filter(|c| !outputs.contains_key(&c.id)).count();
-            unusable(
-                file,
-                &field,
-                format!("is missing ({missing} of {} case ids have no output)", golden.cases.len()),
-            )
-        })?;
-        let parsed = if function == Function::MeanFlat {
-            let rows = match case.inputs.get("shape") {
-                Some(Input::Shape(s)) if !s.is_empty() => s[0],
-                _ => 0,
+        let Some(v) = outputs.get(&case.id) else {
+            if !required(&case) {
+                continue;
+            }
+            let missing =
+                golden.cases.iter().filter(required).filter(|c| !outputs.contains_key(&c.id)).count();
+            let carried = golden.cases.iter().filter(required).count();
+            let problem =
+                format!("is missing ({missing} of {carried} case ids judged in {precision} have no output)");
+            return Err(unusable(file, &field, problem));
+        };
+        let rows = case.expected_for(function, variant).and_then(|e| match &e.value {
+            Values::Rows(r) => Some(r.len()),
+            Values::One(_) => None,
+        });
+        let parsed = if let Some(rows) = rows {
+            let what = if function == Function::MeanFlat {
+                "one mean per row"
+            } else {
+                "the result's elements, row-major"
             };
             let list =
-                v.as_array().ok_or_else(|| unusable(file, &field, "must be an array (one mean per row)"))?;
+                v.as_array().ok_or_else(|| unusable(file, &field, format!("must be an array ({what})")))?;
             if list.len() != rows {
+                let unit = if function == Function::MeanFlat { "rows" } else { "elements" };
                 return Err(unusable(
                     file,
                     &field,
-                    format!("has {} values but the case has {rows} rows", list.len()),
+                    format!("has {} values but the case has {rows} {unit}", list.len()),
                 ));
             }
             list.iter()
@@ -234,7 +268,7 @@ pub fn parse_outputs(file: &str, text: &str, golden: &GoldenFile) -> Result<Outp
     Ok(Outputs { file: file.into(), implementation, precision, variant, values })
 }
 
-/// The verdict on one case (the worst row for `mean_flat`).
+/// The verdict on one case (the worst row or element for tensor results).
 #[derive(Debug, Clone)]
 pub struct CaseVerdict {
     /// The case's index in the golden file.
@@ -249,51 +283,104 @@ pub struct CaseVerdict {
     pub verdict: Verdict,
 }
 
+/// How `verify` treats the `special` family (cases with a NaN or infinite input).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Specials {
+    /// Judged like every other case (the default): NaN and infinities must propagate as in eager IEEE
+    /// arithmetic.
+    Strict,
+    /// Judged and reported, but their failures do not fail the run: for compiled or jitted ports whose
+    /// compilers rewrite expressions on infinities (XLA turns `-a + exp(a)` at a = +inf into -inf).
+    Report,
+}
+
+/// Per family: how many cases fell in each class, and how many failed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FamilyCounts {
+    /// Cases with a bound on `|got - expected|` and an interval.
+    pub judged: usize,
+    /// Cases constrained by their interval only.
+    pub interval_only: usize,
+    /// Cases that admit anything, NaN included.
+    pub unconstrained: usize,
+    /// Cases not judged in this precision (inputs not exact in the half type).
+    pub not_applicable: usize,
+    /// Cases whose value was not admissible.
+    pub failed: usize,
+}
+
 /// Everything `verify` reports.
 #[derive(Debug, Clone)]
 pub struct Report {
-    /// Cases judged against a bound.
+    /// Cases with a constraint (judged or interval-only) whose verdict counts, specials included unless
+    /// reported apart.
     pub judged: usize,
-    /// Cases whose value was outside its tolerance, worst first.
+    /// Cases whose value was not admissible, worst first (specials in report mode excluded).
     pub failures: Vec<CaseVerdict>,
-    /// Unconstrained cases per family, for this precision and variant.
-    pub unconstrained: IndexMap<String, usize>,
-    /// The largest error in tolerance units over passing and failing cases, and its case.
+    /// Special-family failures reported without failing the run (`Specials::Report`), worst first.
+    pub reported_specials: Vec<CaseVerdict>,
+    /// Per family, in file order.
+    pub families: IndexMap<String, FamilyCounts>,
+    /// The largest error in tolerance units over cases with a bound, and its case.
     pub worst: Option<CaseVerdict>,
 }
 
 /// Judges every case of `golden` on `outputs`; a result of the wrong length fails its case, and a run in
-/// which no case is judged (all unconstrained) is refused rather than passed.
-pub fn verify(golden: &GoldenFile, outputs: &Outputs) -> Result<Report, Error> {
-    let bits = outputs.precision.bits();
-    let mut report = Report { judged: 0, failures: Vec::new(), unconstrained: IndexMap::new(), worst: None };
+/// which no case is constrained (or, with specials reported apart, no other case) is refused rather
+/// than passed.
+pub fn verify(golden: &GoldenFile, outputs: &Outputs, specials: Specials) -> Result<Report, Error> {
+    let mut report = Report {
+        judged: 0,
+        failures: Vec::new(),
+        reported_specials: Vec::new(),
+        families: IndexMap::new(),
+        worst: None,
+    };
     for (index, case) in golden.cases.iter().enumerate() {
         let family = case.tags.first().cloned().unwrap_or_default();
-        report.unconstrained.entry(family.clone()).or_insert(0);
-        let got = outputs.values.get(&case.id).cloned().unwrap_or_default();
+        let counts = report.families.entry(family.clone()).or_default();
         let (Some(expected), Some(tol)) = (
             case.expected_for(golden.function, outputs.variant),
             case.tolerance_for(outputs.precision, outputs.variant),
         ) else {
+            counts.not_applicable += 1;
             continue;
         };
-        let verdicts = judge(expected, tol, &got, bits);
+        let got = outputs.values.get(&case.id).cloned().unwrap_or_default();
+        let verdicts = judge(expected, tol, &got, outputs.precision);
         let worst = verdicts.iter().copied().max_by(|a, b| a.tol_units.total_cmp(&b.tol_units));
         let verdict = worst.unwrap_or(Verdict::WRONG_LENGTH);
-        if verdict.unconstrained {
-            *report.unconstrained.entry(family).or_insert(0) += 1;
+        match verdict.class {
+            Class::Unconstrained => {
+                counts.unconstrained += 1;
+                continue;
+            }
+            Class::Judged => counts.judged += 1,
+            Class::IntervalOnly => counts.interval_only += 1,
+        }
+        if !verdict.pass {
+            counts.failed += 1;
+        }
+        let apart = specials == Specials::Report && family == SPECIAL;
+        let cv = CaseVerdict { index, id: case.id.clone(), family, got, verdict };
+        if apart {
+            if !verdict.pass {
+                report.reported_specials.push(cv);
+            }
             continue;
         }
         report.judged += 1;
-        let cv = CaseVerdict { index, id: case.id.clone(), family, got, verdict };
-        if report.worst.as_ref().is_none_or(|w| cv.verdict.tol_units > w.verdict.tol_units) {
+        let bounded = verdict.class == Class::Judged && verdict.tol_units.is_finite();
+        if bounded && report.worst.as_ref().is_none_or(|w| cv.verdict.tol_units > w.verdict.tol_units) {
             report.worst = Some(cv.clone());
         }
         if !verdict.pass {
             report.failures.push(cv);
         }
     }
-    report.failures.sort_by(|a, b| b.verdict.tol_units.total_cmp(&a.verdict.tol_units));
+    let worst_first = |a: &CaseVerdict, b: &CaseVerdict| b.verdict.tol_units.total_cmp(&a.verdict.tol_units);
+    report.failures.sort_by(worst_first);
+    report.reported_specials.sort_by(worst_first);
     if report.judged == 0 {
         return Err(Error::NothingJudged {
             file: outputs.file.clone(),

@@ -1,13 +1,16 @@
 //! Plausible port bugs ("mutants") and the kill table: a golden suite is only as good as the bugs it
 //! catches. Each mutant is upstream with one mistake seen in real ports; every one must fail the goldens
-//! in f32 and in f64 (docs/mutants.md, `ddpm-golden mutants`).
+//! in every precision it is a bug in (docs/mutants.md, `ddpm-golden mutants`), counted without the
+//! `special` family (NaN and infinite inputs), which `verify --specials report` sets apart.
 
 use crate::functions::{Precision, Variant};
-use crate::golden::catalog::Inputs;
+use crate::golden::catalog::{Inputs, SPECIAL};
 use crate::golden::evaluate::{case_inputs, eval_fast};
-use crate::golden::format::GoldenFile;
+use crate::golden::format::{Case, GoldenFile, Tolerance};
+use crate::golden::generate::broadcast_points;
 use crate::golden::judge::{judge, values};
 use crate::upstream::loglik::{bin_cdfs, Branch};
+use crate::upstream::mean_flat::pairwise_sum;
 use crate::upstream::normal_kl::normal_kl_point;
 use crate::{Cdf, Function, Real};
 use num_traits::float::FloatCore;
@@ -21,6 +24,8 @@ pub enum Mutant {
     ErfDeclaredTanh,
     /// `0.5 * (1 + erf(z))`: the 1/sqrt(2) forgotten.
     ErfWithoutSqrt2,
+    /// The tanh CDF with `pow(x, 2)` for `pow(x, 3)` in its cubic term.
+    TanhSquareForCube,
     /// Bin half-width 1/256 instead of 1/255.
     HalfWidth256,
     /// Bin half-width 1/127.5 (the full bin width) instead of 1/255.
@@ -31,14 +36,22 @@ pub enum Mutant {
     RightEdgeFromCdfPlus,
     /// The two edge branches swapped.
     EdgeBranchesSwapped,
-    /// The clamp at 1e-10 instead of 1e-12.
-    Clamp1e10,
+    /// Probabilities floored at 1e-7 instead of 1e-12.
+    Floor1e7,
+    /// Probabilities floored at 1e-10 instead of 1e-12.
+    Floor1e10,
+    /// Probabilities floored at 1e-15 (lucidrains/denoising-diffusion-pytorch's `log(t, eps=1e-15)`).
+    Floor1e15,
     /// No clamp before the log.
     NoClamp,
     /// A clamp that turns NaN into the floor (Rust's `f32::max`, NumPy's `fmax`).
     ClampSwallowsNan,
     /// log_scales treated as log-variances: `inv_stdv = exp(-0.5 * log_scales)`.
     LogScalesAsLogVariances,
+    /// `log_scales.clamp(min=-9)` before the formula (a "numerical safety" clamp).
+    LogScalesClampedAtMinus9,
+    /// NaN wherever the float32 admissible interval is the only constraint (what "unconstrained" let pass).
+    NanWhereIntervalOnly,
     /// The log-likelihood evaluated in bfloat16 and cast up.
     LoglikBf16,
     /// The log-likelihood evaluated in float16 and cast up.
@@ -53,31 +66,41 @@ pub enum Mutant {
     KlWithoutHalf,
     /// normal_kl evaluated in float16 and cast up.
     KlF16,
+    /// normal_kl that does not broadcast: an operand with fewer elements than the result is read by the
+    /// result's flat index and is 0 past its end (a kernel written for equal shapes).
+    KlScalarNotBroadcast,
     /// mean_flat as a mean over all axes (the batch mean in every row).
     MeanOverAllAxes,
     /// mean_flat as a sum.
     SumInsteadOfMean,
     /// mean_flat with a naive running sum in the working precision.
     MeanNaiveRunningSum,
+    /// mean_flat as the mean of 1024-element chunk means (the short last chunk weighted like a full one).
+    MeanOfChunkMeans1024,
     /// Upstream's formula (erf CDF, `exp(d) - 1 - d` in the KL) presented as the stable variant.
     UpstreamDeclaredStable,
 }
 
 impl Mutant {
     /// Every mutant, in table order.
-    pub const ALL: [Mutant; 23] = [
+    pub const ALL: [Mutant; 30] = [
         Mutant::TanhDeclaredErf,
         Mutant::ErfDeclaredTanh,
         Mutant::ErfWithoutSqrt2,
+        Mutant::TanhSquareForCube,
         Mutant::HalfWidth256,
         Mutant::HalfWidth127,
         Mutant::Threshold099,
         Mutant::RightEdgeFromCdfPlus,
         Mutant::EdgeBranchesSwapped,
-        Mutant::Clamp1e10,
+        Mutant::Floor1e7,
+        Mutant::Floor1e10,
+        Mutant::Floor1e15,
         Mutant::NoClamp,
         Mutant::ClampSwallowsNan,
         Mutant::LogScalesAsLogVariances,
+        Mutant::LogScalesClampedAtMinus9,
+        Mutant::NanWhereIntervalOnly,
         Mutant::LoglikBf16,
         Mutant::LoglikF16,
         Mutant::CdfBf16,
@@ -85,9 +108,11 @@ impl Mutant {
         Mutant::KlWithoutMinusOne,
         Mutant::KlWithoutHalf,
         Mutant::KlF16,
+        Mutant::KlScalarNotBroadcast,
         Mutant::MeanOverAllAxes,
         Mutant::SumInsteadOfMean,
         Mutant::MeanNaiveRunningSum,
+        Mutant::MeanOfChunkMeans1024,
         Mutant::UpstreamDeclaredStable,
     ];
 
@@ -97,15 +122,20 @@ impl Mutant {
             Mutant::TanhDeclaredErf => "tanh-declared-erf",
             Mutant::ErfDeclaredTanh => "erf-declared-tanh",
             Mutant::ErfWithoutSqrt2 => "erf-without-sqrt2",
+            Mutant::TanhSquareForCube => "tanh-square-for-cube",
             Mutant::HalfWidth256 => "half-width-1/256",
             Mutant::HalfWidth127 => "half-width-1/127.5",
             Mutant::Threshold099 => "threshold-0.99",
             Mutant::RightEdgeFromCdfPlus => "right-edge-from-cdf-plus",
             Mutant::EdgeBranchesSwapped => "edge-branches-swapped",
-            Mutant::Clamp1e10 => "clamp-1e-10",
+            Mutant::Floor1e7 => "prob-floor-1e-7",
+            Mutant::Floor1e10 => "prob-floor-1e-10",
+            Mutant::Floor1e15 => "prob-floor-1e-15",
             Mutant::NoClamp => "no-clamp",
             Mutant::ClampSwallowsNan => "clamp-swallows-nan",
             Mutant::LogScalesAsLogVariances => "log-scales-as-log-variances",
+            Mutant::LogScalesClampedAtMinus9 => "log-scales-clamped-at-minus-9",
+            Mutant::NanWhereIntervalOnly => "nan-where-interval-only",
             Mutant::LoglikBf16 => "loglik-in-bfloat16",
             Mutant::LoglikF16 => "loglik-in-float16",
             Mutant::CdfBf16 => "cdf-in-bfloat16",
@@ -113,9 +143,11 @@ impl Mutant {
             Mutant::KlWithoutMinusOne => "kl-without-minus-one",
             Mutant::KlWithoutHalf => "kl-without-half",
             Mutant::KlF16 => "kl-in-float16",
+            Mutant::KlScalarNotBroadcast => "kl-scalar-not-broadcast",
             Mutant::MeanOverAllAxes => "mean-over-all-axes",
             Mutant::SumInsteadOfMean => "sum-instead-of-mean",
             Mutant::MeanNaiveRunningSum => "mean-naive-running-sum",
+            Mutant::MeanOfChunkMeans1024 => "mean-of-1024-chunk-means",
             Mutant::UpstreamDeclaredStable => "upstream-declared-stable",
         }
     }
@@ -124,21 +156,38 @@ impl Mutant {
     pub fn functions(self) -> &'static [Function] {
         use Mutant::*;
         match self {
-            TanhDeclaredErf | ErfDeclaredTanh | ErfWithoutSqrt2 | CdfBf16 => {
+            TanhDeclaredErf | ErfDeclaredTanh | ErfWithoutSqrt2 | TanhSquareForCube | CdfBf16 => {
                 &[Function::StandardNormalCdf, Function::DiscretizedGaussianLogLikelihood]
             }
-            KlSwapped | KlWithoutMinusOne | KlWithoutHalf | KlF16 => &[Function::NormalKl],
-            MeanOverAllAxes | SumInsteadOfMean | MeanNaiveRunningSum => &[Function::MeanFlat],
+            KlSwapped | KlWithoutMinusOne | KlWithoutHalf | KlF16 | KlScalarNotBroadcast => {
+                &[Function::NormalKl]
+            }
+            MeanOverAllAxes | SumInsteadOfMean | MeanNaiveRunningSum | MeanOfChunkMeans1024 => {
+                &[Function::MeanFlat]
+            }
             UpstreamDeclaredStable => &[Function::NormalKl, Function::DiscretizedGaussianLogLikelihood],
             _ => &[Function::DiscretizedGaussianLogLikelihood],
         }
     }
 
-    /// The precisions in which the mutant is a bug. A running f64 sum of f32 data is exact up to ~2^29
-    /// terms of similar magnitude, so the naive sum is only wrong in f32.
+    /// The precisions in which the mutant is a bug and the goldens must kill it. Left out where it
+    /// computes what a correct port does: a running f64 sum of f32 data is exact up to ~2^29 terms of
+    /// similar magnitude; bfloat16 rounds 1/255 to 1/256 and 0.999 to 1 (no edge branch on [-1, 1]);
+    /// float16 rounds 1e-12, 1e-10 and 1e-15 to 0 (its clamp is at 0) and has no NaN-only mutant of its
+    /// own; the half-precision mutants claim the native precisions.
     pub fn precisions(self) -> &'static [Precision] {
+        use Mutant::*;
+        use Precision::*;
         match self {
-            Mutant::MeanNaiveRunningSum => &[Precision::F32],
+            MeanNaiveRunningSum => &[F32, F16, Bf16],
+            HalfWidth256 | RightEdgeFromCdfPlus | EdgeBranchesSwapped => &[F32, F64, F16],
+            Floor1e7 => &[F32, F64, F16, Bf16],
+            Floor1e10 | Floor1e15 | NoClamp => &[F32, F64, Bf16],
+            NanWhereIntervalOnly => &[F32],
+            LoglikBf16 | LoglikF16 | CdfBf16 | KlF16 => &Precision::NATIVE,
+            // The two CDFs differ by at most 1.7e-4, below the half types' rounding of a CDF near 1/2,
+            // and both round to 0 or 1 in the tails.
+            TanhDeclaredErf | ErfDeclaredTanh => &Precision::NATIVE,
             _ => &Precision::ALL,
         }
     }
@@ -148,21 +197,28 @@ impl Mutant {
         match (function.has_cdf_variants(), self) {
             (_, Mutant::UpstreamDeclaredStable) => Variant::Stable,
             (false, _) => Variant::Upstream,
-            (true, Mutant::ErfDeclaredTanh) => Variant::Tanh,
+            (true, Mutant::ErfDeclaredTanh | Mutant::TanhSquareForCube) => Variant::Tanh,
             (true, _) => Variant::Erf,
         }
     }
 
     /// The mutant's output on `inputs` when it claims precision `T` (half-precision mutants compute in
-    /// half precision whatever they claim).
-    pub fn eval<T: Real>(self, inputs: &Inputs) -> Vec<f64> {
+    /// half precision whatever they claim); `interval_only` says whether the case constrains the claimed
+    /// precision and variant by its interval only (the one thing [`Mutant::NanWhereIntervalOnly`] reads).
+    pub fn eval<T: Real>(self, inputs: &Inputs, interval_only: bool) -> Vec<f64> {
         use Mutant::*;
         match (self, inputs) {
+            (NanWhereIntervalOnly, _) if interval_only => {
+                vec![f64::NAN; eval_fast::<T>(inputs, Cdf::Erf).len()]
+            }
             (TanhDeclaredErf, _) => eval_fast::<T>(inputs, Cdf::Tanh),
             (ErfDeclaredTanh, _) => eval_fast::<T>(inputs, Cdf::Erf),
             (LoglikBf16 | CdfBf16, _) => eval_fast::<half::bf16>(inputs, Cdf::Erf),
             (LoglikF16 | KlF16, _) => eval_fast::<half::f16>(inputs, Cdf::Erf),
             (ErfWithoutSqrt2, Inputs::Cdf(z)) => vec![erf_without_sqrt2(T::cast(f64::from(*z))).as_f64()],
+            (TanhSquareForCube, Inputs::Cdf(z)) => {
+                vec![tanh_square_for_cube(T::cast(f64::from(*z))).as_f64()]
+            }
             (_, Inputs::Loglik { x, means, log_scales }) => {
                 let t = |v: &f32| T::cast(f64::from(*v));
                 vec![loglik(self, t(x), t(means), t(log_scales)).as_f64()]
@@ -184,6 +240,25 @@ impl Mutant {
                     |row: &[T]| (row.iter().fold(T::zero(), |acc, &v| acc + v) / T::cast(n as f64)).as_f64();
                 values.chunks(n).take(shape[0]).map(mean).collect()
             }
+            (MeanOfChunkMeans1024, Inputs::MeanFlat { shape, data }) => {
+                let n = shape.iter().skip(1).product::<usize>().max(1);
+                let values: Vec<T::Opmath> =
+                    data.values().into_iter().map(|v| T::cast(f64::from(v)).to_opmath()).collect();
+                let mean = |xs: &[T::Opmath]| pairwise_sum(xs) / T::Opmath::cast(xs.len() as f64);
+                let chunked = |row: &[T::Opmath]| {
+                    let means: Vec<T::Opmath> = row.chunks(1024).map(mean).collect();
+                    T::from_opmath(mean(&means)).as_f64()
+                };
+                values.chunks(n).take(shape[0]).map(chunked).collect()
+            }
+            (KlScalarNotBroadcast, Inputs::NormalKlBroadcast(ops)) => {
+                let n = broadcast_points(ops).len();
+                let read =
+                    |k: usize, i: usize| T::cast(f64::from(ops[k].data.get(i).copied().unwrap_or(0.0)));
+                (0..n)
+                    .map(|i| normal_kl_point(read(0, i), read(1, i), read(2, i), read(3, i)).as_f64())
+                    .collect()
+            }
             (MeanOverAllAxes | SumInsteadOfMean, Inputs::MeanFlat { shape, .. }) => {
                 let rows = eval_fast::<T>(inputs, Cdf::Erf);
                 let n = shape.iter().skip(1).product::<usize>() as f64;
@@ -204,6 +279,10 @@ fn erf_without_sqrt2<T: Real>(z: T) -> T {
     T::cast(0.5) * (T::one() + z.erf())
 }
 
+fn tanh_square_for_cube<T: Real>(z: T) -> T {
+    T::cast(0.5) * (T::one() + (T::SQRT_2_OVER_PI * (z + T::TANH_CUBIC * (z * z))).tanh())
+}
+
 /// Upstream's log-likelihood with the mutant's one mistake.
 fn loglik<T: Real>(m: Mutant, x: T, mean: T, log_scale: T) -> T {
     use Mutant::*;
@@ -212,12 +291,17 @@ fn loglik<T: Real>(m: Mutant, x: T, mean: T, log_scale: T) -> T {
         HalfWidth127 => T::cast(1.0 / 127.5),
         _ => T::BIN_HALF_WIDTH,
     };
-    let log_scale = if m == LogScalesAsLogVariances { log_scale * T::cast(0.5) } else { log_scale };
-    let bin = if m == ErfWithoutSqrt2 {
-        bin_cdfs(x, mean, log_scale, half_width, erf_without_sqrt2)
-    } else {
-        bin_cdfs(x, mean, log_scale, half_width, |z| Cdf::Erf.eval(z))
+    let log_scale = match m {
+        LogScalesAsLogVariances => log_scale * T::cast(0.5),
+        LogScalesClampedAtMinus9 => log_scale.clamp_min(T::cast(-9.0)),
+        _ => log_scale,
     };
+    let cdf: fn(T) -> T = match m {
+        ErfWithoutSqrt2 => erf_without_sqrt2,
+        TanhSquareForCube => tanh_square_for_cube,
+        _ => |z| Cdf::Erf.eval(z),
+    };
+    let bin = bin_cdfs(x, mean, log_scale, half_width, cdf);
     let branch = Branch::with_threshold(x, if m == Threshold099 { T::cast(0.99) } else { T::EDGE });
     let p = match (m, branch) {
         (RightEdgeFromCdfPlus, Branch::EdgeRight) => T::one() - bin.cdf_plus,
@@ -226,7 +310,9 @@ fn loglik<T: Real>(m: Mutant, x: T, mean: T, log_scale: T) -> T {
         _ => bin.probability(branch),
     };
     match m {
-        Clamp1e10 => p.clamp_min(T::cast(1e-10)).ln(),
+        Floor1e7 => p.clamp_min(T::cast(1e-7)).ln(),
+        Floor1e10 => p.clamp_min(T::cast(1e-10)).ln(),
+        Floor1e15 => p.clamp_min(T::cast(1e-15)).ln(),
         NoClamp => p.ln(),
         ClampSwallowsNan => FloatCore::max(p, T::PROB_FLOOR).ln(),
         _ => p.clamp_min(T::PROB_FLOOR).ln(),
@@ -242,68 +328,114 @@ pub struct Kill {
     pub precision: Precision,
     /// The helper whose goldens were run.
     pub function: Function,
-    /// Ids of the cases the mutant failed.
+    /// Ids of the cases outside the `special` family that the mutant failed.
     pub killed_by: Vec<String>,
+    /// How many `special` cases it failed.
+    pub special: usize,
 }
 
-/// The ids of `file`'s cases that `mutant`, claiming precision `T`, fails.
-fn killing_cases<T: Real>(mutant: Mutant, precision: Precision, file: &GoldenFile) -> Vec<String> {
+impl Kill {
+    /// Whether any case, special or not, caught the mutant.
+    pub fn killed(&self) -> bool {
+        !self.killed_by.is_empty() || self.special > 0
+    }
+}
+
+/// Whether `case` constrains `precision`/`variant` by its interval only.
+fn interval_only(case: &Case, precision: Precision, variant: Variant) -> bool {
+    matches!(case.tolerance_for(precision, variant), Some(Tolerance::Bound(b)) if b.abs.is_none())
+}
+
+/// The cases of `file` that `mutant`, claiming precision `T`, fails: (non-special ids, special count).
+fn killing_cases<T: Real>(mutant: Mutant, file: &GoldenFile) -> (Vec<String>, usize) {
+    let precision = Precision::of::<T>();
     let variant = mutant.declared(file.function);
-    file.cases
-        .iter()
-        .filter(|case| {
-            let Ok(inputs) = case_inputs(file.function, case) else { return false };
-            let got = mutant.eval::<T>(&inputs);
-            match (case.expected_for(file.function, variant), case.tolerance_for(precision, variant)) {
-                // A mutant that produced no value (or the wrong number) was not judged, so not killed.
-                (Some(e), Some(t)) => {
-                    got.len() == values(&e.value).len()
-                        && judge(e, t, &got, precision.bits()).iter().any(|v| !v.pass)
-                }
-                _ => false,
-            }
-        })
-        .map(|case| case.id.clone())
-        .collect()
+    let (mut ids, mut special) = (Vec::new(), 0);
+    for case in &file.cases {
+        let (Some(e), Some(t)) =
+            (case.expected_for(file.function, variant), case.tolerance_for(precision, variant))
+        else {
+            continue;
+        };
+        let Ok(inputs) = case_inputs(file.function, case) else { continue };
+        let got = mutant.eval::<T>(&inputs, interval_only(case, precision, variant));
+        // A mutant that produced no value (or the wrong number) was not judged, so not killed.
+        let failed =
+            got.len() == values(&e.value).len() && judge(e, t, &got, precision).iter().any(|v| !v.pass);
+        if !failed {
+            continue;
+        }
+        if case.tags.first().map(String::as_str) == Some(SPECIAL) {
+            special += 1;
+        } else {
+            ids.push(case.id.clone());
+        }
+    }
+    (ids, special)
 }
 
-/// The kill table over the given golden files (one per helper), every mutant in f32 and f64.
+/// The kill table over the given golden files (one per helper), every mutant in every precision it
+/// claims.
 pub fn kill_table(files: &[GoldenFile]) -> Vec<Kill> {
     let mut rows = Vec::new();
     for mutant in Mutant::ALL {
         for file in files.iter().filter(|f| mutant.functions().contains(&f.function)) {
             for &precision in mutant.precisions() {
-                let killed_by = match precision {
-                    Precision::F32 => killing_cases::<f32>(mutant, precision, file),
-                    Precision::F64 => killing_cases::<f64>(mutant, precision, file),
-                };
-                rows.push(Kill { mutant, precision, function: file.function, killed_by });
+                let (killed_by, special) =
+                    crate::with_real!(precision, T => killing_cases::<T>(mutant, file));
+                rows.push(Kill { mutant, precision, function: file.function, killed_by, special });
             }
         }
     }
     rows
 }
 
-/// docs/mutants.md: the kill table as markdown.
+/// docs/mutants.md: the kill table as markdown, one row per mutant and golden file, one column per
+/// precision with the number of non-special cases that kill it.
 pub fn kill_table_markdown(rows: &[Kill]) -> String {
     let mut out = String::from(
         "# Mutation tests: the plausible port bugs the goldens catch\n\n\
          Generated by `cargo run --release -- mutants`; checked by `cargo test --test mutants`.\n\
-         Each mutant is upstream with one mistake, judged against the golden tolerance of the precision and\n\
-         variant it claims. A mutant survives if no case fails; the test fails if any survives.\n\n\
-         | mutant | claims | golden file | cases failed | first cases that kill it |\n\
-         | --- | --- | --- | ---: | --- |\n",
+         Each mutant is upstream with one mistake, judged against the golden tolerance and admissible\n\
+         interval of the precision and variant it claims. A figure is the number of cases that kill it\n\
+         **outside the `special` family** (NaN and infinite inputs, which `verify --specials report` sets\n\
+         apart); the special cases that kill it follow in their own column. `–`: not claimed in that\n\
+         precision (the mutant computes what a correct port does there; src/verify/mutants.rs says why).\n\
+         A mutant survives if no case fails; the test fails if any survives, and if a probability-floor\n\
+         mutant is killed by fewer than 100 non-special float32 cases.\n\n\
+         | mutant | claims | golden file | f32 | f64 | f16 | bf16 | special (f32/f64/f16/bf16) | first non-special cases that kill it |\n\
+         | --- | --- | --- | ---: | ---: | ---: | ---: | --- | --- |\n",
     );
+    let mut seen: Vec<(Mutant, Function)> = Vec::new();
     for k in rows {
-        let first: Vec<String> = k.killed_by.iter().take(3).map(|id| format!("`{id}`")).collect();
+        if seen.contains(&(k.mutant, k.function)) {
+            continue;
+        }
+        seen.push((k.mutant, k.function));
+        let of = |p: Precision| {
+            rows.iter().find(|r| r.mutant == k.mutant && r.function == k.function && r.precision == p)
+        };
+        let cell = |p: Precision| match of(p) {
+            None => "–".to_string(),
+            Some(r) if !r.killed() => "**survives**".to_string(),
+            Some(r) => r.killed_by.len().to_string(),
+        };
+        let special: Vec<String> =
+            Precision::ALL.iter().map(|&p| of(p).map_or("–".into(), |r| r.special.to_string())).collect();
+        let first = Precision::ALL.iter().filter_map(|&p| of(p)).find(|r| !r.killed_by.is_empty());
+        let first: Vec<String> =
+            first.map_or(Vec::new(), |r| r.killed_by.iter().take(3).map(|id| format!("`{id}`")).collect());
         out.push_str(&format!(
-            "| {} | {} {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             k.mutant.name(),
-            k.precision,
             k.mutant.declared(k.function),
             k.function.name(),
-            k.killed_by.len(),
-            if first.is_empty() { "**survives**".to_string() } else { first.join(", ") }
+            cell(Precision::F32),
+            cell(Precision::F64),
+            cell(Precision::F16),
+            cell(Precision::Bf16),
+            special.join("/"),
+            if first.is_empty() { "(special cases only)".to_string() } else { first.join(", ") }
         ));
     }
     out

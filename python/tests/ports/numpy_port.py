@@ -6,7 +6,8 @@ what a correct port looks like, not part of the Rust crate: it was written from 
 floor, the bin half-width and the clamp as parameters so that tests/ports/mutants.py can get them wrong.
 
 Every function is dtype-preserving: float32 inputs are computed in float32 arithmetic, float64 inputs in
-float64. Constants are the dtype's rounding of the Python doubles upstream writes (`1.0 / 255.0`, `1e-12`,
+float64, float16 inputs in float16 (NumPy computes each float16 op in float32 and rounds the result, as
+PyTorch does). Constants are the dtype's rounding of the Python doubles upstream writes (`1.0 / 255.0`, `1e-12`,
 `0.999`, `np.sqrt(2.0 / np.pi)`, `0.044715`, `math.sqrt(2)`), which is what PyTorch does when a Python
 scalar meets a tensor. The casts are explicit because NumPy's promotion rules differ from PyTorch's: a
 NumPy float64 scalar such as `np.sqrt(2.0 / np.pi)` would promote a float32 array to float64 (NumPy >= 2).
@@ -32,10 +33,10 @@ __all__ = [
 
 
 def _float_dtype(*arrays):
-    """The common floating dtype of the arguments (float32 or float64)."""
+    """The common floating dtype of the arguments (float16, float32 or float64)."""
     dtype = np.result_type(*arrays)
-    if dtype not in (np.float32, np.float64):
-        raise TypeError(f"expected float32 or float64 arrays, got {dtype}")
+    if dtype not in (np.float16, np.float32, np.float64):
+        raise TypeError(f"expected float16, float32 or float64 arrays, got {dtype}")
     return dtype
 
 
@@ -49,8 +50,10 @@ def normal_kl(mean1, logvar1, mean2, logvar2):
 
     Upstream: 0.5 * (-1.0 + logvar2 - logvar1 + exp(logvar1 - logvar2) + (mean1 - mean2)**2 * exp(-logvar2)).
     """
-    arrays = [np.asarray(a) for a in (mean1, logvar1, mean2, logvar2)]
-    dtype = _float_dtype(*arrays)
+    # Python floats (upstream's `mean2=0.0, logvar2=0.0`) take the dtype of the arrays, as in PyTorch.
+    arrays = [a if isinstance(a, float) else np.asarray(a) for a in (mean1, logvar1, mean2, logvar2)]
+    dtype = _float_dtype(*[a for a in arrays if not isinstance(a, float)])
+    arrays = [np.asarray(a, dtype=dtype) for a in arrays]
     mean1, logvar1, mean2, logvar2 = (a.astype(dtype, copy=False) for a in arrays)
     with np.errstate(all="ignore"):
         return _c(dtype, 0.5) * (

@@ -78,10 +78,7 @@ impl Config {
 
     /// Evaluates one element.
     pub fn evaluate(self, px: Pixel) -> Evaluated {
-        match self.precision {
-            Precision::F32 => evaluate_in::<f32>(px, self.form),
-            Precision::F64 => evaluate_in::<f64>(px, self.form),
-        }
+        crate::with_real!(self.precision, T => evaluate_in::<T>(px, self.form))
     }
 }
 
