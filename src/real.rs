@@ -1,25 +1,16 @@
-//! `Real`: the one trait that makes every fast helper generic over `f32`, `f64` and the emulated half
-//! types (`half::f16`, `half::bf16`).
+//! `Real`: the one trait that makes every fast helper generic over `f32` and `f64`.
 //!
 //! Elementary functions come from the `libm` crate (not the platform's libm) so that results are
 //! bit-identical on every platform. The constants are the precision's own roundings of the Python
-//! double literals, what PyTorch uses when a Python scalar meets a tensor of that dtype (for the half
-//! types PyTorch's `*` and `/` use the float32 rounding instead; docs/error-model.md covers both).
+//! double literals, exactly what PyTorch uses when a Python scalar meets a tensor of that dtype.
 
 use num_traits::float::FloatCore;
 use std::fmt::{Debug, Display};
 
-/// A floating-point precision the helpers are evaluated in (`f32`, `f64`, `f16`, `bf16`).
+/// A floating-point precision the helpers are evaluated in (`f32` or `f64`).
 pub trait Real: FloatCore + Debug + Display + Default + Send + Sync + 'static {
-    /// Name of the precision as used in golden files (`"f32"`, `"f64"`, `"f16"`, `"bf16"`).
+    /// Name of the precision as used in golden files (`"f32"`, `"f64"`).
     const NAME: &'static str;
-    /// The type PyTorch computes this precision's arithmetic in ("opmath"): itself for f32 and f64,
-    /// f32 for the half types. Reductions (`mean_flat`) accumulate in it, as PyTorch and NumPy do.
-    type Opmath: Real;
-    /// Converts to the opmath type (exactly).
-    fn to_opmath(self) -> Self::Opmath;
-    /// Rounds an opmath value to this precision.
-    fn from_opmath(v: Self::Opmath) -> Self;
     /// Half-width of a pixel bin, `1/255` (the double `1.0/255.0` rounded to this precision).
     const BIN_HALF_WIDTH: Self;
     /// Lower clamp of probabilities before the log, `1e-12` rounded to this precision.
@@ -70,13 +61,6 @@ macro_rules! native_real {
     ($t:ty, $name:literal, $exp:ident, $log:ident, $tanh:ident, $erf:ident, $erfc:ident, $expm1:ident, $log1p:ident, $fma:ident) => {
         impl Real for $t {
             const NAME: &'static str = $name;
-            type Opmath = $t;
-            fn to_opmath(self) -> $t {
-                self
-            }
-            fn from_opmath(v: $t) -> $t {
-                v
-            }
             const BIN_HALF_WIDTH: $t = (1.0f64 / 255.0) as $t;
             const PROB_FLOOR: $t = 1e-12f64 as $t;
             const EDGE: $t = 0.999f64 as $t;
@@ -121,21 +105,13 @@ macro_rules! native_real {
 native_real!(f32, "f32", expf, logf, tanhf, erff, erfcf, expm1f, log1pf, fmaf);
 native_real!(f64, "f64", exp, log, tanh, erf, erfc, expm1, log1p, fma);
 
-/// The half precisions, emulated op by op: each operation in f32, its result rounded back (`half`'s
-/// arithmetic does exactly this, as PyTorch's CPU and CUDA kernels do for float16/bfloat16; measured
-/// in docs/error-model.md). The correct half-precision implementation the half goldens are checked
-/// with, and the mutation tests' ports that compute in half precision while claiming f32.
+/// The half precisions, emulated op by op (each operation in f32, rounded back, as PyTorch's CPU
+/// kernels do for bfloat16/float16). Used by the mutation tests: a port evaluated in half precision
+/// and cast up must fail the f32 goldens.
 macro_rules! half_real {
     ($t:ty, $name:literal) => {
         impl Real for $t {
             const NAME: &'static str = $name;
-            type Opmath = f32;
-            fn to_opmath(self) -> f32 {
-                self.to_f32()
-            }
-            fn from_opmath(v: f32) -> $t {
-                <$t>::from_f32(v)
-            }
             const BIN_HALF_WIDTH: $t = <$t>::from_f64_const(1.0 / 255.0);
             const PROB_FLOOR: $t = <$t>::from_f64_const(1e-12);
             const EDGE: $t = <$t>::from_f64_const(0.999);

@@ -102,12 +102,12 @@ def check(
     if not evaluation.values:
         raise _nothing_judged(label, function, fw, call, layout, evaluation, fn)
 
-    one = function != "mean_flat"
+    listed = {i for i, shaped in zip(cases.ids, cases.shaped) if shaped}
     document = {
         "implementation": label,
         "precision": precision,
         "variant": variant_key,
-        "outputs": {i: _report.encode(v[0] if one else v) for i, v in evaluation.values.items()},
+        "outputs": {i: _report.encode(v if i in listed else v[0]) for i, v in evaluation.values.items()},
     }
     raw = json.loads(judge(function, json.dumps(document, allow_nan=False), list(evaluation.values)))
     return _report.build(

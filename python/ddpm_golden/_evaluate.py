@@ -1,6 +1,8 @@
 """Calling a port on the golden cases.
 
-Finite cases go in one batch call and special cases (a NaN or infinite input) in another; a batch that
+Finite cases go in one batch call and special cases (a NaN or infinite input) in another (a case whose
+arguments have shapes of their own, `mean_flat`'s tensors and `normal_kl`'s broadcast calls, is called
+alone, its 0-d arguments as Python floats as upstream passes them); a batch that
 raises is retried case by case, so that every raise names its case and a raise confined to special cases
 leaves the finite verdict standing. A batch that returns something other than one value per case gives no
 verdict (case by case, a reducing port would look elementwise). Nothing here
@@ -59,6 +61,9 @@ class Cases:
     """Per case, `{upstream name: array}` (0-d for scalars, the case's tensor for mean_flat)."""
     special: tuple
     """Per case, whether an input is NaN or infinite."""
+    shaped: tuple
+    """Per case, whether it is called alone with its own shapes (mean_flat, normal_kl's broadcast calls):
+    its outputs are a list."""
 
 
 @functools.lru_cache(maxsize=None)
@@ -74,7 +79,8 @@ def load_cases(function):
             case[name] = flat[start : start + size].reshape(shape)
             start += size
     special = tuple(not all(np.isfinite(v).all() for v in case.values()) for case in per_case)
-    return Cases(tuple(ids), tuple(families), tuple(per_case), special)
+    shaped = tuple(any(v.ndim > 0 for v in case.values()) for case in per_case)
+    return Cases(tuple(ids), tuple(families), tuple(per_case), special, shaped)
 
 
 def parse_shape(shape, function):
@@ -135,11 +141,14 @@ class Caller:
         self.positional, self.keyword = UPSTREAM_CALLS[function]
         self.returned_dtypes = set()
 
-    def __call__(self, arrays, count):
-        """`arrays`: upstream name -> float64 array; `count`: the number of values expected back."""
+    def __call__(self, arrays, count, own_shapes=False):
+        """`arrays`: upstream name -> float64 array; `count`: the number of values expected back;
+        `own_shapes`: one case with arguments of their own shapes, a 0-d one passed as a Python float."""
 
         def arg(name):
             a = arrays[name]
+            if own_shapes:
+                return float(a) if a.ndim == 0 else self.framework.array(a)
             if self.layout is not None:
                 a = a.reshape(tuple(len(a) if d == -1 else d for d in self.layout))
             return self.framework.array(a)
@@ -215,6 +224,9 @@ def evaluate(caller, cases, specials):
         try:
             if "tensor" in case:
                 values = caller(case, case["tensor"].shape[0])
+            elif cases.shaped[i]:  # a broadcast call: the result has the broadcast shape
+                count = math.prod(np.broadcast_shapes(*(v.shape for v in case.values())))
+                values = caller(case, count, own_shapes=True)
             else:  # a batch of one
                 values = caller({n: v.reshape(1) for n, v in case.items()}, 1)
             ev.values[cases.ids[i]] = values.tolist()
@@ -222,11 +234,10 @@ def evaluate(caller, cases, specials):
             ev.raised.append(_raised(cases, i, e, counted_specials))
 
     for name, indices in (("finite", finite), ("special", special)):
+        for i in [i for i in indices if cases.shaped[i]]:  # every case its own call
+            one(i)
+        indices = [i for i in indices if not cases.shaped[i]]
         if not indices:
-            continue
-        if "tensor" in cases.inputs[0]:  # mean_flat: every case is its own tensor
-            for i in indices:
-                one(i)
             continue
         batch = {n: np.array([cases.inputs[i][n] for i in indices]) for n in cases.inputs[0]}
         try:

@@ -14,9 +14,8 @@ import numpy as np
 from ._native import UsageError
 
 FRAMEWORKS = ("numpy", "torch", "jax")
-# The dtype names a user may ask for, and the golden precision each is judged in. float16 and bfloat16
-# are listed so that the message can say why they are refused (the golden files carry f32 and f64 only);
-# they work as soon as the golden files carry them.
+# The dtype names a user may ask for, and the golden precision each is judged in (float16 and bfloat16
+# on the cases whose inputs they hold exactly).
 DTYPES = {"float32": "f32", "float64": "f64", "float16": "f16", "bfloat16": "bf16"}
 
 

@@ -9,7 +9,7 @@ use ddpm_golden::golden::evaluate::case_inputs;
 use ddpm_golden::golden::format::{Case, GoldenFile, Input};
 use ddpm_golden::golden::json_number::encode;
 use ddpm_golden::golden::judge::values;
-use ddpm_golden::verify::{parse_outputs, read_golden, verify, CaseVerdict, Outputs, Report};
+use ddpm_golden::verify::{parse_outputs, read_golden, verify, CaseVerdict, Outputs, Report, Specials};
 use ddpm_golden::Error;
 use indexmap::IndexMap;
 use pyo3::exceptions::PyValueError;
@@ -109,7 +109,8 @@ type Column<Values> = (&'static str, Vec<Vec<usize>>, Values);
 type Cases<'py> = (Vec<String>, Vec<String>, Vec<Column<Bound<'py, PyBytes>>>);
 
 /// Every case of `function`: ids, families (`tags[0]`) and one column per input (`tensor` for
-/// `mean_flat`, whose cases are tensors with recipes expanded).
+/// `mean_flat`, whose cases are tensors with recipes expanded; `normal_kl`'s broadcast cases give each
+/// argument its own shape, `[]` for a 0-d scalar that upstream passes as a Python float).
 #[pyfunction]
 fn cases<'py>(py: Python<'py>, function: &str) -> PyResult<Cases<'py>> {
     let function = function_named(function)?;
@@ -120,6 +121,9 @@ fn cases<'py>(py: Python<'py>, function: &str) -> PyResult<Cases<'py>> {
         let named: Vec<Column<Vec<f32>>> = match inputs {
             // One case: a one-element column per input, or the case's tensor.
             Inputs::MeanFlat { shape, data } => vec![("tensor", vec![shape], data.values())],
+            Inputs::NormalKlBroadcast(ops) => {
+                function.inputs().iter().zip(ops).map(|(n, o)| (*n, vec![o.shape], o.data)).collect()
+            }
             scalars => {
                 scalars.named_scalars().into_iter().map(|(n, v)| (n, vec![Vec::new()], vec![v])).collect()
             }
@@ -158,7 +162,7 @@ fn judge(function: &str, outputs: &str, ids: Vec<String>) -> PyResult<String> {
         return Err(usage(format!("ids: {unknown:?} is not a case of {function}")));
     }
     let outputs = parse_outputs("outputs", outputs, &golden).map_err(unusable)?;
-    let report = verify(&golden, &outputs).map_err(unusable)?;
+    let report = verify(&golden, &outputs, Specials::Strict).map_err(unusable)?;
     Ok(report_json(&golden, &outputs, &report).to_string())
 }
 
@@ -167,13 +171,15 @@ fn report_json(golden: &GoldenFile, outputs: &Outputs, report: &Report) -> Value
     for case in &golden.cases {
         *cases_per_family.entry(family(case)).or_default() += 1;
     }
+    // "judged": every case a verdict covers (an error bound and an interval, or the interval only);
+    // "interval_only" the latter; "not_applicable": inputs not exact in the half type asked for.
     let families: Map<String, Value> = cases_per_family
         .into_iter()
         .map(|(fam, cases)| {
-            let unconstrained = report.unconstrained.get(&fam).copied().unwrap_or_default();
-            let failed = report.failures.iter().filter(|f| f.family == fam).count();
+            let c = report.families.get(&fam).cloned().unwrap_or_default();
             let counts = json!({
-                "cases": cases, "judged": cases - unconstrained, "unconstrained": unconstrained, "failed": failed,
+                "cases": cases, "judged": c.judged + c.interval_only, "interval_only": c.interval_only,
+                "unconstrained": c.unconstrained, "not_applicable": c.not_applicable, "failed": c.failed,
             });
             (fam, counts)
         })

@@ -18,7 +18,7 @@ def test_upstream_calls_cover_the_function_table():
         positional, keyword = UPSTREAM_CALLS[name]
         expected = ["tensor"] if name == "mean_flat" else list(inputs)  # mean_flat's input is one tensor
         assert list(positional + keyword) == expected
-    assert precisions == ["f32", "f64"]
+    assert precisions == ["f32", "f64", "f16", "bf16"]
 
 
 def test_embedded_cases_are_the_committed_golden_files():
@@ -27,13 +27,17 @@ def test_embedded_cases_are_the_committed_golden_files():
         cases = load_cases(name)
         assert list(cases.ids) == [c["id"] for c in committed["cases"]]
         assert list(cases.families) == [c["tags"][0] for c in committed["cases"]]
-        # Spot-check the decoded inputs of every scalar case against the file.
+        # Spot-check the decoded inputs of every case against the file: scalars, and the tensors of the
+        # broadcast normal_kl calls with their shapes.
         if name != "mean_flat":
+            special = {"nan": float("nan"), "inf": float("inf"), "-inf": float("-inf")}
             for inputs, case in zip(cases.inputs, committed["cases"]):
                 for arg, value in case["inputs"].items():
-                    stored = {"nan": float("nan"), "inf": float("inf"), "-inf": float("-inf")}.get(
-                        value, value
-                    )
+                    if isinstance(value, dict):
+                        assert list(inputs[arg].shape) == value["shape"], (case["id"], arg)
+                        assert inputs[arg].reshape(-1).tolist() == value["data"], (case["id"], arg)
+                        continue
+                    stored = special.get(value, value)
                     got = float(inputs[arg])
                     assert got == stored or (got != got and stored != stored), (case["id"], arg)
 

@@ -1,5 +1,6 @@
 """The repository's correct ports pass and its mutants fail, through `check`, in NumPy, PyTorch, JAX
-eager and JAX under jax.jit, in float32 and float64."""
+eager and JAX under jax.jit, in float32 and float64; the NumPy and PyTorch ports also in float16 and
+PyTorch's in bfloat16 (judged on the cases whose inputs those dtypes hold)."""
 
 import jax
 import pytest
@@ -79,8 +80,20 @@ def test_port_declared_as_the_other_cdf_fails(framework, dtype, attr, function, 
     [
         (mutants.loglik_clamp_swallows_nan, "discretized_gaussian_log_likelihood", "tanh"),
         (mutants.cdf_tanh_wrong_constant, "standard_normal_cdf", "tanh"),
+        (mutants.normal_kl_scalar_not_broadcast, "normal_kl", None),
     ],
 )
 def test_numpy_only_mutant_fails(dtype, mutant, function, variant):
     report = ddpm_golden.check(mutant, function=function, dtype=dtype, variant=variant, framework="numpy")
     assert not report.passed and report.failures
+
+
+@pytest.mark.parametrize(
+    "framework, dtype", [("numpy", "float16"), ("torch", "float16"), ("torch", "bfloat16")]
+)
+@pytest.mark.parametrize("attr, function, variant", CORRECT, ids=[f"{a}-{v}" for a, _, v in CORRECT])
+def test_correct_port_passes_in_half_precision(framework, dtype, attr, function, variant):
+    port, wrap, _ = FRAMEWORKS[framework]
+    report = ddpm_golden.check(wrap(getattr(port, attr)), function=function, dtype=dtype, variant=variant)
+    assert report.judged > 0
+    assert report.passed, report

@@ -40,8 +40,9 @@ pub struct Verdict {
     pub abs_err: f64,
     /// The error in ulps of the precision at the expected value.
     pub ulps: f64,
-    /// The error in units of the tolerance (<= 1 passes; inf for a missed zero tolerance or a value
-    /// outside the interval; 0 for an interval-only value inside it).
+    /// The error in units of the tolerance, `|got - expected| / abs` (<= 1 passes; just above 1 for a value
+    /// within its bound but outside its interval; inf for a missed zero tolerance and for an interval-only
+    /// value outside its interval, 0 for one inside).
     pub tol_units: f64,
 }
 
@@ -172,7 +173,14 @@ pub fn judge(expected: &Expected, tolerance: &Tolerance, got: &[f64], precision:
             if within {
                 verdict
             } else {
-                Verdict { pass: false, outside: true, tol_units: f64::INFINITY, ..verdict }
+                // A judged value keeps its error in tolerance units, at least just above 1 (it fails);
+                // an interval-only one has none.
+                let tol_units = if verdict.class == Class::Judged {
+                    verdict.tol_units.max(1.0 + f64::EPSILON)
+                } else {
+                    f64::INFINITY
+                };
+                Verdict { pass: false, outside: true, tol_units, ..verdict }
             }
         })
         .collect()

@@ -1,5 +1,6 @@
 //! `mean_flat`: the per-sample mean over every axis except the first, `[B, ...] -> [B]`.
 
+use crate::functions::Precision;
 use crate::{Error, Real};
 use ndarray::{Array1, ArrayViewD, Axis};
 
@@ -18,9 +19,20 @@ pub fn pairwise_sum<T: Real>(values: &[T]) -> T {
     }
 }
 
-/// The mean of each row `t[b, ...]`: `sum / n` with a pairwise sum in the precision's opmath type (f32
-/// for the half types, as PyTorch and NumPy accumulate them), rounded to `T`, as upstream's
-/// `t.mean(dim=list(range(1, t.ndim)))`.
+/// The mean of `values` as PyTorch computes it in `T`: a pairwise sum in the "opmath" type (f32 for the
+/// half types, which PyTorch, NumPy and JAX accumulate in f32; `T` itself for f32 and f64) divided by the
+/// count, rounded to `T` once. NaN for no values (0/0).
+pub fn opmath_mean<T: Real>(values: &[T]) -> T {
+    if Precision::of::<T>().is_half() {
+        let wide: Vec<f32> = values.iter().map(|v| v.as_f64() as f32).collect();
+        // The f32 mean widens to f64 exactly; one rounding to the half type.
+        T::cast(f64::from(pairwise_sum(&wide) / values.len() as f32))
+    } else {
+        pairwise_sum(values) / T::cast(values.len() as f64)
+    }
+}
+
+/// The mean of each row `t[b, ...]` by [`opmath_mean`], as upstream's `t.mean(dim=list(range(1, t.ndim)))`.
 ///
 /// Rank 1 (`[B]`) returns each element unchanged, the helper's documented intent ("per-sample mean");
 /// PyTorch differs there: `t.mean(dim=[])` on a rank-1 tensor reduces over *all* axes to a 0-d scalar.
@@ -31,10 +43,9 @@ pub fn mean_flat<T: Real>(t: ArrayViewD<'_, T>) -> Result<Array1<T>, Error> {
         return Err(Error::MeanFlatRank0);
     }
     Ok(t.axis_iter(Axis(0))
-        .map(|row| {
-            let n = T::Opmath::cast(row.len() as f64);
-            let wide: Vec<T::Opmath> = row.iter().map(|v| v.to_opmath()).collect();
-            T::from_opmath(pairwise_sum(&wide) / n)
+        .map(|row| match row.as_slice() {
+            Some(contiguous) => opmath_mean(contiguous),
+            None => opmath_mean(&row.iter().copied().collect::<Vec<T>>()),
         })
         .collect())
 }

@@ -10,7 +10,7 @@ use crate::golden::format::{Case, GoldenFile, Tolerance};
 use crate::golden::generate::broadcast_points;
 use crate::golden::judge::{judge, values};
 use crate::upstream::loglik::{bin_cdfs, Branch};
-use crate::upstream::mean_flat::pairwise_sum;
+use crate::upstream::mean_flat::opmath_mean;
 use crate::upstream::normal_kl::normal_kl_point;
 use crate::{Cdf, Function, Real};
 use num_traits::float::FloatCore;
@@ -242,12 +242,10 @@ impl Mutant {
             }
             (MeanOfChunkMeans1024, Inputs::MeanFlat { shape, data }) => {
                 let n = shape.iter().skip(1).product::<usize>().max(1);
-                let values: Vec<T::Opmath> =
-                    data.values().into_iter().map(|v| T::cast(f64::from(v)).to_opmath()).collect();
-                let mean = |xs: &[T::Opmath]| pairwise_sum(xs) / T::Opmath::cast(xs.len() as f64);
-                let chunked = |row: &[T::Opmath]| {
-                    let means: Vec<T::Opmath> = row.chunks(1024).map(mean).collect();
-                    T::from_opmath(mean(&means)).as_f64()
+                let values: Vec<T> = data.values().into_iter().map(|v| T::cast(f64::from(v))).collect();
+                let chunked = |row: &[T]| {
+                    let means: Vec<T> = row.chunks(1024).map(opmath_mean).collect();
+                    opmath_mean(&means).as_f64()
                 };
                 values.chunks(n).take(shape[0]).map(chunked).collect()
             }
