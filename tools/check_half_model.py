@@ -78,14 +78,17 @@ for dtype in (torch.float16, torch.bfloat16):
     excess = ((torch.erf(v).double() - exact).abs() - spacing(exact, dtype).double() / 2).max().item()
     check(f"{name} erf", excess <= HALF_ERF_ABS,
           f"error beyond the final rounding {excess:.3g} <= 2^-21 = {HALF_ERF_ABS:.3g}")
-    for c, label in ((1.0 / 255.0, "1/255"), (math.sqrt(2.0 / math.pi), "sqrt(2/pi)"), (0.044715, "0.044715")):
+    constants = ((1.0 / 255.0, "1/255"), (math.sqrt(2.0 / math.pi), "sqrt(2/pi)"), (0.044715, "0.044715"))
+    for c, label in constants:
         add = same((v + c).float(), (f + torch.tensor(c, dtype=dtype).float()).to(dtype).float())
         mul = same((v * c).float(), (f * torch.tensor(c, dtype=torch.float32)).to(dtype).float())
         check(f"{name} scalar {label}", add and mul, "added in the half rounding, multiplied in float32's")
-    div = same((v / math.sqrt(2.0)).float(), (f / torch.tensor(math.sqrt(2.0), dtype=torch.float32)).to(dtype).float())
+    sqrt2 = torch.tensor(math.sqrt(2.0), dtype=torch.float32)
+    div = same((v / math.sqrt(2.0)).float(), (f / sqrt2).to(dtype).float())
     check(f"{name} scalar sqrt(2)", div, "divided by its float32 rounding")
     edge = torch.tensor(0.999, dtype=dtype)
-    check(f"{name} x > 0.999", same((v > 0.999), (v > edge)), f"compares with the half rounding {edge.item()}")
+    check(f"{name} x > 0.999", same((v > 0.999), (v > edge)),
+          f"compares with the half rounding {edge.item()}")
     floor = torch.zeros(16, dtype=dtype).clamp(min=1e-12)[0].item()
     check(f"{name} clamp(min=1e-12)", floor == torch.tensor(1e-12, dtype=dtype).item(),
           f"clamps at the half rounding {floor} (log: {math.log(floor) if floor > 0 else '-inf'})")
@@ -109,10 +112,12 @@ def saturation(label, fn, u, pos, neg):
     first = grid[pos == 1.0][0].item()
     ratio = complements[fn][pos == 1.0][0].item() / u
     check(f"{label} {fn} saturation", bad == 0,
-          f"+-1 wherever within 2^-10 u of +-1 ({bad} exceptions; 1 from x = {first:.6g}, where 1 - f = {ratio:.3g} u)")
+          f"+-1 wherever within 2^-10 u of +-1 ({bad} exceptions; 1 from x = {first:.6g}, "
+          f"where 1 - f = {ratio:.3g} u)")
 
 
-for dtype, u in ((torch.float32, 2.0**-24), (torch.float64, 2.0**-53), (torch.float16, 2.0**-24), (torch.bfloat16, 2.0**-24)):
+u32, u64 = 2.0**-24, 2.0**-53
+for dtype, u in ((torch.float32, u32), (torch.float64, u64), (torch.float16, u32), (torch.bfloat16, u32)):
     # The half types compute erf and tanh in float32: its unit roundoff decides.
     for fn in ("erf", "tanh"):
         pos = getattr(torch, fn)(grid.to(dtype)).double()
