@@ -19,15 +19,19 @@ pub enum Function {
     StandardNormalCdf,
     /// `discretized_gaussian_log_likelihood(x, means=..., log_scales=...)`.
     DiscretizedGaussianLogLikelihood,
+    /// `continuous_gaussian_log_likelihood(x, means=..., log_scales=...)` (DiT, PixArt): the standard
+    /// normal log-density at `(x - means) * exp(-log_scales)`, without the `-log_scales` Jacobian.
+    ContinuousGaussianLogLikelihood,
 }
 
 impl Function {
     /// Every helper, in the order files and reports list them.
-    pub const ALL: [Function; 4] = [
+    pub const ALL: [Function; 5] = [
         Function::NormalKl,
         Function::MeanFlat,
         Function::StandardNormalCdf,
         Function::DiscretizedGaussianLogLikelihood,
+        Function::ContinuousGaussianLogLikelihood,
     ];
 
     /// The upstream Python name, also the golden file's stem.
@@ -37,6 +41,7 @@ impl Function {
             Function::MeanFlat => "mean_flat",
             Function::StandardNormalCdf => "standard_normal_cdf",
             Function::DiscretizedGaussianLogLikelihood => "discretized_gaussian_log_likelihood",
+            Function::ContinuousGaussianLogLikelihood => "continuous_gaussian_log_likelihood",
         }
     }
 
@@ -52,7 +57,9 @@ impl Function {
             Function::NormalKl => &["mean1", "logvar1", "mean2", "logvar2"],
             Function::MeanFlat => &["shape", "data"],
             Function::StandardNormalCdf => &["z"],
-            Function::DiscretizedGaussianLogLikelihood => &["x", "means", "log_scales"],
+            Function::DiscretizedGaussianLogLikelihood | Function::ContinuousGaussianLogLikelihood => {
+                &["x", "means", "log_scales"]
+            }
         }
     }
 
@@ -65,7 +72,9 @@ impl Function {
     pub const fn variants(self) -> &'static [Variant] {
         match self {
             Function::NormalKl => &[Variant::Upstream, Variant::Stable],
-            Function::MeanFlat => &[Variant::Upstream],
+            // No stable variant of the continuous log-likelihood: upstream's formula has no cancellation
+            // (two non-negative terms negated and added), so it is already accurate in every precision.
+            Function::MeanFlat | Function::ContinuousGaussianLogLikelihood => &[Variant::Upstream],
             Function::StandardNormalCdf => &[Variant::Erf, Variant::Tanh],
             Function::DiscretizedGaussianLogLikelihood => &[Variant::Erf, Variant::Tanh, Variant::Stable],
         }
@@ -76,7 +85,7 @@ impl Function {
         match self {
             Function::NormalKl => &[Variant::Upstream, Variant::Stable],
             Function::DiscretizedGaussianLogLikelihood => &[Variant::Erf, Variant::Tanh, Variant::Stable],
-            Function::MeanFlat | Function::StandardNormalCdf => &[],
+            Function::MeanFlat | Function::StandardNormalCdf | Function::ContinuousGaussianLogLikelihood => &[],
         }
     }
 
@@ -107,7 +116,7 @@ pub enum Variant {
     Tanh,
     /// Upstream's formula with the erf CDF (the true Gaussian when evaluated exactly).
     Erf,
-    /// Upstream's formula of a helper that has no CDF (`normal_kl`, `mean_flat`).
+    /// Upstream's formula of a helper that has no CDF (`normal_kl`, `mean_flat`, the continuous log-likelihood).
     Upstream,
     /// The stable variant: the true-Gaussian meaning, accurate in float32.
     Stable,

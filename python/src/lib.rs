@@ -36,6 +36,9 @@ fn embedded(function: Function) -> &'static str {
         Function::DiscretizedGaussianLogLikelihood => {
             include_str!("../../golden/discretized_gaussian_log_likelihood.json")
         }
+        Function::ContinuousGaussianLogLikelihood => {
+            include_str!("../../golden/continuous_gaussian_log_likelihood.json")
+        }
     }
 }
 

@@ -7,6 +7,7 @@ use ddpm_golden::golden::json_number;
 use ddpm_golden::golden::judge::judge_value;
 use ddpm_golden::input::tensor_len;
 use ddpm_golden::reference::{self, Variant};
+use ddpm_golden::upstream::continuous::continuous_log_likelihood_point;
 use ddpm_golden::upstream::loglik::{log_likelihood_point, Branch};
 use ddpm_golden::upstream::mean_flat::mean_flat;
 use ddpm_golden::upstream::normal_kl::normal_kl_point;
@@ -152,6 +153,9 @@ fn eval_scalar<T: Real>(function: Function, p: &[T]) -> Vec<Row> {
                 Function::DiscretizedGaussianLogLikelihood => {
                     (log_likelihood_point(p[0], p[1], p[2], cdf), Some(Branch::of(p[0])))
                 }
+                Function::ContinuousGaussianLogLikelihood => {
+                    (continuous_log_likelihood_point(p[0], p[1], p[2]), None)
+                }
                 Function::MeanFlat => unreachable!("mean_flat is evaluated by eval_mean_flat"),
             };
             Row { variant, precision: T::NAME, value: vec![value.as_f64()], branch }
@@ -202,6 +206,9 @@ fn exact_row(function: Function, variant: Option<Cdf>, p: &[f64], data: &[f64], 
                 }
                 Err(e) => Err(e.to_string()),
             }
+        }
+        Function::ContinuousGaussianLogLikelihood => {
+            one(reference::continuous_gaussian_log_likelihood(p[0], p[1], p[2]))
         }
         Function::MeanFlat => {
             let n = shape.iter().skip(1).product::<usize>().max(1);

@@ -71,7 +71,7 @@ impl Range {
         !self.no_number() && (self.lo == -INF || self.hi == INF)
     }
 
-    fn neg(self) -> Range {
+    pub(crate) fn neg(self) -> Range {
         Range::new(-self.hi, -self.lo, self.nan)
     }
 
@@ -107,7 +107,7 @@ impl Range {
     }
 
     /// Exact squares (never negative).
-    fn square(self) -> Range {
+    pub(crate) fn square(self) -> Range {
         if self.no_number() {
             return Range::NAN;
         }
@@ -200,24 +200,24 @@ impl Eval<'_> {
         Range::new(lo, hi, exact.nan)
     }
 
-    fn add(&self, a: Range, b: Range) -> Range {
+    pub(crate) fn add(&self, a: Range, b: Range) -> Range {
         self.rounded(a.add(b))
     }
 
-    fn sub(&self, a: Range, b: Range) -> Range {
+    pub(crate) fn sub(&self, a: Range, b: Range) -> Range {
         self.rounded(a.sub(b))
     }
 
-    fn mul(&self, a: Range, b: Range) -> Range {
+    pub(crate) fn mul(&self, a: Range, b: Range) -> Range {
         self.rounded(a.mul(b))
     }
 
     /// A constant of the formulas as an implementation holds it: `exact` rounded, within `rel`.
-    fn constant(&self, exact: f64, rel: f64) -> Range {
+    pub(crate) fn constant(&self, exact: f64, rel: f64) -> Range {
         Range::new(exact * (1.0 - rel), exact * (1.0 + rel), false)
     }
 
-    fn exp(&self, a: Range) -> Range {
+    pub(crate) fn exp(&self, a: Range) -> Range {
         self.function(a.map_increasing(f64::exp), 0.0).within(0.0, INF)
     }
 

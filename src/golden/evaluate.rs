@@ -7,6 +7,7 @@ use crate::golden::format::{Case, Input};
 use crate::input::tensor_len;
 use crate::stable::{log_likelihood_stable, normal_kl_stable};
 use crate::upstream::broadcast::broadcast_shape;
+use crate::upstream::continuous::continuous_log_likelihood_point;
 use crate::upstream::loglik::log_likelihood_point;
 use crate::upstream::mean_flat::mean_flat;
 use crate::upstream::normal_kl::{broadcast_map, normal_kl_point};
@@ -74,6 +75,11 @@ pub fn case_inputs(function: Function, case: &Case) -> Result<Inputs, Error> {
             means: scalar(case, "means")?,
             log_scales: scalar(case, "log_scales")?,
         },
+        Function::ContinuousGaussianLogLikelihood => Inputs::Continuous {
+            x: scalar(case, "x")?,
+            means: scalar(case, "means")?,
+            log_scales: scalar(case, "log_scales")?,
+        },
         Function::MeanFlat => {
             let shape = match case.inputs.get("shape") {
                 Some(Input::Shape(s)) => s.clone(),
@@ -109,6 +115,9 @@ pub fn eval_fast<T: Real>(inputs: &Inputs, cdf: Cdf) -> Vec<f64> {
         Inputs::Loglik { x, means, log_scales } => {
             vec![log_likelihood_point(t(*x), t(*means), t(*log_scales), cdf).as_f64()]
         }
+        Inputs::Continuous { x, means, log_scales } => {
+            vec![continuous_log_likelihood_point(t(*x), t(*means), t(*log_scales)).as_f64()]
+        }
         Inputs::MeanFlat { shape, data } => {
             let values: Vec<T> = data.values().into_iter().map(t).collect();
             match ArrayViewD::from_shape(shape.as_slice(), &values) {
@@ -140,7 +149,7 @@ pub fn eval_stable<T: Real>(inputs: &Inputs) -> Option<Vec<f64>> {
         Inputs::Loglik { x, means, log_scales } => {
             Some(vec![log_likelihood_stable(t(*x), t(*means), t(*log_scales)).as_f64()])
         }
-        Inputs::Cdf(_) | Inputs::MeanFlat { .. } => None,
+        Inputs::Cdf(_) | Inputs::MeanFlat { .. } | Inputs::Continuous { .. } => None,
     }
 }
 

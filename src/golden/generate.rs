@@ -5,6 +5,7 @@
 use crate::functions::Variant;
 use crate::golden::admissible::{self, Range};
 use crate::golden::catalog::{self, CaseSpec, Data, Inputs, Operand};
+use crate::golden::continuous_model;
 use crate::golden::error_model::{self, KlFacts, LoglikFacts, Model};
 use crate::golden::format::{
     Case, Digits, Expected, GoldenFile, Input, Provenance, Tensor, Tolerance, Values, SCHEMA,
@@ -143,6 +144,28 @@ fn loglik_case(
             },
         );
     }
+    (expected, tolerance)
+}
+
+fn continuous_case(
+    (x, means, log_scales): (f32, f32, f32),
+    inputs: &mut IndexMap<String, Input>,
+    models: &[Model],
+) -> (IndexMap<String, Expected>, Tolerances) {
+    let (mut expected, mut tolerance) = (IndexMap::new(), Tolerances::new());
+    for (name, v) in [("x", x), ("means", means), ("log_scales", log_scales)] {
+        inputs.insert(name.to_string(), Input::Scalar(JsonF64(v.into())));
+    }
+    let wide = (f64::from(x), f64::from(means), f64::from(log_scales));
+    let r = reference::continuous_gaussian_log_likelihood(wide.0, wide.1, wide.2)
+        .expect("catalog inputs are inside the reference's domain");
+    for p in models {
+        let abs = continuous_model::bound(p, wide, r.value);
+        let c = Constraint { expected: r.value, abs, alternative: None, range: continuous_model::range(p, wide) };
+        insert(&mut tolerance, p, Variant::Upstream, tolerance::one(c));
+    }
+    let (value, digits) = one(&r);
+    expected.insert(Variant::Upstream.key().into(), plain(value, digits));
     (expected, tolerance)
 }
 
@@ -325,6 +348,9 @@ pub fn build_case(spec: &CaseSpec) -> Case {
     let models = models_for(&spec.inputs);
     let (expected, tolerance) = match &spec.inputs {
         Inputs::Loglik { x, means, log_scales } => loglik_case(*x, *means, *log_scales, &mut inputs, &models),
+        Inputs::Continuous { x, means, log_scales } => {
+            continuous_case((*x, *means, *log_scales), &mut inputs, &models)
+        }
         Inputs::Cdf(z) => cdf_case(*z, &mut inputs, &models),
         Inputs::NormalKl(a) => normal_kl_case(*a, &mut inputs, &models),
         Inputs::NormalKlBroadcast(ops) => normal_kl_broadcast_case(ops, &mut inputs, &models),
@@ -367,6 +393,7 @@ fn constants(function: Function) -> IndexMap<String, String> {
             ("tanh_cubic", "0.044715"),
         ],
         Function::StandardNormalCdf => &[("tanh_sqrt_2_over_pi", "sqrt(2/pi)"), ("tanh_cubic", "0.044715")],
+        Function::ContinuousGaussianLogLikelihood => &[("ln_sqrt_2pi", "ln(sqrt(2*pi))")],
         Function::NormalKl | Function::MeanFlat => &[],
     };
     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()

@@ -48,6 +48,7 @@
 //! precision cap and any refusal of the underlying arithmetic are errors, not panics.
 
 mod arith;
+mod continuous;
 mod dyadic;
 mod erf;
 mod exact_rounding;
@@ -234,6 +235,20 @@ pub fn normal_kl(mean1: f64, logvar1: f64, mean2: f64, logvar2: f64) -> Result<E
         domain_error(
             "normal_kl",
             format!("mean1 = {mean1:?}, logvar1 = {logvar1:?}, mean2 = {mean2:?}, logvar2 = {logvar2:?}"),
+            r,
+        )
+    })
+}
+
+/// DiT's `continuous_gaussian_log_likelihood` of one element: `-((x - mean) e^-log_scale)^2 / 2 -
+/// ln sqrt(2 pi)`, the standard normal log-density at the normalised value (no `-log_scale` term, as
+/// upstream). Every `f64` input: NaN and infinities follow IEEE semantics through the formula's steps
+/// (`0 * inf` is NaN), values beyond the `f64` range round to `-inf` with their true digits.
+pub fn continuous_gaussian_log_likelihood(x: f64, mean: f64, log_scale: f64) -> Result<Exact, Error> {
+    continuous::continuous(x, mean, log_scale).map_err(|r| {
+        domain_error(
+            "continuous_gaussian_log_likelihood",
+            format!("x = {x:?}, mean = {mean:?}, log_scale = {log_scale:?}"),
             r,
         )
     })

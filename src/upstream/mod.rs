@@ -6,3 +6,4 @@ pub mod cdf;
 pub mod loglik;
 pub mod mean_flat;
 pub mod normal_kl;
+pub mod continuous;

@@ -9,6 +9,7 @@ use crate::golden::evaluate::{case_inputs, eval_fast};
 use crate::golden::format::{Case, GoldenFile, Tolerance};
 use crate::golden::generate::broadcast_points;
 use crate::golden::judge::{judge, values};
+use crate::upstream::continuous::LN_SQRT_2PI;
 use crate::upstream::loglik::{bin_cdfs, Branch};
 use crate::upstream::mean_flat::opmath_mean;
 use crate::upstream::normal_kl::normal_kl_point;
@@ -79,11 +80,24 @@ pub enum Mutant {
     MeanOfChunkMeans1024,
     /// Upstream's formula (erf CDF, `exp(d) - 1 - d` in the KL) presented as the stable variant.
     UpstreamDeclaredStable,
+    /// The continuous log-likelihood with the `-log_scales` Jacobian added: the true log-density of `x`
+    /// under N(means, e^(2 log_scales)), which is not what upstream computes.
+    ContinuousJacobianAdded,
+    /// The continuous log-likelihood without the `- ln sqrt(2 pi)` normalisation.
+    ContinuousNoLnSqrt2Pi,
+    /// The continuous log-likelihood with `ln(2 pi)` for `ln sqrt(2 pi)` (the square root forgotten).
+    ContinuousLn2PiForLnSqrt2Pi,
+    /// The continuous log-likelihood with `exp(log_scales)` for `exp(-log_scales)` (scale for inverse).
+    ContinuousExpPlusLogScales,
+    /// The continuous log-likelihood with log_scales taken as log-variances: `exp(-0.5 * log_scales)`.
+    ContinuousLogScalesAsLogVariances,
+    /// The continuous log-likelihood evaluated in float16 and cast up.
+    ContinuousF16,
 }
 
 impl Mutant {
     /// Every mutant, in table order.
-    pub const ALL: [Mutant; 30] = [
+    pub const ALL: [Mutant; 36] = [
         Mutant::TanhDeclaredErf,
         Mutant::ErfDeclaredTanh,
         Mutant::ErfWithoutSqrt2,
@@ -114,6 +128,12 @@ impl Mutant {
         Mutant::MeanNaiveRunningSum,
         Mutant::MeanOfChunkMeans1024,
         Mutant::UpstreamDeclaredStable,
+        Mutant::ContinuousJacobianAdded,
+        Mutant::ContinuousNoLnSqrt2Pi,
+        Mutant::ContinuousLn2PiForLnSqrt2Pi,
+        Mutant::ContinuousExpPlusLogScales,
+        Mutant::ContinuousLogScalesAsLogVariances,
+        Mutant::ContinuousF16,
     ];
 
     /// A short kebab-case name.
@@ -149,6 +169,12 @@ impl Mutant {
             Mutant::MeanNaiveRunningSum => "mean-naive-running-sum",
             Mutant::MeanOfChunkMeans1024 => "mean-of-1024-chunk-means",
             Mutant::UpstreamDeclaredStable => "upstream-declared-stable",
+            Mutant::ContinuousJacobianAdded => "continuous-jacobian-added",
+            Mutant::ContinuousNoLnSqrt2Pi => "continuous-without-ln-sqrt-2pi",
+            Mutant::ContinuousLn2PiForLnSqrt2Pi => "continuous-ln-2pi-for-ln-sqrt-2pi",
+            Mutant::ContinuousExpPlusLogScales => "continuous-exp-plus-log-scales",
+            Mutant::ContinuousLogScalesAsLogVariances => "continuous-log-scales-as-log-variances",
+            Mutant::ContinuousF16 => "continuous-in-float16",
         }
     }
 
@@ -166,6 +192,12 @@ impl Mutant {
                 &[Function::MeanFlat]
             }
             UpstreamDeclaredStable => &[Function::NormalKl, Function::DiscretizedGaussianLogLikelihood],
+            ContinuousJacobianAdded
+            | ContinuousNoLnSqrt2Pi
+            | ContinuousLn2PiForLnSqrt2Pi
+            | ContinuousExpPlusLogScales
+            | ContinuousLogScalesAsLogVariances
+            | ContinuousF16 => &[Function::ContinuousGaussianLogLikelihood],
             _ => &[Function::DiscretizedGaussianLogLikelihood],
         }
     }
@@ -184,7 +216,7 @@ impl Mutant {
             Floor1e7 => &[F32, F64, F16, Bf16],
             Floor1e10 | Floor1e15 | NoClamp => &[F32, F64, Bf16],
             NanWhereIntervalOnly => &[F32],
-            LoglikBf16 | LoglikF16 | CdfBf16 | KlF16 => &Precision::NATIVE,
+            LoglikBf16 | LoglikF16 | CdfBf16 | KlF16 | ContinuousF16 => &Precision::NATIVE,
             // The two CDFs differ by at most 1.7e-4, below the half types' rounding of a CDF near 1/2,
             // and both round to 0 or 1 in the tails.
             TanhDeclaredErf | ErfDeclaredTanh => &Precision::NATIVE,
@@ -214,7 +246,11 @@ impl Mutant {
             (TanhDeclaredErf, _) => eval_fast::<T>(inputs, Cdf::Tanh),
             (ErfDeclaredTanh, _) => eval_fast::<T>(inputs, Cdf::Erf),
             (LoglikBf16 | CdfBf16, _) => eval_fast::<half::bf16>(inputs, Cdf::Erf),
-            (LoglikF16 | KlF16, _) => eval_fast::<half::f16>(inputs, Cdf::Erf),
+            (LoglikF16 | KlF16 | ContinuousF16, _) => eval_fast::<half::f16>(inputs, Cdf::Erf),
+            (_, Inputs::Continuous { x, means, log_scales }) => {
+                let t = |v: &f32| T::cast(f64::from(*v));
+                vec![continuous(self, t(x), t(means), t(log_scales)).as_f64()]
+            }
             (ErfWithoutSqrt2, Inputs::Cdf(z)) => vec![erf_without_sqrt2(T::cast(f64::from(*z))).as_f64()],
             (TanhSquareForCube, Inputs::Cdf(z)) => {
                 vec![tanh_square_for_cube(T::cast(f64::from(*z))).as_f64()]
@@ -314,6 +350,25 @@ fn loglik<T: Real>(m: Mutant, x: T, mean: T, log_scale: T) -> T {
         NoClamp => p.ln(),
         ClampSwallowsNan => FloatCore::max(p, T::PROB_FLOOR).ln(),
         _ => p.clamp_min(T::PROB_FLOOR).ln(),
+    }
+}
+
+/// Upstream's continuous log-likelihood with the mutant's one mistake (steps as in
+/// `upstream::continuous::continuous_log_likelihood_point`).
+fn continuous<T: Real>(m: Mutant, x: T, mean: T, log_scale: T) -> T {
+    use Mutant::*;
+    let inv_stdv = match m {
+        ContinuousExpPlusLogScales => log_scale.exp(),
+        ContinuousLogScalesAsLogVariances => (-(log_scale * T::cast(0.5))).exp(),
+        _ => (-log_scale).exp(),
+    };
+    let normalized_x = (x - mean) * inv_stdv;
+    let half_square = -(normalized_x * normalized_x) / T::cast(2.0);
+    match m {
+        ContinuousJacobianAdded => half_square - log_scale - T::cast(LN_SQRT_2PI),
+        ContinuousNoLnSqrt2Pi => half_square,
+        ContinuousLn2PiForLnSqrt2Pi => half_square - T::cast(2.0 * LN_SQRT_2PI),
+        _ => half_square - T::cast(LN_SQRT_2PI),
     }
 }
 

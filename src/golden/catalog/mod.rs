@@ -4,6 +4,7 @@
 //! reference and the error model.
 
 mod cdf;
+mod continuous;
 mod loglik;
 mod mean_flat;
 mod normal_kl;
@@ -34,6 +35,8 @@ pub enum Inputs {
     Cdf(f32),
     /// `discretized_gaussian_log_likelihood(x, means=, log_scales=)`.
     Loglik { x: f32, means: f32, log_scales: f32 },
+    /// `continuous_gaussian_log_likelihood(x, means=, log_scales=)`.
+    Continuous { x: f32, means: f32, log_scales: f32 },
 }
 
 /// One argument of a broadcast call: its shape (`[]`: a 0-d scalar) and row-major values.
@@ -74,7 +77,7 @@ impl Inputs {
                 vec![("mean1", a), ("logvar1", b), ("mean2", c), ("logvar2", d)]
             }
             Inputs::Cdf(z) => vec![("z", z)],
-            Inputs::Loglik { x, means, log_scales } => {
+            Inputs::Loglik { x, means, log_scales } | Inputs::Continuous { x, means, log_scales } => {
                 vec![("x", x), ("means", means), ("log_scales", log_scales)]
             }
             Inputs::MeanFlat { .. } | Inputs::NormalKlBroadcast(_) => Vec::new(),
@@ -89,7 +92,9 @@ impl Inputs {
             Inputs::MeanFlat { data: Data::Inline(v), .. } => Some(v.clone()),
             Inputs::MeanFlat { data: Data::Recipe(_), .. } => None,
             Inputs::Cdf(z) => Some(vec![*z]),
-            Inputs::Loglik { x, means, log_scales } => Some(vec![*x, *means, *log_scales]),
+            Inputs::Loglik { x, means, log_scales } | Inputs::Continuous { x, means, log_scales } => {
+                Some(vec![*x, *means, *log_scales])
+            }
         }
     }
 
@@ -142,6 +147,7 @@ pub fn cases(function: Function, seed: u64) -> Vec<CaseSpec> {
         Function::MeanFlat => mean_flat::cases(seed),
         Function::StandardNormalCdf => cdf::cases(seed),
         Function::DiscretizedGaussianLogLikelihood => loglik::cases(seed),
+        Function::ContinuousGaussianLogLikelihood => continuous::cases(seed),
     }
 }
 
