@@ -85,7 +85,9 @@ impl Function {
         match self {
             Function::NormalKl => &[Variant::Upstream, Variant::Stable],
             Function::DiscretizedGaussianLogLikelihood => &[Variant::Erf, Variant::Tanh, Variant::Stable],
-            Function::MeanFlat | Function::StandardNormalCdf | Function::ContinuousGaussianLogLikelihood => &[],
+            Function::MeanFlat | Function::StandardNormalCdf | Function::ContinuousGaussianLogLikelihood => {
+                &[]
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 """Golden tests for PyTorch, JAX and NumPy ports of the likelihood helpers of diffusion models
-(`discretized_gaussian_log_likelihood`, `normal_kl`, the standard normal CDF, `mean_flat`).
+(`discretized_gaussian_log_likelihood`, `normal_kl`, the standard normal CDF, `mean_flat`, and DiT's
+`continuous_gaussian_log_likelihood`).
 
     import torch, ddpm_golden
     from mypkg.losses import discretized_gaussian_log_likelihood

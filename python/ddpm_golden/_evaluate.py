@@ -25,6 +25,8 @@ UPSTREAM_CALLS = {
     "mean_flat": (("tensor",), ()),
     "standard_normal_cdf": (("z",), ()),
     "discretized_gaussian_log_likelihood": (("x",), ("means", "log_scales")),
+    # DiT's and PixArt's `diffusion_utils.py`.
+    "continuous_gaussian_log_likelihood": (("x",), ("means", "log_scales")),
 }
 
 # What to do with special cases: judge them and count a raise as a failure; judge what they return but

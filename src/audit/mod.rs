@@ -10,6 +10,7 @@
 
 pub mod cdf;
 pub mod exhaustive;
+pub mod jacobian;
 pub mod kl;
 pub mod loglik;
 pub mod mean;
@@ -78,6 +79,8 @@ pub struct Audit {
     pub normal_kl: kl::KlAudit,
     /// The `mean_flat` section.
     pub mean_flat: mean::MeanAudit,
+    /// The continuous log-likelihood's missing Jacobian.
+    pub continuous_jacobian: jacobian::JacobianAudit,
     /// The exhaustive float32 scan, when `exhaustive.json` is present.
     pub exhaustive: Option<exhaustive::Exhaustive>,
 }
@@ -90,6 +93,7 @@ pub fn run(settings: &Settings, exhaustive: Option<exhaustive::Exhaustive>) -> R
         loglik: loglik::audit(settings)?,
         normal_kl: kl::audit(settings)?,
         mean_flat: mean::audit(settings)?,
+        continuous_jacobian: jacobian::audit(settings)?,
         exhaustive,
     })
 }

@@ -161,7 +161,8 @@ fn continuous_case(
         .expect("catalog inputs are inside the reference's domain");
     for p in models {
         let abs = continuous_model::bound(p, wide, r.value);
-        let c = Constraint { expected: r.value, abs, alternative: None, range: continuous_model::range(p, wide) };
+        let c =
+            Constraint { expected: r.value, abs, alternative: None, range: continuous_model::range(p, wide) };
         insert(&mut tolerance, p, Variant::Upstream, tolerance::one(c));
     }
     let (value, digits) = one(&r);

@@ -45,7 +45,8 @@ impl Task for ContinuousTask {
     fn at<A: Arith>(&self, c: &A) -> Option<Exact> {
         let k = c.ln_sqrt_2pi();
         // Exactly ln q = ln(c^2) - ln 2 - 2 s (a ball: c^2 and 2 s are exact).
-        let ln_q = || c.sub(&c.sub(&c.ln(&c.sqr(&c.exact(&self.c))), &c.ln2()), &c.exact(&scale2(&self.s, 1)));
+        let ln_q =
+            || c.sub(&c.sub(&c.ln(&c.sqr(&c.exact(&self.c))), &c.ln2()), &c.exact(&scale2(&self.s, 1)));
         let v = if self.ln_q == f64::NEG_INFINITY {
             Val::Lin(k.neg())
         } else if self.ln_q > LOG_LIN {

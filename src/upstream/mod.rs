@@ -3,7 +3,7 @@
 
 pub(crate) mod broadcast;
 pub mod cdf;
+pub mod continuous;
 pub mod loglik;
 pub mod mean_flat;
 pub mod normal_kl;
-pub mod continuous;

@@ -60,3 +60,16 @@ def discretized_gaussian_log_likelihood(x, *, means, log_scales):
 def discretized_gaussian_log_likelihood_erf(x, *, means, log_scales):
     """The same with the exact (erf) CDF."""
     return discretized(erf_standard_normal_cdf, x, means, log_scales)
+
+
+def continuous(x, means, log_scales, *, jacobian=False):
+    """DiT's continuous_gaussian_log_likelihood in torch.distributions.Normal(0, 1).log_prob's order:
+    -(n ** 2) / 2 - log(1) - log(sqrt(2 pi)); `jacobian` subtracts log_scales (a mutant)."""
+    normalized_x = (x - means) * jnp.exp(-log_scales)
+    log_probs = -(normalized_x**2) / 2.0 - math.log(math.sqrt(2 * math.pi))
+    return log_probs - log_scales if jacobian else log_probs
+
+
+def continuous_gaussian_log_likelihood(x, *, means, log_scales):
+    """The log-likelihood of x under a continuous Gaussian, as DiT computes it (no Jacobian)."""
+    return continuous(x, means, log_scales)

@@ -92,6 +92,16 @@ def mean_flat_chunk_means(port):
 
 
 # (mutant, helper, variant it claims): each must fail.
+def continuous_jacobian_added(port):
+    """DiT's continuous log-likelihood with the -log_scales Jacobian added: the true log-density of x,
+    which is not what upstream computes."""
+
+    def f(x, *, means, log_scales):
+        return port.continuous(x, means, log_scales, jacobian=True)
+
+    return _named(f, continuous_jacobian_added, port)
+
+
 MUTANTS = (
     (loglik_floor_1e7, "discretized_gaussian_log_likelihood", "tanh"),
     (loglik_floor_1e10, "discretized_gaussian_log_likelihood", "tanh"),
@@ -101,6 +111,7 @@ MUTANTS = (
     (loglik_half_width_1_256, "discretized_gaussian_log_likelihood", "tanh"),
     (normal_kl_without_half, "normal_kl", None),
     (mean_flat_global, "mean_flat", None),
+    (continuous_jacobian_added, "continuous_gaussian_log_likelihood", None),
 )
 
 # A correct port declared as the other CDF: the tanh CDF judged as erf, the erf log-likelihood as tanh.

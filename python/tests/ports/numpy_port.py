@@ -29,6 +29,8 @@ __all__ = [
     "discretized_gaussian_log_likelihood_tanh",
     "discretized_gaussian_log_likelihood_erf",
     "discretized_gaussian_log_likelihood",
+    "continuous",
+    "continuous_gaussian_log_likelihood",
 ]
 
 
@@ -152,3 +154,24 @@ def discretized_gaussian_log_likelihood_erf(x, *, means, log_scales):
 
 # Upstream's name, as upstream defines it (tanh CDF).
 discretized_gaussian_log_likelihood = discretized_gaussian_log_likelihood_tanh
+
+
+def continuous(x, means, log_scales, *, jacobian=False):
+    """DiT's continuous_gaussian_log_likelihood (`diffusion/diffusion_utils.py`) in the order of
+    torch.distributions.Normal(0, 1).log_prob: -(n ** 2) / 2 - log(1) - log(sqrt(2 pi)), n = (x - means)
+    * exp(-log_scales). No -log_scales Jacobian (upstream's quirk) unless `jacobian` (a mutant)."""
+    x, means, log_scales = (np.asarray(a) for a in (x, means, log_scales))
+    dtype = _float_dtype(x, means, log_scales)
+    x, means, log_scales = (a.astype(dtype, copy=False) for a in (x, means, log_scales))
+    with np.errstate(all="ignore"):
+        normalized_x = (x - means) * np.exp(-log_scales)
+        log_probs = -(normalized_x**2) / _c(dtype, 2.0) - _c(dtype, math.log(math.sqrt(2 * math.pi)))
+        if jacobian:
+            log_probs = log_probs - log_scales
+    assert log_probs.dtype == dtype
+    return log_probs
+
+
+def continuous_gaussian_log_likelihood(x, *, means, log_scales):
+    """The log-likelihood of x under a continuous Gaussian, as DiT computes it (no Jacobian)."""
+    return continuous(x, means, log_scales)

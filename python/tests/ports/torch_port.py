@@ -74,3 +74,21 @@ def discretized_gaussian_log_likelihood(x, *, means, log_scales):
 def discretized_gaussian_log_likelihood_erf(x, *, means, log_scales):
     """The same with the exact (erf) CDF."""
     return discretized(erf_standard_normal_cdf, x, means, log_scales)
+
+
+def continuous(x, means, log_scales, *, jacobian=False):
+    """DiT's continuous_gaussian_log_likelihood (`diffusion/diffusion_utils.py`): the standard normal
+    log-density at the normalized value, without the -log_scales Jacobian unless `jacobian` (a mutant).
+    validate_args=False: torch's default validation raises on a NaN normalized_x, which the golden's
+    special cases contain (tests/test_upstream.py runs the verbatim code with specials="allow-raise")."""
+    centered_x = x - means
+    inv_stdv = th.exp(-log_scales)
+    normalized_x = centered_x * inv_stdv
+    normal = th.distributions.Normal(th.zeros_like(x), th.ones_like(x), validate_args=False)
+    log_probs = normal.log_prob(normalized_x)
+    return log_probs - log_scales if jacobian else log_probs
+
+
+def continuous_gaussian_log_likelihood(x, *, means, log_scales):
+    """The log-likelihood of x under a continuous Gaussian, as DiT computes it (no Jacobian)."""
+    return continuous(x, means, log_scales)

@@ -11,6 +11,7 @@ mod cdf;
 mod cells;
 mod exhaustive;
 mod headline;
+mod jacobian;
 mod kl;
 mod loglik;
 mod mean;
@@ -38,6 +39,7 @@ pub fn markdown(audit: &Audit) -> Result<String, Error> {
             ("loglik", loglik::render(&audit.loglik, s)?),
             ("kl", kl::render(&audit.normal_kl)?),
             ("mean", mean::render(&audit.mean_flat)?),
+            ("jacobian", jacobian::render(&audit.continuous_jacobian)?),
         ],
     )?;
     // Every paragraph, the last one included, is followed by a blank line.

@@ -80,7 +80,11 @@ pub(super) fn cases(seed: u64) -> Vec<CaseSpec> {
         out.push(case(format!("special/log_scales={s}"), &[SPECIAL], continuous(0.3, 0.2, special)));
         out.push(case(format!("special/log_scales={s}/x=means"), &[SPECIAL], continuous(0.2, 0.2, special)));
     }
-    out.push(case("special/x=+inf/means=+inf".into(), &[SPECIAL], continuous(f32::INFINITY, f32::INFINITY, 0.0)));
+    out.push(case(
+        "special/x=+inf/means=+inf".into(),
+        &[SPECIAL],
+        continuous(f32::INFINITY, f32::INFINITY, 0.0),
+    ));
     out.push(case(
         "special/x=+inf/log_scales=+inf".into(),
         &[SPECIAL],
