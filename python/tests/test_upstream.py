@@ -115,6 +115,19 @@ def continuous_gaussian_log_likelihood(x, *, means, log_scales):
 # ---- the list the test runs ----
 
 
+def without_validation(fn, x, **named):
+    """Calls upstream with torch.distributions' argument validation off (the arithmetic unchanged):
+    `Normal.log_prob` validates by default and raises ValueError on a NaN normalized_x, which finite
+    inputs produce too where exp(-log_scales) overflows and x = means (0 * inf); the golden admits NaN
+    there ("unconstrained"), and the bridge counts a raise on a finite case as a failure."""
+    previous = th.distributions.Distribution._validate_args
+    th.distributions.Distribution.set_default_validate_args(False)
+    try:
+        return fn(x, **named)
+    finally:
+        th.distributions.Distribution.set_default_validate_args(previous)
+
+
 @dataclass(frozen=True)
 class Upstream:
     """One upstream helper and how the bridge judges it."""
@@ -126,7 +139,7 @@ class Upstream:
     call: object = None
     """An adapter `call(fn, **golden_named_args)` where upstream's calling convention differs."""
     specials: str = "strict"
-    """"allow-raise" where upstream validates its inputs and raises on NaN (torch.distributions)."""
+    """How special cases (NaN or infinite inputs) are treated (`ddpm_golden.check`'s option)."""
 
 
 UPSTREAM = (
@@ -134,9 +147,7 @@ UPSTREAM = (
     Upstream(approx_standard_normal_cdf, "standard_normal_cdf", variant="tanh"),
     Upstream(discretized_gaussian_log_likelihood, "discretized_gaussian_log_likelihood", variant="tanh"),
     Upstream(mean_flat, "mean_flat"),
-    # Normal(...).log_prob validates its argument by default and raises ValueError on a NaN
-    # normalized_x; the golden value there is NaN (IEEE semantics), so the raise is allowed, not judged.
-    Upstream(continuous_gaussian_log_likelihood, "continuous_gaussian_log_likelihood", specials="allow-raise"),
+    Upstream(continuous_gaussian_log_likelihood, "continuous_gaussian_log_likelihood", call=without_validation),
 )
 
 
@@ -155,17 +166,24 @@ def test_upstream_passes_its_golden_file(entry, dtype):
     assert report.framework == "torch" and report.judged > 0
 
 
-def test_dit_raises_only_where_normalized_x_is_nan():
-    """The allowance above is narrow: DiT's helper raises on exactly the special cases whose normalized
-    value is NaN, and returns the golden's values everywhere else."""
+@pytest.mark.parametrize("dtype", (th.float32, th.float64), ids=("float32", "float64"))
+def test_dit_with_validation_raises_only_where_normalized_x_is_nan(dtype):
+    """Called as DiT calls it (validation on), the helper raises on exactly the cases whose normalized
+    value is NaN: NaN inputs, 0 * inf, and finite x = means where exp(-log_scales) overflows the dtype;
+    every value it returns passes."""
     report = ddpm_golden.check(
         continuous_gaussian_log_likelihood,
         function="continuous_gaussian_log_likelihood",
-        dtype=th.float32,
+        dtype=dtype,
         specials="allow-raise",
     )
-    assert report.passed, report
+    assert report.failed == 0 and report.judged > 0, report
     raised = {r.id for r in report.raised}
-    assert raised and all(i.startswith("special/") for i in raised), raised
-    assert "special/log_scales=-inf/x=means" in raised  # 0 * exp(inf) = NaN
+    overflow = {i for i in raised if not i.startswith("special/")}
+    assert overflow and all(i.startswith("scale-overflow/zero-difference/") for i in overflow), raised
+    assert "special/log_scales=-inf/x=means" in raised  # 0 * exp(inf)
+    assert "special/x=+inf/means=+inf" in raised  # inf - inf
     assert "special/log_scales=+inf" not in raised  # normalized_x = 0: a finite value
+    # float32's exp overflows beyond 88.72, float64's beyond 709.78.
+    assert ("scale-overflow/zero-difference/log_scale=-89" in raised) == (dtype == th.float32)
+    assert "scale-overflow/zero-difference/log_scale=-710" in raised
