@@ -147,7 +147,9 @@ UPSTREAM = (
     Upstream(approx_standard_normal_cdf, "standard_normal_cdf", variant="tanh"),
     Upstream(discretized_gaussian_log_likelihood, "discretized_gaussian_log_likelihood", variant="tanh"),
     Upstream(mean_flat, "mean_flat"),
-    Upstream(continuous_gaussian_log_likelihood, "continuous_gaussian_log_likelihood", call=without_validation),
+    Upstream(
+        continuous_gaussian_log_likelihood, "continuous_gaussian_log_likelihood", call=without_validation
+    ),
 )
 
 
