@@ -58,6 +58,9 @@ fn mismatches(entries: &[Value]) -> Vec<String> {
             "log_gaussian_mass" => Some(r::log_gaussian_mass(inputs[0], inputs[1]).unwrap()),
             "normal_kl" => Some(r::normal_kl(inputs[0], inputs[1], inputs[2], inputs[3]).unwrap()),
             "mean_flat_row" => Some(r::mean_flat_row(&inputs).unwrap()),
+            "continuous_gaussian_log_likelihood" => {
+                Some(r::continuous_gaussian_log_likelihood(inputs[0], inputs[1], inputs[2]).unwrap())
+            }
             "loglik" => None,
             other => panic!("{TABLE}: unknown function {other:?}"),
         };
@@ -101,7 +104,8 @@ fn reference_matches_the_mpmath_table() {
     // The table must span every helper and be large enough to matter (an emptied file fails).
     let functions =
         ["erf", "erfc", "phi", "log_phi", "tanh_cdf", "log_tanh_cdf", "loglik", "log_gaussian_mass"];
-    for f in functions.into_iter().chain(["normal_kl", "mean_flat_row"]) {
+    for f in functions.into_iter().chain(["normal_kl", "mean_flat_row", "continuous_gaussian_log_likelihood"])
+    {
         let n = entries.iter().filter(|e| e["function"] == f).count();
         assert!(n >= 40, "{TABLE}: only {n} entries of {f}");
     }

@@ -5,7 +5,7 @@ no code with the reference's own two passes (`src/reference`), its cancellation-
 of tails or of odd parts, ln_1p of tails) chosen here independently of theirs.
 
 Semantics are the reference's (src/reference/mod.rs): inputs are f64 values taken as exact reals, the
-constants 1/255, 1e-12, 0.999, sqrt(2/pi) and 0.044715 are the exact reals, branches are decided
+constants 1/255, 1e-12, 0.999, sqrt(2/pi), 0.044715 and ln sqrt(2 pi) are the exact reals, branches are decided
 exactly (x < -999/1000, x > 999/1000), the clamp compares the exact probability with exactly 1e-12.
 Each value is recorded as its correctly rounded f64 (round-half-even, subnormals and overflow to inf
 included) and its first 40 significant decimal digits (round-half-even), in the reference's digit
@@ -160,6 +160,23 @@ def kl_inputs(rng):
         l1 = rng.uniform(-20.0, 5.0)
         l2 = l1 + rng.uniform(-1.0, 1.0) * 2.0 ** -rng.below(40)
         out.append((m1, l1, m2, l2))
+    return out
+
+
+def continuous_inputs(rng):
+    """(x, mean, log_scale) of the continuous log-likelihood: x = mean, moderate and huge normalized
+    values (the reference's direct and log-domain paths), exp(-log_scale) far below and above the f64
+    range, random decoder outputs."""
+    out = [(0.25, 0.25, -3.0), (1.0, 0.0, 0.0), (0.5, -0.5, 2.0), (-0.4, -0.4, -800.0)]
+    for s in [-700.0, -500.0, -354.0, -355.0, -400.0, -710.0, -1e4, 20.0, 100.0, 499.0, 501.0, 745.0, 1e4]:
+        out.append((1.0, -1.0, s))
+        out.append((0.0, 1e-30, s))
+    for c in [1e-300, 1e-30, 1e30, 1e300]:
+        out.append((c, 0.0, 0.0))
+    for _ in range(60):
+        x = f32(rng.uniform(-1.0, 1.0))
+        s = f32(rng.uniform(-8.0, 1.0))
+        out.append((x, f32(x - rng.uniform(-4.0, 4.0) * math.exp(s)), s))
     return out
 
 
@@ -418,6 +435,12 @@ def normal_kl(m1, l1, m2, l2):
     return +v
 
 
+def continuous(x, mean, log_scale):
+    """-(c e^-s)^2 / 2 - ln sqrt(2 pi) with c = x - mean exact (DiT's formula, no -log_scale term)."""
+    c = mpmath.fsub(exact(x), exact(mean), exact=True)
+    return -(c * mp.exp(-exact(log_scale))) ** 2 / 2 - mp.log(mp.sqrt(2 * mp.pi))
+
+
 # ---------------------------------------------------------------- the table
 
 
@@ -475,6 +498,9 @@ def build():
         q = sum((Fraction(v) for v in row), Fraction(0)) / len(row)
         value = (float(q), fraction_digits(q)) if q != 0 else (0.0, "0")
         entries.append(entry("mean_flat_row", row, {"value": pair(value)}))
+    for args in continuous_inputs(rng):
+        [value] = certify(lambda: [continuous(*args)], f"continuous{args!r}")
+        entries.append(entry("continuous_gaussian_log_likelihood", args, {"value": pair(value)}))
     return entries
 
 

@@ -1,9 +1,9 @@
 //! Arbitrary-precision, correctly rounded reference values of every helper (the project's source of truth).
 //!
 //! Inputs are `f64` values taken as exact real numbers (every `f32` is one); the constants
-//! `1/255`, `1e-12`, `0.999`, `sqrt(2/pi)` and `0.044715` are the exact reals. Each result is the
-//! real value rounded to nearest-even `f64` plus its first 40 significant decimal digits
-//! (correctly rounded), both certified by Ziv's strategy over a rigorous ball arithmetic. The
+//! `1/255`, `1e-12`, `0.999`, `sqrt(2/pi)`, `0.044715` and `ln sqrt(2 pi)` are the exact reals.
+//! Each result is the real value rounded to nearest-even `f64` plus its first 40 significant
+//! decimal digits (correctly rounded), both certified by Ziv's strategy over a rigorous ball arithmetic. The
 //! algorithms (`erf.rs`, `gaussian.rs`, `helpers.rs`) are written once over `arith::Arith`;
 //! `ziv.rs` runs them first in `first_pass/` (192-bit fixed-size floats on the stack: 6-14 us per
 //! value), which settles nearly every input of the usual ranges; what it cannot certify
@@ -12,7 +12,7 @@
 //!
 //! The two passes share the algorithms and their error bounds, so their agreement (tests/reference.rs)
 //! checks the arithmetic, not the algorithms. The independent check is an external table computed
-//! with mpmath by `tools/mpmath_reference_table.py` (tests/data/mpmath_reference.json, 5979 values
+//! with mpmath by `tools/mpmath_reference_table.py` (tests/data/mpmath_reference.json, 6073 values
 //! over every function and branch): tests/reference_external.rs requires every value here to equal
 //! it, the f64 bit for bit and the 40 digits character for character.
 //!
@@ -32,7 +32,8 @@
 //! `x - mean ~ 1e308` with `log_scale = -1000` need thousands of bits and take much longer):
 //!
 //! * `erf`, `erfc`, `phi`, `log_phi`, `log_one_minus_phi`, `tanh_cdf`, `log_tanh_cdf`,
-//!   `normal_kl`, `mean_flat_row`: every `f64` input, including NaN and infinities;
+//!   `normal_kl`, `mean_flat_row`, `continuous_gaussian_log_likelihood`: every `f64` input,
+//!   including NaN and infinities;
 //! * `log_gaussian_mass(a, b)`: every `a < b` (either may be infinite);
 //! * the log-likelihood: every `x`, `mean`, `log_scale` (finite or not) except a finite
 //!   `log_scale` below [`LOG_SCALE_MIN`], refused up front. Above 2000 it is evaluated through the
