@@ -81,6 +81,7 @@ pub fn range(p: &Model, (x, mean, log_scale): (f64, f64, f64)) -> Range {
 mod tests {
     use super::*;
     use crate::functions::Precision;
+    use crate::reference;
     use crate::upstream::continuous::continuous_log_likelihood_point;
 
     #[test]
@@ -101,8 +102,8 @@ mod tests {
             let wide = (f64::from(x), f64::from(m), f64::from(s));
             let r = range(&p, wide);
             assert!(r.lo <= got && got <= r.hi && !r.nan, "{x} {m} {s}: {got} {r:?}");
-            // The exact value by f64 with its own (far smaller) error: the f32 bound must cover it.
-            let exact = continuous_log_likelihood_point(wide.0, wide.1, wide.2);
+            // The f32 bound must cover the distance to the exact value (from the reference).
+            let exact = reference::continuous_gaussian_log_likelihood(wide.0, wide.1, wide.2).unwrap().value;
             let Bound::Abs(a) = bound(&p, wide, exact) else { panic!("bounded") };
             assert!((got - exact).abs() <= a, "{x} {m} {s}: {got} vs {exact} within {a}");
         }
