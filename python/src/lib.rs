@@ -1,5 +1,6 @@
 //! `ddpm_golden._native`: the committed golden files compiled in, and the Rust library's reading, judging
-//! and reporting (`ddpm_golden::verify`) exposed to the pure-Python part of the package. Python evaluates
+//! and reporting (`ddpm_golden::verify`) exposed to the pure-Python part of the package; also the fused
+//! kernels on memory NumPy owns (`kernels.rs`, for `ddpm_golden.kernels`). Python evaluates
 //! a port on the cases and hands back an outputs document; whether a value is admissible is decided here,
 //! by the same code as `ddpm-golden verify`, never in Python.
 
@@ -18,6 +19,8 @@ use pyo3::types::PyBytes;
 use serde_json::{json, Map, Value};
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
+
+mod kernels;
 
 pyo3::create_exception!(
     ddpm_golden,
@@ -242,9 +245,12 @@ fn failure_json(golden: &GoldenFile, outputs: &Outputs, case: &Case, f: &CaseVer
     })
 }
 
-/// The extension module: golden files, option checks and the judge, for the `ddpm_golden` package.
+/// The extension module: golden files, option checks, the judge and the kernels, for the `ddpm_golden`
+/// package.
 #[pymodule]
 mod _native {
+    #[pymodule_export]
+    use super::kernels::kernel;
     #[pymodule_export]
     use super::{cases, judge, resolve, table, UsageError};
 }
