@@ -38,8 +38,12 @@ class _Ops:
 _HALF = (torch.float16, torch.bfloat16)
 
 
-def _constants(dtype):
-    return _stable.Constants(lambda v: torch.tensor(v, dtype=dtype).item())
+# Upstream's constants rounded to each floating dtype, computed once at import (so that `torch.compile`
+# reads a dict instead of tracing their rounding).
+_CONSTANTS = {
+    dtype: _stable.Constants(lambda v, dtype=dtype: torch.tensor(v, dtype=dtype).item())
+    for dtype in (torch.float16, torch.bfloat16, torch.float32, torch.float64)
+}
 
 
 class _LogLikelihood(torch.autograd.Function):
@@ -72,8 +76,8 @@ def _tensors(*values):
     for v in values:
         if isinstance(v, torch.Tensor):
             dtype = torch.promote_types(dtype, v.dtype)
-    if not dtype.is_floating_point:
-        raise TypeError(f"expected floating-point tensors, got {dtype}")
+    if dtype not in _CONSTANTS:
+        raise TypeError(f"expected float16, bfloat16, float32 or float64 tensors, got {dtype}")
     tensors = [torch.as_tensor(v, dtype=dtype, device=like.device) for v in values]
     return torch.broadcast_tensors(*tensors), dtype
 
@@ -84,7 +88,7 @@ def discretized_gaussian_log_likelihood(x, *, means, log_scales):
     Gaussian computed in log space (accurate in float32; upstream's tanh CDF is not the Gaussian, and
     its float32 formula loses up to ~10 nats). Same signature and broadcasting as upstream."""
     (x, means, log_scales), dtype = _tensors(x, means, log_scales)
-    constants = _constants(dtype)
+    constants = _CONSTANTS[dtype]
     compute = torch.float32 if dtype in _HALF else dtype
     lnp = _LogLikelihood.apply(x.to(compute), means.to(compute), log_scales.to(compute), constants)
     return _stable.clamp(_Ops, constants, lnp).to(dtype)
