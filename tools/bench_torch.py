@@ -62,9 +62,14 @@ def inputs(shape, dtype, rng):
     x = (np.floor(rng.random(shape) * 256) / 127.5 - 1).astype(dtype)
     means = (x + (rng.random(shape) - 0.5) * 0.1).astype(dtype)
     log_scales = (-5 + 4 * rng.random(shape)).astype(dtype)
-    gauss = [(2 * rng.random(shape) - 1).astype(dtype) if i % 2 == 0 else (-8 * rng.random(shape)).astype(dtype)
-             for i in range(4)]
-    return (x, means, log_scales), tuple(gauss)
+    def mean():
+        return (2 * rng.random(shape) - 1).astype(dtype)
+
+    def logvar():
+        return (-8 * rng.random(shape)).astype(dtype)
+
+    gauss = (mean(), logvar(), mean(), logvar())
+    return (x, means, log_scales), gauss
 
 
 def median_seconds(fn, repeats, sync=lambda r: r):
@@ -247,18 +252,21 @@ def main():
     print(f"\n[{', '.join(map(str, args.shape))}] = {n} elements; million elements per second, median of "
           f"{args.repeats} calls after a compiling/warm-up call; torch {torch.__version__}, jax "
           f"{jax.__version__}, numpy {np.__version__}")
-    print(f"CPU: {model}; {os.cpu_count()} cores; load average {load_before:.2f} before, {load_after:.2f} after")
+    print(f"CPU: {model}; {os.cpu_count()} cores; load average {load_before:.2f} before, "
+          f"{load_after:.2f} after")
     print(f"flags: {flags}")
     header = ("threads", "workload", "prec") + COLUMNS + (("py/rust",) if args.criterion else ())
     print("{:>7} {:<17} {:<4}".format(*header[:3]) + "".join(f" {h:>13}" for h in header[3:]))
     for threads, (pinned, result, *rust) in tables.items():
         bw = result["bandwidth"]
-        print(f"{threads:>7} streaming bandwidth {bw / 1e9:.1f} GB/s (NumPy copy {result['numpy_bw'] / 1e9:.1f}, "
+        print(f"{threads:>7} streaming bandwidth {bw / 1e9:.1f} GB/s "
+              f"(NumPy copy {result['numpy_bw'] / 1e9:.1f}, "
               f"torch copy {result['torch_bw'] / 1e9:.1f}) on cores {pinned}")
         for key, rates in result["rows"].items():
             row, p = key.split()
             cells = [f"{rates[c] / 1e6:13.1f}" for c in COLUMNS[:5]]
-            cells += [f"{100 * rates['bound']:12.0f}%", f"{rates['call us']:13.1f}", f"{rates['%batch']:12.3f}%"]
+            cells += [f"{100 * rates['bound']:12.0f}%", f"{rates['call us']:13.1f}",
+                      f"{rates['%batch']:12.3f}%"]
             if rust:
                 rust_seconds = rust[0].get(f"{row}_{p}_fast")
                 cells.append(f"{rates['seconds'] / rust_seconds:13.2f}" if rust_seconds else f"{'-':>13}")

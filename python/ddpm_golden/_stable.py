@@ -97,7 +97,8 @@ def log_prob_grads(ops, c, x, means, log_scales, lnp):
     `pdf(a) - pdf(b) = 2 pdf(m) e^(-w^2/8) sinh(m w/2)` and
     `a pdf(a) - b pdf(b) = pdf(m) e^(-w^2/8) (2 m sinh(m w/2) - w cosh(m w/2))` (no cancellation but at
     the derivative's true zero `m^2 ~ 1`); elsewhere the two ratios differ by at least e^2 and are
-    subtracted. 0 where the clamp holds the value (the clamped function is flat there)."""
+    subtracted. 0 where the clamp holds the value (the clamped function is flat there) and where the value
+    is -inf."""
     _, inv_stdv, a, b, mid, width, left, right = pieces(ops, c, x, means, log_scales)
 
     def ratio(z):  # pdf(z) / p
@@ -119,7 +120,8 @@ def log_prob_grads(ops, c, x, means, log_scales, lnp):
     kw = ops.exp(-0.5 * ms * ms - LN_SQRT_2PI - 0.125 * ws * ws - lnp + ops.log(ws))
     d_mean = ops.where(factored, inv_stdv * ms * sinhc * kw, d_mean_wide)
     d_scale = ops.where(factored, (ms * ms * sinhc - cosh) * kw, d_scale_wide)
-    held = lnp < c.log_floor
+    # Flat where the clamp holds the value, and where it is -inf (float16 has no clamp).
+    held = (lnp < c.log_floor) | (lnp == -math.inf)
     return ops.where(held, 0.0, d_mean), ops.where(held, 0.0, d_scale)
 
 
