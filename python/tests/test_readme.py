@@ -1,6 +1,7 @@
 """The README's example for PyTorch / JAX / NumPy users, run as written: its pytest file passes against
 improved-diffusion's port and fails, readably, against a port with the probability floor 1e-7; its CI
-command gives the same verdicts with exit codes 0 and 1."""
+command gives the same verdicts with exit codes 0 and 1; the two-line replacement and the kernels'
+example run."""
 
 import re
 import shlex
@@ -61,3 +62,33 @@ def test_the_ci_command_gives_the_same_verdicts(port, module, code):
     done = subprocess.run(args, cwd=TESTS, capture_output=True, text=True, timeout=300)
     assert (done.returncode, done.stderr) == (code, ""), done.stdout + done.stderr
     assert done.stdout.startswith("ddpm_golden PASS" if code == 0 else "ddpm_golden FAIL")
+
+
+def _python_block(containing):
+    blocks = re.findall(r"```python\n(.*?)```", SECTION, re.S)
+    found = [b for b in blocks if containing in b]
+    assert len(found) == 1, containing
+    return found[0]
+
+
+def test_the_two_line_replacement_imports_the_stable_torch_functions():
+    import ddpm_golden.torch
+
+    block = _python_block("from ddpm_golden.torch import")
+    assert len(block.strip().splitlines()) == 2
+    namespace = {}
+    exec(block, namespace)  # noqa: S102 (the README's own code)
+    for name in ("discretized_gaussian_log_likelihood", "normal_kl"):
+        assert namespace[name] is getattr(ddpm_golden.torch, name)
+
+
+def test_the_kernels_example_runs():
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    arrays = (rng.random((2, 3)).astype(np.float32) for _ in range(7))
+    x, means, log_scales, mean1, logvar1, mean2, logvar2 = arrays
+    namespace = dict(x=x, means=means, log_scales=log_scales, mean1=mean1, logvar1=logvar1, mean2=mean2,
+                     logvar2=logvar2, buffer=np.empty((2, 3), np.float32))
+    exec(_python_block("from ddpm_golden import kernels"), namespace)  # noqa: S102
+    assert namespace["ll"].shape == (2, 3) and namespace["kl"] is namespace["buffer"]
