@@ -24,6 +24,7 @@ import torch
 
 import ddpm_golden.jax as dj
 import ddpm_golden.torch as dt
+from compiled import torch_compile
 from ports import torch_port
 
 LOG_FLOOR = math.log(1e-12)
@@ -111,7 +112,7 @@ def _worst(points, exact, d_mean, d_scale):
 
 
 def _compiled_torch():
-    return torch.compile(dt.discretized_gaussian_log_likelihood, dynamic=True, fullgraph=True)
+    return torch_compile(dt.discretized_gaussian_log_likelihood, dynamic=True, fullgraph=True)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

@@ -12,6 +12,7 @@ import torch
 import ddpm_golden
 import ddpm_golden.jax as dj
 import ddpm_golden.torch as dt
+from compiled import torch_compile
 from ddpm_golden import kernels
 
 LOGLIK = "discretized_gaussian_log_likelihood"
@@ -48,7 +49,7 @@ def test_kernel_stable_fails_the_tanh_goldens():
 # its guards; dynamic shapes so that the case-by-case retries do not recompile).
 COMPILED = {
     "torch": (dt.discretized_gaussian_log_likelihood, dt.normal_kl),
-    "torch.compile": tuple(torch.compile(f, dynamic=True) for f in (dt.discretized_gaussian_log_likelihood,
+    "torch.compile": tuple(torch_compile(f, dynamic=True) for f in (dt.discretized_gaussian_log_likelihood,
                                                                     dt.normal_kl)),
     "jax": (dj.discretized_gaussian_log_likelihood, dj.normal_kl),
     "jax.jit": (jax.jit(dj.discretized_gaussian_log_likelihood), jax.jit(dj.normal_kl)),
