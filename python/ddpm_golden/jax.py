@@ -10,14 +10,14 @@ The log-likelihood has a `jax.custom_vjp` with the analytic derivatives with res
 `log_scales`: finite and accurate wherever the value is above the clamp at ln(1e-12), including the far
 tails where upstream's float32 probability underflows and its gradient is exactly 0 (it is 0 here too
 where the true probability is below 1e-12: the clamped function is flat). float64 needs
-`jax_enable_x64`, as everywhere in JAX.
+`jax_enable_x64`, as everywhere in JAX; float16 and bfloat16 are computed in float32 with upstream's
+constants rounded to their dtype and the result rounded back.
 """
 
 import functools
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 from jax.scipy.special import log_ndtr
 
 from . import _stable
@@ -41,7 +41,7 @@ class _Ops:
 
 @functools.lru_cache(maxsize=None)
 def _constants(dtype_name):
-    return _stable.Constants(lambda v: float(np.asarray(v, dtype=dtype_name)))
+    return _stable.Constants(lambda v: float(jnp.asarray(v, dtype=dtype_name)))
 
 
 @functools.lru_cache(maxsize=None)
@@ -76,17 +76,25 @@ def _arrays(*values):
     return jnp.broadcast_arrays(*(jnp.asarray(v, dtype=dtype) for v in values)), jnp.dtype(dtype).name
 
 
+def _compute_dtype(dtype_name):
+    """float16 and bfloat16 are computed in float32 (with their own constants), as `log_ndtr` needs."""
+    return jnp.float32 if dtype_name in ("float16", "bfloat16") else dtype_name
+
+
 def discretized_gaussian_log_likelihood(x, *, means, log_scales):
     """The log-likelihood of `x` (pixel values in [-1, 1], bins of half-width 1/255, edges at +-0.999)
     under N(means, exp(log_scales)^2), elementwise, clamped at ln(1e-12) as upstream's, but with the true
     Gaussian computed in log space (accurate in float32). Same signature and broadcasting as upstream."""
     (x, means, log_scales), dtype = _arrays(x, means, log_scales)
-    return _log_likelihood(dtype)(x, means, log_scales)
+    compute = _compute_dtype(dtype)
+    lnp = _log_likelihood(dtype)(x.astype(compute), means.astype(compute), log_scales.astype(compute))
+    return lnp.astype(dtype)
 
 
 def normal_kl(mean1, logvar1, mean2, logvar2):
     """KL(N(mean1, e^logvar1) || N(mean2, e^logvar2)) elementwise, as
     `0.5 (expm1(d) - d + (mean1 - mean2)^2 e^-logvar2)`, d = logvar1 - logvar2: never negative, and
     accurate in float32 for nearly equal Gaussians. Broadcasting and Python numbers as upstream's."""
-    arrays, _ = _arrays(mean1, logvar1, mean2, logvar2)
-    return _stable.normal_kl(_Ops, *arrays)
+    arrays, dtype = _arrays(mean1, logvar1, mean2, logvar2)
+    compute = _compute_dtype(dtype)
+    return _stable.normal_kl(_Ops, *(a.astype(compute) for a in arrays)).astype(dtype)
