@@ -12,6 +12,10 @@
 The golden files (exact values from an arbitrary-precision reference, per-case tolerances) and the
 verifier that judges them are the Rust library's, compiled into `ddpm_golden._native`. Command line:
 `python -m ddpm_golden check module:function --function ... --dtype ... [--variant ...]`.
+
+Also shipped, imported on demand: `ddpm_golden.torch` and `ddpm_golden.jax` (the stable log-likelihood and
+`normal_kl`: the true Gaussian in log space, differentiable, drop-in for improved-diffusion's) and
+`ddpm_golden.kernels` (the fused Rust kernels on NumPy arrays and CPU torch tensors).
 """
 
 from ._check import assert_port, check
