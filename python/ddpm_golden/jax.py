@@ -46,8 +46,9 @@ def _constants(dtype_name):
 
 @functools.lru_cache(maxsize=None)
 def _log_likelihood(dtype_name):
-    """The clamped log-probability in `dtype_name`, with the analytic derivatives of
-    `_stable.log_prob_grads` as its VJP."""
+    """The clamped log-probability with `dtype_name`'s constants: the value before the clamp is a
+    `custom_vjp` with the analytic derivatives of `_stable.log_prob_grads`; the clamp is differentiated by
+    JAX."""
     constants = _constants(dtype_name)
 
     @jax.custom_vjp

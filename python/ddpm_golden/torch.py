@@ -47,7 +47,8 @@ _CONSTANTS = {
 
 
 class _LogLikelihood(torch.autograd.Function):
-    """The clamped log-probability, with the analytic derivatives of `_stable.log_prob_grads`."""
+    """The log-probability before the clamp (applied outside, in autograd), with the analytic derivatives
+    of `_stable.log_prob_grads` as its backward."""
 
     @staticmethod
     def forward(x, means, log_scales, constants):
