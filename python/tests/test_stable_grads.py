@@ -182,3 +182,49 @@ def test_torch_gradcheck_in_float64():
 
     assert (fn(x, means, log_scales) > LOG_FLOOR + 1).all(), "a point is clamped: its gradient is 0"
     assert torch.autograd.gradcheck(fn, (x, means, log_scales), eps=1e-7, atol=1e-6, rtol=1e-5)
+
+
+@pytest.mark.parametrize("framework", ["torch", "jax"])
+def test_normal_kl_gradients(framework):
+    """The stable KL's gradients (autograd through the series / expm1 selection, the series fed d = 0
+    where not taken) against the exact ones: d/dlogvar1 = expm1(d)/2, d/dmean1 = (mean1 - mean2) e^-lv2,
+    at |d| on both sides of the switch at 1/2, and finite on every golden case with a finite value in
+    float32."""
+    from ddpm_golden._evaluate import load_cases
+
+    d = np.array([-40.0, -3.0, -0.6, -0.49, -1e-3, -1e-30, 0.0, 1e-7, 0.3, 0.5, 0.51, 2.0, 30.0])
+    gap = np.linspace(-2, 2, len(d))
+    logvar1 = d - 0.25
+    exact_lv1, exact_m1 = np.expm1(logvar1 + 0.25) / 2, gap * np.exp(0.25)  # d as the inputs hold it
+    cases = load_cases("normal_kl")
+    finite = [c for c, special in zip(cases.inputs, cases.special)
+              if not special and all(v.shape == () for v in c.values())]
+    corpus = [np.array([float(c[k]) for c in finite], np.float32)
+              for k in ("mean1", "logvar1", "mean2", "logvar2")]
+    if framework == "torch":
+        def grads(m1, l1, m2, l2, dtype):
+            dtype = getattr(torch, dtype)
+            m1, l1 = (torch.tensor(a, dtype=dtype, requires_grad=True) for a in (m1, l1))
+            value = dt.normal_kl(m1, l1, torch.tensor(m2, dtype=dtype), torch.tensor(l2, dtype=dtype))
+            value.sum().backward()
+            return value.detach().double().numpy(), m1.grad.double().numpy(), l1.grad.double().numpy()
+    else:
+        import jax
+        import jax.numpy as jnp
+
+        jax.config.update("jax_enable_x64", True)
+
+        def grads(m1, l1, m2, l2, dtype):
+            def kl(a, b):
+                return dj.normal_kl(a, b, jnp.asarray(m2, dtype), jnp.asarray(l2, dtype)).sum()
+
+            g = jax.grad(kl, argnums=(0, 1))(jnp.asarray(m1, dtype), jnp.asarray(l1, dtype))
+            value = dj.normal_kl(*(jnp.asarray(a, dtype) for a in (m1, l1, m2, l2)))
+            return tuple(np.asarray(v, np.float64) for v in (value, *g))
+    _, g_m1, g_lv1 = grads(gap, logvar1, np.zeros_like(d), np.full_like(d, -0.25), "float64")
+    assert np.allclose(g_lv1, exact_lv1, rtol=1e-14, atol=1e-300)
+    assert np.allclose(g_m1, exact_m1, rtol=1e-14)
+    value, g_m1, g_lv1 = grads(*corpus, "float32")
+    # Where the KL itself overflows float32 (the family exp-overflow), so may its slope.
+    finite = np.isfinite(value)
+    assert np.isfinite(g_m1[finite]).all() and np.isfinite(g_lv1[finite]).all() and finite.sum() > 300
