@@ -11,21 +11,26 @@ import math
 
 # ln sqrt(2 pi)
 LN_SQRT_2PI = 0.9189385332046728
-# The midpoint series' reach, as src/stable/mod.rs's NARROW: `w max(1, |m|) <= 1/20`.
-NARROW = 0.05
+# The midpoint series' reach `w max(1, |m|)`: src/stable/mod.rs's NARROW, 1/20, where the three terms'
+# truncation is below 2^-60 relative; computing in float32 (and the half types), 1/4, where it is below
+# 2^-35 relative (the next term, He_8(m) (w/2)^8 / 9!), so that fewer bins take the one-tail difference,
+# whose `log1mexp` amplifies the error of ln Phi by about 1/(w |m|).
+NARROW = {"float64": 0.05, "float32": 0.25}
 LN2 = math.log(2.0)
 
 
 class Constants:
     """Upstream's constants rounded to the dtype the caller's tensors have (as a Python scalar meets a
     tensor in PyTorch), as Python floats: the bin half-width 1/255, the edge 0.999 and ln of the floor
-    1e-12 (`-inf` in float16, where 1e-12 rounds to 0: no clamp)."""
+    1e-12 (`-inf` in float16, where 1e-12 rounds to 0: no clamp); and the midpoint series' reach for the
+    dtype computed in (`compute`: "float32" or "float64")."""
 
-    def __init__(self, round_to_dtype):
+    def __init__(self, round_to_dtype, compute):
         self.half_width = round_to_dtype(1.0 / 255.0)
         self.edge = round_to_dtype(0.999)
         floor = round_to_dtype(1e-12)
         self.log_floor = math.log(floor) if floor > 0 else -math.inf
+        self.narrow = NARROW[compute]
 
 
 def _log1mexp(ops, d):
@@ -61,7 +66,7 @@ def log_prob(ops, c, x, means, log_scales):
     `ln_1p(-(Phi(a) + Phi(-b)))`. Two `log_ndtr` per element; untaken branches see harmless values."""
     centered_x, inv_stdv, a, b, mid, width, left, right = pieces(ops, c, x, means, log_scales)
     interior = ~(left | right)
-    narrow = interior & (width * ops.where(ops.abs(mid) > 1.0, ops.abs(mid), 1.0) <= NARROW)
+    narrow = interior & (width * ops.where(ops.abs(mid) > 1.0, ops.abs(mid), 1.0) <= c.narrow)
     upper = a >= 0.0  # the bin in the upper tail: mirrored, -b <= -a <= 0
     lower = b <= 0.0
     tail = upper | lower

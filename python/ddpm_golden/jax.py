@@ -41,7 +41,8 @@ class _Ops:
 
 @functools.lru_cache(maxsize=None)
 def _constants(dtype_name):
-    return _stable.Constants(lambda v: float(jnp.asarray(v, dtype=dtype_name)))
+    compute = "float64" if dtype_name == "float64" else "float32"
+    return _stable.Constants(lambda v: float(jnp.asarray(v, dtype=dtype_name)), compute)
 
 
 @functools.lru_cache(maxsize=None)

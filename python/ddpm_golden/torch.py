@@ -41,7 +41,8 @@ _HALF = (torch.float16, torch.bfloat16)
 # Upstream's constants rounded to each floating dtype, computed once at import (so that `torch.compile`
 # reads a dict instead of tracing their rounding).
 _CONSTANTS = {
-    dtype: _stable.Constants(lambda v, dtype=dtype: torch.tensor(v, dtype=dtype).item())
+    dtype: _stable.Constants(lambda v, dtype=dtype: torch.tensor(v, dtype=dtype).item(),
+                             "float64" if dtype == torch.float64 else "float32")
     for dtype in (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 }
 

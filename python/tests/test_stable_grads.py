@@ -6,13 +6,13 @@ clamped points (exact derivative 0) and extreme scales.
 
 The error measure is dimensionless: `sigma * d/dmeans` and `d/dlog_scales`, each `|got - exact| /
 max(|exact|, 1)` (relative where the derivative is at least 1, absolute below). Measured worst over the
-1016 points kept (`python -m pytest python/tests/test_stable_grads.py -s` prints them): float32 5.0e-05
-(torch eager and compiled, jax.jit) and 5.2e-05 (JAX eager), at x = -0.5, means = -2.889, log_scales = -1
-(a bin in the upper tail at ln p = -23.8, just wider than the midpoint series' reach, where `log1mexp`
-amplifies the error of ln Phi, docs/error-model.md); float64 8.5e-14 (torch) and 7.6e-14 (JAX). The
-ratios pdf/p inherit the absolute error of ln p, which the stable tolerance allows up to 20 ulps of
-|ln p| (3.3e-5 in float32 at the clamp, 6e-14 in float64): the bounds asserted are 1e-4 (float32) and
-1e-12 (float64).
+1016 points kept (`python -m pytest python/tests/test_stable_grads.py -s` prints them): float32 1.3e-05
+(torch eager and compiled, JAX eager and jitted), at x = 0.25, means = -0.341, log_scales = -2 (a bin in
+the upper tail at ln p = -13.3 whose `w |m|` = 0.253 is just beyond the float32 midpoint series' reach
+1/4, where `log1mexp` amplifies the error of ln Phi by about 1/(w |m|)); float64 8.5e-14 (torch) and
+7.6e-14 (JAX). The ratios pdf/p inherit the absolute error of ln p, which the stable tolerance allows up
+to 20 ulps of |ln p| (3.3e-5 in float32 at the clamp, 6e-14 in float64): the bounds asserted are 1e-4
+(float32) and 1e-12 (float64). (With src/stable's reach 1/20 in float32 too, the float32 worst was 5.2e-5.)
 """
 
 import math
