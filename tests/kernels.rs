@@ -1,7 +1,7 @@
 //! The fused kernels: every golden case through them (both precisions, the tanh, erf and stable
 //! variants, both `Math`s) judged at its variant's tolerance; `Math::Libm` bit-identical to the
 //! pointwise helpers (`crate::stable`'s for the stable kernels); vector loops bit-identical to their
-//! scalar remainder and the AVX2 block loop to the portable one; NaN and infinities as in the pointwise
+//! scalar remainder and the AVX2 and AVX-512 block loops to the portable one; NaN and infinities as in the pointwise
 //! helpers; shape errors; allocations. (The accuracy of `fast_math` is measured by the library's unit
 //! test `kernels::fast_math_accuracy`.)
 
@@ -11,7 +11,7 @@ use ddpm_golden::golden::evaluate::case_inputs;
 use ddpm_golden::golden::format::GoldenFile;
 use ddpm_golden::golden::generate::broadcast_points;
 use ddpm_golden::golden::judge::{judge, ulp, values, Class};
-use ddpm_golden::kernels::{self, FastReal, Math};
+use ddpm_golden::kernels::{self, BlockLoop, FastReal, Math};
 use ddpm_golden::stable::{log_likelihood_stable, normal_kl_stable};
 use ddpm_golden::upstream::loglik::{log_likelihood_point, PixelInputs};
 use ddpm_golden::upstream::normal_kl::normal_kl_point;
@@ -262,7 +262,7 @@ fn libm_kernels_are_bit_identical_to_the_pointwise_helpers() {
 }
 
 /// A batch against the same elements one at a time (slices of length 1 run every stage's scalar
-/// remainder): the vectorised loops (SSE2 or AVX2) compute exactly what the scalar code does.
+/// remainder): the vectorised loops (SSE2, AVX2 or AVX-512) compute exactly what the scalar code does.
 fn vector_is_scalar<T: FastReal>() {
     let cols = loglik_inputs::<T>();
     for (math, variant) in MATHS.into_iter().flat_map(|m| LOGLIKS.iter().map(move |&v| (m, v))) {
@@ -289,26 +289,27 @@ fn vector_loops_are_bit_identical_to_scalar_code() {
     vector_is_scalar::<f64>();
 }
 
-/// The AVX2 block loop against the portable one (`kernels::with_portable_blocks`), bit for bit, on the
-/// whole golden corpus plus the specials, for every kernel, `Math` and precision. Where the CPU lacks
-/// AVX2 or FMA both sides take the portable loop and the comparison is vacuous (the test says so).
-fn avx2_is_portable<T: FastReal>() -> usize {
+/// Every block loop this CPU supports (AVX2, AVX-512) against the portable one
+/// (`kernels::with_block_loop`), bit for bit, on the whole golden corpus plus the specials, for every
+/// kernel, `Math` and precision. Where the CPU has no vector loop the comparison is vacuous (the test
+/// says so).
+fn loop_is_portable<T: FastReal>(block_loop: BlockLoop) -> usize {
     let mut compared = 0;
     let cols = loglik_inputs::<T>();
     for (math, variant) in MATHS.into_iter().flat_map(|m| LOGLIKS.iter().map(move |&v| (m, v))) {
-        let dispatched = loglik_batch(&cols, variant, math);
+        let vector = kernels::with_block_loop(block_loop, || loglik_batch(&cols, variant, math));
         let portable = kernels::with_portable_blocks(|| loglik_batch(&cols, variant, math));
-        for (i, (&d, &p)) in dispatched.iter().zip(&portable).enumerate() {
-            assert!(same(d, p), "{} {variant:?} {math:?} #{i}: dispatched {d}, portable {p}", T::NAME);
+        for (i, (&d, &p)) in vector.iter().zip(&portable).enumerate() {
+            assert!(same(d, p), "{} {variant:?} {math:?} #{i}: {block_loop:?} {d}, portable {p}", T::NAME);
         }
         compared += portable.len();
     }
     let cols = kl_inputs::<T>();
     for (math, variant) in MATHS.into_iter().flat_map(|m| KLS.iter().map(move |&v| (m, v))) {
-        let dispatched = kl_batch(&cols, variant, math);
+        let vector = kernels::with_block_loop(block_loop, || kl_batch(&cols, variant, math));
         let portable = kernels::with_portable_blocks(|| kl_batch(&cols, variant, math));
-        for (i, (&d, &p)) in dispatched.iter().zip(&portable).enumerate() {
-            assert!(same(d, p), "{} {variant:?} {math:?} #{i}: dispatched {d}, portable {p}", T::NAME);
+        for (i, (&d, &p)) in vector.iter().zip(&portable).enumerate() {
+            assert!(same(d, p), "{} {variant:?} {math:?} #{i}: {block_loop:?} {d}, portable {p}", T::NAME);
         }
         compared += portable.len();
     }
@@ -316,14 +317,16 @@ fn avx2_is_portable<T: FastReal>() -> usize {
 }
 
 #[test]
-fn avx2_blocks_are_bit_identical_to_portable_blocks() {
-    #[cfg(target_arch = "x86_64")]
-    let avx2 = std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma");
-    #[cfg(not(target_arch = "x86_64"))]
-    let avx2 = false;
-    let compared = avx2_is_portable::<f32>() + avx2_is_portable::<f64>();
-    let what = if avx2 { "AVX2+FMA against portable" } else { "no AVX2+FMA here: portable against itself" };
-    eprintln!("{what}: {compared} kernel outputs identical");
+fn vector_block_loops_are_bit_identical_to_portable_blocks() {
+    let vector: Vec<BlockLoop> =
+        BlockLoop::ALL.into_iter().filter(|&l| l != BlockLoop::Portable && l.is_supported()).collect();
+    for &block_loop in &vector {
+        let compared = loop_is_portable::<f32>(block_loop) + loop_is_portable::<f64>(block_loop);
+        eprintln!("{block_loop:?} against portable: {compared} kernel outputs identical");
+    }
+    if vector.is_empty() {
+        eprintln!("no vector block loop on this CPU: nothing to compare");
+    }
 }
 
 /// NaN, +inf, -inf or finite.

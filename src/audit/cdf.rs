@@ -225,7 +225,7 @@ fn sample_z(stream: Stream, i: u64) -> f32 {
         1 => stream.uniform(i, -40.0, 40.0),
         _ => {
             let e = stream.uniform(i, -24.0, 3.0);
-            let sign = if (i / 3) % 2 == 0 { 1.0 } else { -1.0 };
+            let sign = if (i / 3).is_multiple_of(2) { 1.0 } else { -1.0 };
             sign * libm::exp2f(e)
         }
     }

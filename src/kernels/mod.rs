@@ -29,7 +29,7 @@ pub use loglik::{
 };
 pub use math::Math;
 pub use normal_kl::{normal_kl, normal_kl_into, normal_kl_stable, normal_kl_stable_into};
-pub use parallel::with_portable_blocks;
+pub use parallel::{with_block_loop, with_portable_blocks, BlockLoop};
 pub use precision::FastReal;
 
 /// `if c { a } else { b }` with both sides already computed: a blend or conditional move, no jump, so

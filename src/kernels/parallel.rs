@@ -21,24 +21,78 @@ const CHUNK: usize = 16 * 1024;
 /// inputs, and a loop of 256 iterations leaves no measurable start-up cost.
 pub(crate) const BLOCK: usize = 256;
 
+/// The block loops a kernel can run in, narrowest first: each is the same code compiled for more of the
+/// CPU's vector unit, with bit-identical results (tests/kernels.rs compares each available one with
+/// [`BlockLoop::Portable`] on the golden corpus).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum BlockLoop {
+    /// The target's baseline instruction set (SSE2 on x86-64).
+    Portable,
+    /// AVX2 and FMA: eight f32 or four f64 lanes.
+    Avx2,
+    /// AVX-512 (F, BW, DQ, VL) and FMA: sixteen f32 or eight f64 lanes, 32 vector registers (the
+    /// polynomials' coefficients stay in registers) and mask registers for the selects.
+    Avx512,
+}
+
+impl BlockLoop {
+    /// Every loop, narrowest first.
+    pub const ALL: [BlockLoop; 3] = [BlockLoop::Portable, BlockLoop::Avx2, BlockLoop::Avx512];
+
+    /// Whether this CPU can run the loop.
+    pub fn is_supported(self) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::is_x86_feature_detected as has;
+            match self {
+                BlockLoop::Portable => true,
+                BlockLoop::Avx2 => has!("avx2") && has!("fma"),
+                BlockLoop::Avx512 => {
+                    has!("avx512f") && has!("avx512bw") && has!("avx512dq") && has!("avx512vl") && has!("fma")
+                }
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            self == BlockLoop::Portable
+        }
+    }
+
+    /// The widest loop this CPU supports up to `self`: the one kernels take under [`with_block_loop`].
+    pub fn dispatched(self) -> BlockLoop {
+        BlockLoop::ALL
+            .into_iter()
+            .filter(|&l| l <= self && l.is_supported())
+            .max()
+            .unwrap_or(BlockLoop::Portable)
+    }
+}
+
 thread_local! {
-    /// Whether kernels called from this thread take the portable block loop ([`with_portable_blocks`]).
-    static PORTABLE: Cell<bool> = const { Cell::new(false) };
+    /// The widest block loop kernels called from this thread may take ([`with_block_loop`]).
+    static WIDEST: Cell<BlockLoop> = const { Cell::new(BlockLoop::Avx512) };
+}
+
+/// Runs `f` with every kernel called from this thread in the widest block loop up to `widest` that the
+/// CPU supports ([`BlockLoop::dispatched`]), so that tests can compare the loops: their results must be
+/// bit-identical, which tests/kernels.rs checks on the golden corpus.
+pub fn with_block_loop<R>(widest: BlockLoop, f: impl FnOnce() -> R) -> R {
+    /// Restores the caller's setting, also when `f` panics.
+    struct Restore(BlockLoop);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            WIDEST.set(self.0);
+        }
+    }
+    let _restore = Restore(WIDEST.replace(widest));
+    f()
 }
 
 /// Runs `f` with every kernel called from this thread in the portable block loop (compiled for the
-/// target's baseline instruction set), even where the CPU has AVX2 and FMA: the results must be
-/// bit-identical to the AVX2 loop's, which tests/kernels.rs checks on the golden corpus.
+/// target's baseline instruction set), even where the CPU has AVX2 or AVX-512:
+/// `with_block_loop(BlockLoop::Portable, f)`.
 pub fn with_portable_blocks<R>(f: impl FnOnce() -> R) -> R {
-    /// Restores the caller's setting, also when `f` panics.
-    struct Restore(bool);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            PORTABLE.set(self.0);
-        }
-    }
-    let _restore = Restore(PORTABLE.replace(true));
-    f()
+    with_block_loop(BlockLoop::Portable, f)
 }
 
 /// Runs `kernel(inputs, out)` on consecutive blocks of at most [`BLOCK`] elements of every input slice
@@ -52,19 +106,19 @@ where
 {
     debug_assert!(inputs.iter().all(|s| s.len() == out.len()));
     // Read on the calling thread: the chunks run on rayon's.
-    let portable = PORTABLE.get();
+    let block_loop = WIDEST.get().dispatched();
     out.par_chunks_mut(CHUNK).enumerate().for_each(|(c, out)| {
         let start = c * CHUNK;
         let chunk = inputs.map(|s| &s[start..start + out.len()]);
-        #[cfg(target_arch = "x86_64")]
-        if !portable
-            && std::arch::is_x86_feature_detected!("avx2")
-            && std::arch::is_x86_feature_detected!("fma")
-        {
-            // SAFETY: the CPU supports AVX2 and FMA, checked just above.
-            return unsafe { blocks_avx2(chunk, out, &kernel) };
+        match block_loop {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `dispatched` chose this loop because the CPU supports AVX-512 and FMA.
+            BlockLoop::Avx512 => unsafe { blocks_avx512(chunk, out, &kernel) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `dispatched` chose this loop because the CPU supports AVX2 and FMA.
+            BlockLoop::Avx2 => unsafe { blocks_avx2(chunk, out, &kernel) },
+            _ => blocks(chunk, out, &kernel),
         }
-        blocks(chunk, out, &kernel)
     });
 }
 
@@ -82,7 +136,7 @@ fn blocks<T: Copy, K: Fn([&[T]; N], &mut [T]), const N: usize>(inputs: [&[T]; N]
 /// polynomial step. The results are meant to be bit-identical to [`blocks`] compiled for the baseline:
 /// Rust never contracts `a * b + c` on its own, and the explicit fused multiply-adds round the same in
 /// hardware and in the library. tests/kernels.rs compares the two loops bit for bit on the golden
-/// corpus for every kernel ([`with_portable_blocks`]) on CPUs that have AVX2 and FMA.
+/// corpus for every kernel ([`with_block_loop`]) on CPUs that have AVX2 and FMA.
 ///
 /// # Safety
 /// The CPU must support AVX2 and FMA.
@@ -94,10 +148,29 @@ unsafe fn blocks_avx2<T: Copy, K: Fn([&[T]; N], &mut [T]), const N: usize>(
     kernel: &K,
 ) {
     #[cfg(test)]
-    tests::IN_AVX2.set(true);
+    tests::IN.set(BlockLoop::Avx2);
     blocks(inputs, out, kernel);
     #[cfg(test)]
-    tests::IN_AVX2.set(false);
+    tests::IN.set(BlockLoop::Portable);
+}
+
+/// [`blocks`] compiled for AVX-512 and FMA: twice the lanes of [`blocks_avx2`], 32 registers and
+/// masked selects, the same operations (bit-identical results, checked like the AVX2 loop's).
+///
+/// # Safety
+/// The CPU must support AVX-512 F, BW, DQ, VL and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+unsafe fn blocks_avx512<T: Copy, K: Fn([&[T]; N], &mut [T]), const N: usize>(
+    inputs: [&[T]; N],
+    out: &mut [T],
+    kernel: &K,
+) {
+    #[cfg(test)]
+    tests::IN.set(BlockLoop::Avx512);
+    blocks(inputs, out, kernel);
+    #[cfg(test)]
+    tests::IN.set(BlockLoop::Portable);
 }
 
 /// One stage of a kernel: `outputs[j][i] = f([inputs[0][i], ...])[j]` for every `i` below the
@@ -125,27 +198,28 @@ mod tests {
     use super::*;
 
     thread_local! {
-        /// Set while this thread runs [`blocks_avx2`].
-        pub(super) static IN_AVX2: Cell<bool> = const { Cell::new(false) };
+        /// The loop this thread is running in (set by [`blocks_avx2`] and [`blocks_avx512`]).
+        pub(super) static IN: Cell<BlockLoop> = const { Cell::new(BlockLoop::Portable) };
     }
 
-    /// Which loop ran each element: 1 for the AVX2 loop, 0 for the portable one.
+    /// Which loop ran each element, as its index in [`BlockLoop::ALL`].
     fn paths() -> Vec<f64> {
         let input = vec![0.0; 3 * CHUNK];
         let mut out = vec![f64::NAN; input.len()];
-        par_blocks([&input], &mut out, |_, out: &mut [f64]| out.fill(f64::from(u8::from(IN_AVX2.get()))));
+        par_blocks([&input], &mut out, |_, out: &mut [f64]| out.fill(IN.get() as u8 as f64));
         out
     }
 
     #[test]
-    fn portable_blocks_are_forced_and_restored() {
-        #[cfg(target_arch = "x86_64")]
-        let avx2 = std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma");
-        #[cfg(not(target_arch = "x86_64"))]
-        let avx2 = false;
-        let dispatched = f64::from(u8::from(avx2));
-        assert!(paths().iter().all(|&p| p == dispatched));
+    fn block_loops_are_dispatched_capped_and_restored() {
+        let widest = BlockLoop::Avx512.dispatched();
+        assert!(widest.is_supported() && BlockLoop::Portable.is_supported());
+        assert!(paths().iter().all(|&p| p == widest as u8 as f64), "the widest supported loop by default");
+        for cap in BlockLoop::ALL {
+            let want = cap.dispatched() as u8 as f64;
+            assert!(with_block_loop(cap, paths).iter().all(|&p| p == want), "{cap:?}");
+        }
         assert!(with_portable_blocks(paths).iter().all(|&p| p == 0.0));
-        assert!(paths().iter().all(|&p| p == dispatched), "the setting is restored");
+        assert!(paths().iter().all(|&p| p == widest as u8 as f64), "the setting is restored");
     }
 }

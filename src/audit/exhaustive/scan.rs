@@ -334,7 +334,7 @@ pub(super) fn scan_range(start: u64, end: u64) -> (Pair, TruthScan) {
         acc[0].vs_phi.record(key, erf.into(), phi);
         acc[1].vs_phi.record(key, tanh.into(), phi);
         acc[1].vs_formula.record(key, tanh.into(), formula);
-        if key % TRUTH_STRIDE == 0 {
+        if key.is_multiple_of(TRUTH_STRIDE) {
             truth_check.record(key, zd, (phi, formula));
         }
     }
