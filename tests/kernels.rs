@@ -1,9 +1,9 @@
 //! The fused kernels: every golden case through them (both precisions, the tanh, erf and stable
 //! variants, both `Math`s) judged at its variant's tolerance; `Math::Libm` bit-identical to the
 //! pointwise helpers (`crate::stable`'s for the stable kernels); vector loops bit-identical to their
-//! scalar remainder and the AVX2 and AVX-512 block loops to the portable one; NaN and infinities as in the pointwise
-//! helpers; shape errors; allocations. (The accuracy of `fast_math` is measured by the library's unit
-//! test `kernels::fast_math_accuracy`.)
+//! scalar remainder and the AVX2 and AVX-512 block loops to the portable one; NaN and infinities as
+//! in the pointwise helpers; shape errors; allocations. (The accuracy of `fast_math` is measured by
+//! the library's unit test `kernels::fast_math_accuracy`.)
 
 use ddpm_golden::functions::{Precision, Variant};
 use ddpm_golden::golden::catalog::Inputs;

@@ -2,7 +2,7 @@
 //! output, for the image-sized batches of training and evaluation loops.
 //!
 //! Eager PyTorch evaluates `discretized_gaussian_log_likelihood` as a dozen elementwise ops, each
-//! allocating and streaming a temporary the size of the batch. Here each block of 256 elements goes
+//! allocating and streaming a temporary the size of the batch. Here each block of 512 elements goes
 //! from its inputs to its results in a few short vectorised stages through buffers that stay in L1
 //! (no temporaries the size of the batch besides the output; `parallel.rs` explains the stages), rayon
 //! spreads chunks of the batch over the threads, and the formula's branches are all evaluated and one
