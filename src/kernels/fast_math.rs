@@ -94,16 +94,32 @@ pub(crate) fn expm1<T: FastReal>(x: T) -> T {
 
 /// Natural log, correct for every input: `x = m 2^e` with `m` in [sqrt(1/2), sqrt 2), `ln m = 2 atanh(f)`,
 /// `f = (m-1)/(m+1)` (`m - 1` is exact, so values near `x = 1` keep their relative accuracy), plus
-/// `e ln2` in two parts. Subnormals are scaled by 2^64 first (the exponent field of a subnormal is 0);
-/// `ln(+-0) = -inf`, `ln(x < 0) = NaN`, `ln(inf) = inf`, NaN propagates. The kernels take logs of
-/// probabilities clamped to >= 1e-12, of ratios of tail factors in [0.19, 5.2] and of bin masses that
-/// may underflow to 0 (then clamped).
+/// `e ln2` in two parts ([`ln_split`]). Subnormals are scaled by 2^64 first (the exponent field of a
+/// subnormal is 0); `ln(+-0) = -inf`, `ln(x < 0) = NaN`, `ln(inf) = inf`, NaN propagates. The stable
+/// kernels take logs of ratios of tail factors in [0.19, 5.2] and of bin masses that may underflow to 0
+/// (then clamped).
 #[inline(always)]
 pub(crate) fn ln<T: FastReal>(x: T) -> T {
     let subnormal = x < T::min_positive_value();
     let scale = T::cast(SUBNORMAL_SCALE);
     let (m, e) = T::split_exponent(select(subnormal, x * scale, x));
-    let e = select(subnormal, e - T::cast(SUBNORMAL_SCALE.log2()), e);
+    let result = ln_split(m, select(subnormal, e - T::cast(SUBNORMAL_SCALE.log2()), e));
+    // `x` itself is the answer at inf and NaN.
+    let special = select(x == T::zero(), T::neg_infinity(), select(x < T::zero(), T::nan(), x));
+    select((x > T::zero()) & (x < T::infinity()), result, special)
+}
+
+/// [`ln`] of a positive normal number or NaN (NaN propagates), the same value without the subnormal
+/// scaling and the other specials: the upstream kernels' log of a probability clamped to >= 1e-12.
+#[inline(always)]
+pub(crate) fn ln_normal<T: FastReal>(x: T) -> T {
+    let (m, e) = T::split_exponent(x);
+    select(x.is_nan(), x, ln_split(m, e))
+}
+
+/// `ln(m 2^e)` for `m` in [1, 2) and an integer-valued `e` (see [`ln`]).
+#[inline(always)]
+fn ln_split<T: FastReal>(m: T, e: T) -> T {
     let big = m > T::SQRT_2;
     let (m, e) = (select(big, m * T::cast(0.5), m), select(big, e + T::one(), e));
     let f = (m - T::one()) / (m + T::one());
@@ -112,10 +128,7 @@ pub(crate) fn ln<T: FastReal>(x: T) -> T {
     let series = horner(T::ATANH_SERIES, s);
     let two_f = f + f;
     let ln_m = two_f.fma(s * series, two_f);
-    let result = e.fma(T::LN2_HI, e.fma(T::LN2_LO, ln_m));
-    // `x` itself is the answer at inf and NaN.
-    let special = select(x == T::zero(), T::neg_infinity(), select(x < T::zero(), T::nan(), x));
-    select((x > T::zero()) & (x < T::infinity()), result, special)
+    e.fma(T::LN2_HI, e.fma(T::LN2_LO, ln_m))
 }
 
 /// 2^64: takes every subnormal of f32 and f64 into the normal range, exactly.
@@ -124,16 +137,22 @@ const SUBNORMAL_SCALE: f64 = 18_446_744_073_709_551_616.0;
 /// `tanh` switches from the odd polynomial to the exponential form at `ln(3)/2`, where `tanh = 1/2`.
 const TANH_SWITCH: f64 = 0.549_306_144_334_054_9;
 
+/// `tanh` caps `|y|` here: `2 / (e^(2|y|) + 1) < 2^-55` from `|y| = 19.1` on, so `tanh` rounds to 1 in
+/// f32 and f64 alike, and `e^40` is a normal number in both (one scaling, no clamp).
+const TANH_SATURATION: f64 = 20.0;
+
 /// Hyperbolic tangent: `|y| + |y| s Q(s)` (`s = y^2`, [`FastReal::TANH_SMALL`]) below `ln(3)/2`, where
 /// the leading term is exact; above, `1 - 2 / (e^(2|y|) + 1)`, whose subtraction from 1 loses nothing
-/// there (`2 / (e^(2|y|) + 1) <= 1/2`) and which reaches 1 as `e^(2|y|)` overflows; then the sign of `y`.
+/// there (`2 / (e^(2|y|) + 1) <= 1/2`) and which reaches 1 at [`TANH_SATURATION`]; then the sign of `y`.
 #[inline(always)]
 pub(crate) fn tanh<T: FastReal>(y: T) -> T {
     // On |y|, so that the zero correction term cannot turn -0 into +0; the sign is applied last.
     let a = y.abs();
     let s = a * a;
     let small = a.fma(s * horner(T::TANH_SMALL, s), a);
-    let large = T::one() - T::cast(2.0) / (exp(a + a) + T::one());
+    // NaN fails the comparison and passes.
+    let capped = select(a > T::cast(TANH_SATURATION), T::cast(TANH_SATURATION), a);
+    let large = T::one() - T::cast(2.0) / (exp_normal(capped + capped) + T::one());
     let t = select(a < T::cast(TANH_SWITCH), small, large);
     select(y.is_sign_negative(), -t, t)
 }

@@ -205,6 +205,26 @@ fn specials<T: FastReal>() {
     }
 }
 
+/// `ln_normal` is `ln` on its domain (every positive normal number of the `ln` sweep, and NaN), bit
+/// for bit, so its accuracy is `ln`'s.
+fn ln_normal_is_ln<T: FastReal>() {
+    let [_, _, ln, ..] = claims::<T>();
+    let normal = ln.points.iter().filter(|&&x| x >= T::min_positive_value() && x.is_finite());
+    let mut count = 0;
+    for &x in normal {
+        assert_eq!(fast_math::ln_normal(x).as_f64().to_bits(), fast_math::ln(x).as_f64().to_bits(), "{x}");
+        count += 1;
+    }
+    assert!(count > 10_000, "{count} points");
+    assert!(fast_math::ln_normal(T::nan()).is_nan());
+}
+
+#[test]
+fn fast_math_ln_normal() {
+    ln_normal_is_ln::<f32>();
+    ln_normal_is_ln::<f64>();
+}
+
 #[test]
 fn fast_math_specials() {
     specials::<f32>();

@@ -21,6 +21,7 @@ pub enum Math {
 /// The elementary functions a kernel is monomorphised over.
 pub(crate) trait Elementary {
     fn exp<T: FastReal>(x: T) -> T;
+    /// Of a positive normal number or NaN: the kernels take it of probabilities clamped to >= 1e-12.
     fn ln<T: FastReal>(x: T) -> T;
     fn tanh<T: FastReal>(x: T) -> T;
     fn erf<T: FastReal>(x: T) -> T;
@@ -58,7 +59,7 @@ impl Elementary for Fast {
     }
     #[inline(always)]
     fn ln<T: FastReal>(x: T) -> T {
-        fast_math::ln(x)
+        fast_math::ln_normal(x)
     }
     #[inline(always)]
     fn tanh<T: FastReal>(x: T) -> T {
