@@ -48,8 +48,9 @@ pub fn log_likelihood_stable_into<T: FastReal>(
         Math::Libm => par_blocks(
             inputs,
             out,
+            (),
             #[inline(always)]
-            |inputs, out| {
+            |_, inputs, out| {
                 stage(
                     inputs,
                     [out],
@@ -61,8 +62,9 @@ pub fn log_likelihood_stable_into<T: FastReal>(
         Math::Fast => par_blocks(
             inputs,
             out,
+            stable::Scratch::new(),
             #[inline(always)]
-            |inputs, out| stable::log_likelihood_block(inputs, out),
+            |scratch, inputs, out| stable::log_likelihood_block(scratch, inputs, out),
         ),
     }
     Ok(())
@@ -83,24 +85,31 @@ fn run<T: FastReal, M: Elementary>(inputs: [&[T]; 3], cdf: Cdf, out: &mut [T]) {
         Cdf::Tanh => par_blocks(
             inputs,
             out,
+            ([T::zero(); 2 * BLOCK], [T::zero(); 2 * BLOCK]),
             #[inline(always)]
-            |inputs, out| block::<T, M>(Cdf::Tanh, inputs, out),
+            |scratch, inputs, out| block::<T, M>(Cdf::Tanh, scratch, inputs, out),
         ),
         Cdf::Erf => par_blocks(
             inputs,
             out,
+            ([T::zero(); 2 * BLOCK], [T::zero(); 2 * BLOCK]),
             #[inline(always)]
-            |inputs, out| block::<T, M>(Cdf::Erf, inputs, out),
+            |scratch, inputs, out| block::<T, M>(Cdf::Erf, scratch, inputs, out),
         ),
     }
 }
 
 /// One block of the upstream formula in three stages: both CDF arguments of every pixel, then the CDF
-/// of all `2n` arguments in one loop, then each pixel's log probability.
+/// of all `2n` arguments in one loop, then each pixel's log probability; `args` and `cdfs` hold the
+/// stages' values.
 #[inline(always)]
-fn block<T: FastReal, M: Elementary>(cdf: Cdf, [x, means, log_scales]: [&[T]; 3], out: &mut [T]) {
+fn block<T: FastReal, M: Elementary>(
+    cdf: Cdf,
+    (args, cdfs): &mut ([T; 2 * BLOCK], [T; 2 * BLOCK]),
+    [x, means, log_scales]: [&[T]; 3],
+    out: &mut [T],
+) {
     let n = out.len();
-    let (mut args, mut cdfs) = ([T::zero(); 2 * BLOCK], [T::zero(); 2 * BLOCK]);
     let (plus, minus) = args[..2 * n].split_at_mut(n);
     stage(
         [x, means, log_scales],

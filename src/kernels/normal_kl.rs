@@ -65,8 +65,9 @@ fn run<T: FastReal, F: Fn(T, T, T, T) -> T + Sync>(inputs: [&[T]; 4], out: &mut 
     par_blocks(
         inputs,
         out,
+        (),
         #[inline(always)]
-        |inputs, out| {
+        |_, inputs, out| {
             stage(
                 inputs,
                 [out],

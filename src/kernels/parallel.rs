@@ -97,14 +97,16 @@ pub fn with_portable_blocks<R>(f: impl FnOnce() -> R) -> R {
     with_block_loop(BlockLoop::Portable, f)
 }
 
-/// Runs `kernel(inputs, out)` on consecutive blocks of at most [`BLOCK`] elements of every input slice
-/// and of `out`, chunks in parallel. The caller checks that every slice has `out.len()` elements;
-/// `kernel` should be an `#[inline(always)]` closure made of [`stage`]s, so that its loops are compiled
-/// for the CPU's vector unit below.
-pub(crate) fn par_blocks<T, K, const N: usize>(inputs: [&[T]; N], out: &mut [T], kernel: K)
+/// Runs `kernel(&mut scratch, inputs, out)` on consecutive blocks of at most [`BLOCK`] elements of
+/// every input slice and of `out`, chunks in parallel, each chunk with its own copy of `scratch` (the
+/// stages' buffers, initialised once per chunk rather than per block). The caller checks that every
+/// slice has `out.len()` elements; `kernel` should be an `#[inline(always)]` closure made of
+/// [`stage`]s, so that its loops are compiled for the CPU's vector unit below.
+pub(crate) fn par_blocks<T, S, K, const N: usize>(inputs: [&[T]; N], out: &mut [T], scratch: S, kernel: K)
 where
     T: Copy + Send + Sync,
-    K: Fn([&[T]; N], &mut [T]) + Sync,
+    S: Clone + Send + Sync,
+    K: Fn(&mut S, [&[T]; N], &mut [T]) + Sync,
 {
     debug_assert!(inputs.iter().all(|s| s.len() == out.len()));
     // Read on the calling thread: the chunks run on rayon's.
@@ -112,14 +114,15 @@ where
     out.par_chunks_mut(CHUNK).enumerate().for_each(|(c, out)| {
         let start = c * CHUNK;
         let chunk = inputs.map(|s| &s[start..start + out.len()]);
+        let mut scratch = scratch.clone();
         match block_loop {
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `dispatched` chose this loop because the CPU supports AVX-512 and FMA.
-            BlockLoop::Avx512 => unsafe { blocks_avx512(chunk, out, &kernel) },
+            BlockLoop::Avx512 => unsafe { blocks_avx512(&mut scratch, chunk, out, &kernel) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `dispatched` chose this loop because the CPU supports AVX2 and FMA.
-            BlockLoop::Avx2 => unsafe { blocks_avx2(chunk, out, &kernel) },
-            _ => blocks(chunk, out, &kernel),
+            BlockLoop::Avx2 => unsafe { blocks_avx2(&mut scratch, chunk, out, &kernel) },
+            _ => blocks(&mut scratch, chunk, out, &kernel),
         }
     });
 }
@@ -127,10 +130,15 @@ where
 /// The block loop of one chunk. Without FMA in the instruction set (x86-64 before AVX2 and FMA3),
 /// `FastReal::fma` is a library call and the stages run scalar: same results, slower.
 #[inline(always)]
-fn blocks<T: Copy, K: Fn([&[T]; N], &mut [T]), const N: usize>(inputs: [&[T]; N], out: &mut [T], kernel: &K) {
+fn blocks<T: Copy, S, K: Fn(&mut S, [&[T]; N], &mut [T]), const N: usize>(
+    scratch: &mut S,
+    inputs: [&[T]; N],
+    out: &mut [T],
+    kernel: &K,
+) {
     for (b, out) in out.chunks_mut(BLOCK).enumerate() {
         let start = b * BLOCK;
-        kernel(inputs.map(|s| &s[start..start + out.len()]), out);
+        kernel(scratch, inputs.map(|s| &s[start..start + out.len()]), out);
     }
 }
 
@@ -144,14 +152,15 @@ fn blocks<T: Copy, K: Fn([&[T]; N], &mut [T]), const N: usize>(inputs: [&[T]; N]
 /// The CPU must support AVX2 and FMA.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn blocks_avx2<T: Copy, K: Fn([&[T]; N], &mut [T]), const N: usize>(
+unsafe fn blocks_avx2<T: Copy, S, K: Fn(&mut S, [&[T]; N], &mut [T]), const N: usize>(
+    scratch: &mut S,
     inputs: [&[T]; N],
     out: &mut [T],
     kernel: &K,
 ) {
     #[cfg(test)]
     tests::IN.set(BlockLoop::Avx2);
-    blocks(inputs, out, kernel);
+    blocks(scratch, inputs, out, kernel);
     #[cfg(test)]
     tests::IN.set(BlockLoop::Portable);
 }
@@ -163,14 +172,15 @@ unsafe fn blocks_avx2<T: Copy, K: Fn([&[T]; N], &mut [T]), const N: usize>(
 /// The CPU must support AVX-512 F, BW, DQ, VL and FMA.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
-unsafe fn blocks_avx512<T: Copy, K: Fn([&[T]; N], &mut [T]), const N: usize>(
+unsafe fn blocks_avx512<T: Copy, S, K: Fn(&mut S, [&[T]; N], &mut [T]), const N: usize>(
+    scratch: &mut S,
     inputs: [&[T]; N],
     out: &mut [T],
     kernel: &K,
 ) {
     #[cfg(test)]
     tests::IN.set(BlockLoop::Avx512);
-    blocks(inputs, out, kernel);
+    blocks(scratch, inputs, out, kernel);
     #[cfg(test)]
     tests::IN.set(BlockLoop::Portable);
 }
@@ -208,7 +218,7 @@ mod tests {
     fn paths() -> Vec<f64> {
         let input = vec![0.0; 3 * CHUNK];
         let mut out = vec![f64::NAN; input.len()];
-        par_blocks([&input], &mut out, |_, out: &mut [f64]| out.fill(IN.get() as u8 as f64));
+        par_blocks([&input], &mut out, (), |_, _, out: &mut [f64]| out.fill(IN.get() as u8 as f64));
         out
     }
 

@@ -37,13 +37,33 @@ const STRADDLE: f64 = 0.0;
 const TAIL: f64 = 1.0;
 const NARROW_BIN: f64 = 2.0;
 
+/// The buffers of [`log_likelihood_block`]'s stages.
+#[derive(Clone)]
+pub(crate) struct Scratch<T> {
+    tail_args: [T; 2 * BLOCK],
+    kind: [T; BLOCK],
+    narrow_arg: [T; BLOCK],
+    narrow_add: [T; BLOCK],
+    q: [T; 2 * BLOCK],
+    r: [T; 2 * BLOCK],
+}
+
+impl<T: FastReal> Scratch<T> {
+    pub(crate) fn new() -> Self {
+        let (one, two) = ([T::zero(); BLOCK], [T::zero(); 2 * BLOCK]);
+        Scratch { tail_args: two, kind: one, narrow_arg: one, narrow_add: one, q: two, r: two }
+    }
+}
+
 /// One block of the stable log-likelihood in three stages (see the module documentation).
 #[inline(always)]
-pub(crate) fn log_likelihood_block<T: FastReal>([x, means, log_scales]: [&[T]; 3], out: &mut [T]) {
+pub(crate) fn log_likelihood_block<T: FastReal>(
+    scratch: &mut Scratch<T>,
+    [x, means, log_scales]: [&[T]; 3],
+    out: &mut [T],
+) {
     let n = out.len();
-    let mut tail_args = [T::zero(); 2 * BLOCK];
-    let (mut kind, mut narrow_arg, mut narrow_add) =
-        ([T::zero(); BLOCK], [T::zero(); BLOCK], [T::zero(); BLOCK]);
+    let Scratch { tail_args, kind, narrow_arg, narrow_add, q, r } = scratch;
     let (far, near) = tail_args[..2 * n].split_at_mut(n);
     stage(
         [x, means, log_scales],
@@ -51,7 +71,6 @@ pub(crate) fn log_likelihood_block<T: FastReal>([x, means, log_scales]: [&[T]; 3
         #[inline(always)]
         |[x, m, s]| bin(x, m, s),
     );
-    let (mut q, mut r) = ([T::zero(); 2 * BLOCK], [T::zero(); 2 * BLOCK]);
     stage(
         [&tail_args[..2 * n]],
         [&mut q[..2 * n], &mut r[..2 * n]],
