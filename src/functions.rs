@@ -22,16 +22,19 @@ pub enum Function {
     /// `continuous_gaussian_log_likelihood(x, means=..., log_scales=...)` (DiT, PixArt): the standard
     /// normal log-density at `(x - means) * exp(-log_scales)`, without the `-log_scales` Jacobian.
     ContinuousGaussianLogLikelihood,
+    /// `get_named_beta_schedule(schedule_name, num_diffusion_timesteps)`: the betas, an array.
+    GetNamedBetaSchedule,
 }
 
 impl Function {
     /// Every helper, in the order files and reports list them.
-    pub const ALL: [Function; 5] = [
+    pub const ALL: [Function; 6] = [
         Function::NormalKl,
         Function::MeanFlat,
         Function::StandardNormalCdf,
         Function::DiscretizedGaussianLogLikelihood,
         Function::ContinuousGaussianLogLikelihood,
+        Function::GetNamedBetaSchedule,
     ];
 
     /// The upstream Python name, also the golden file's stem.
@@ -42,6 +45,7 @@ impl Function {
             Function::StandardNormalCdf => "standard_normal_cdf",
             Function::DiscretizedGaussianLogLikelihood => "discretized_gaussian_log_likelihood",
             Function::ContinuousGaussianLogLikelihood => "continuous_gaussian_log_likelihood",
+            Function::GetNamedBetaSchedule => "get_named_beta_schedule",
         }
     }
 
@@ -60,7 +64,23 @@ impl Function {
             Function::DiscretizedGaussianLogLikelihood | Function::ContinuousGaussianLogLikelihood => {
                 &["x", "means", "log_scales"]
             }
+            Function::GetNamedBetaSchedule => &["schedule_name", "num_diffusion_timesteps"],
         }
+    }
+
+    /// The precisions judged: all four for the helpers on float inputs; f64 (upstream's NumPy
+    /// schedule) and f32 (that schedule after `.float()`) for the schedule, whose inputs are a name
+    /// and a count.
+    pub const fn precisions(self) -> &'static [Precision] {
+        match self {
+            Function::GetNamedBetaSchedule => &Precision::NATIVE,
+            _ => &Precision::ALL,
+        }
+    }
+
+    /// Whether an input can be NaN or infinite (the helper then has a `special` family).
+    pub fn has_float_inputs(self) -> bool {
+        self != Function::GetNamedBetaSchedule
     }
 
     /// Whether the result depends on the CDF variant (tanh or erf).
@@ -77,6 +97,7 @@ impl Function {
             Function::MeanFlat | Function::ContinuousGaussianLogLikelihood => &[Variant::Upstream],
             Function::StandardNormalCdf => &[Variant::Erf, Variant::Tanh],
             Function::DiscretizedGaussianLogLikelihood => &[Variant::Erf, Variant::Tanh, Variant::Stable],
+            Function::GetNamedBetaSchedule => &[Variant::Upstream],
         }
     }
 
@@ -85,9 +106,10 @@ impl Function {
         match self {
             Function::NormalKl => &[Variant::Upstream, Variant::Stable],
             Function::DiscretizedGaussianLogLikelihood => &[Variant::Erf, Variant::Tanh, Variant::Stable],
-            Function::MeanFlat | Function::StandardNormalCdf | Function::ContinuousGaussianLogLikelihood => {
-                &[]
-            }
+            Function::MeanFlat
+            | Function::StandardNormalCdf
+            | Function::ContinuousGaussianLogLikelihood
+            | Function::GetNamedBetaSchedule => &[],
         }
     }
 
@@ -279,11 +301,15 @@ pub struct Combination {
 }
 
 impl Combination {
-    /// Every combination: [`Function::ALL`] × [`Function::variants`] × [`Precision::ALL`].
+    /// Every combination: [`Function::ALL`] × [`Function::variants`] × [`Function::precisions`].
     pub fn all() -> impl Iterator<Item = Combination> {
         Function::ALL.into_iter().flat_map(|function| {
             function.variants().iter().flat_map(move |&variant| {
-                Precision::ALL.into_iter().map(move |precision| Combination { function, variant, precision })
+                function.precisions().iter().map(move |&precision| Combination {
+                    function,
+                    variant,
+                    precision,
+                })
             })
         })
     }

@@ -204,3 +204,40 @@ fn random_bytes_and_json_never_panic() {
         })
         .unwrap();
 }
+
+/// The beta schedules through the binary: upstream's float64 schedule passes in f64 and, after
+/// `.float()`, in f32; a schedule computed in float32 fails; an array of the wrong length is unusable.
+#[test]
+fn verify_judges_beta_schedules_as_arrays() {
+    use ddpm_golden::golden::catalog::Inputs;
+    use ddpm_golden::upstream::schedule::beta_schedule;
+    let golden = PathBuf::from(format!("{}/golden/get_named_beta_schedule.json", env!("CARGO_MANIFEST_DIR")));
+    let file = read_golden("schedule", &std::fs::read_to_string(&golden).unwrap()).unwrap();
+    let outputs = |precision: &str, betas: &dyn Fn(&Inputs) -> Vec<f64>| {
+        let mut out = serde_json::Map::new();
+        for case in &file.cases {
+            let values = betas(&case_inputs(file.function, case).unwrap());
+            out.insert(case.id.clone(), Value::Array(values.into_iter().map(encode).collect()));
+        }
+        json!({"precision": precision, "outputs": out}).to_string()
+    };
+    let upstream = |i: &Inputs| match *i {
+        Inputs::BetaSchedule { schedule, steps } => beta_schedule::<f64>(schedule, steps.into()),
+        _ => unreachable!("schedule cases only"),
+    };
+    let float = |i: &Inputs| upstream(i).into_iter().map(|b| f64::from(b as f32)).collect();
+    let in_float32 = |i: &Inputs| match *i {
+        Inputs::BetaSchedule { schedule, steps } => {
+            beta_schedule::<f32>(schedule, steps.into()).into_iter().map(f64::from).collect()
+        }
+        _ => unreachable!("schedule cases only"),
+    };
+    assert_eq!(run_verify(&golden, &outputs("f64", &upstream), "s64.json").status.code(), Some(0));
+    assert_eq!(run_verify(&golden, &outputs("f32", &float), "s32.json").status.code(), Some(0));
+    let o = run_verify(&golden, &outputs("f32", &in_float32), "s32-computed.json");
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stdout));
+    let short = |i: &Inputs| upstream(i).into_iter().skip(1).collect();
+    let o = run_verify(&golden, &outputs("f64", &short), "short.json");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("has 0 values but the case has 1 steps"), "{o:?}");
+}

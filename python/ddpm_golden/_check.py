@@ -63,8 +63,10 @@ def check(
     """Judges a port of a helper on every golden case and returns its `Report`.
 
     fn: the port. function: the helper it ports (`discretized_gaussian_log_likelihood`, `normal_kl`,
-    `standard_normal_cdf`, `mean_flat`, `continuous_gaussian_log_likelihood`). dtype: "float32" /
-    "float64", or a NumPy, torch or JAX dtype (which also names the framework). variant: the CDF the port uses, "tanh" (improved-diffusion's
+    `standard_normal_cdf`, `mean_flat`, `continuous_gaussian_log_likelihood`, `get_named_beta_schedule`:
+    called as `fn(schedule_name, num_diffusion_timesteps)`, returning the array of betas). dtype:
+    "float32" / "float64", or a NumPy, torch or JAX dtype (which also names the framework). variant: the
+    CDF the port uses, "tanh" (improved-diffusion's
     approximation) or "erf" (required for the CDF and the log-likelihood; "stable" for the true-Gaussian
     log-space variants). framework: "numpy", "torch" or "jax" (default: from dtype, else from the
     function's module). call: an adapter `call(fn, **upstream_named_args)` for other signatures and

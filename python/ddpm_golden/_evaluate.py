@@ -6,7 +6,9 @@ alone, its 0-d arguments as Python floats as upstream passes them); a batch that
 raises is retried case by case, so that every raise names its case and a raise confined to special cases
 leaves the finite verdict standing. A batch that returns something other than one value per case gives no
 verdict (case by case, a reducing port would look elementwise). Nothing here
-judges a value: the values go to the Rust verifier.
+judges a value: the values go to the Rust verifier. `get_named_beta_schedule` is called once per case as
+upstream calls it, `fn(schedule_name, num_diffusion_timesteps)` with a string and an int, and returns the
+array of betas (judged in float32 after rounding, as `.float()` would).
 """
 
 import functools
@@ -17,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._frameworks import signature_of
-from ._native import UsageError, cases as native_cases
+from ._native import UsageError, cases as native_cases, schedule_names
 
 # How upstream calls each helper (improved-diffusion's signatures): positional names, keyword-only names.
 UPSTREAM_CALLS = {
@@ -27,6 +29,7 @@ UPSTREAM_CALLS = {
     "discretized_gaussian_log_likelihood": (("x",), ("means", "log_scales")),
     # DiT's and PixArt's `diffusion_utils.py`.
     "continuous_gaussian_log_likelihood": (("x",), ("means", "log_scales")),
+    "get_named_beta_schedule": (("schedule_name", "num_diffusion_timesteps"), ()),
 }
 
 # What to do with special cases: judge them and count a raise as a failure; judge what they return but
@@ -82,6 +85,13 @@ def load_cases(function):
             start += size
     special = tuple(not all(np.isfinite(v).all() for v in case.values()) for case in per_case)
     shaped = tuple(any(v.ndim > 0 for v in case.values()) for case in per_case)
+    if function == "get_named_beta_schedule":
+        # A name (sent as its index) and a count, as upstream passes them; each case its own call.
+        names = schedule_names()
+        for case in per_case:
+            case["schedule_name"] = names[int(case["schedule_name"])]
+            case["num_diffusion_timesteps"] = int(case["num_diffusion_timesteps"])
+        shaped = (True,) * len(per_case)
     return Cases(tuple(ids), tuple(families), tuple(per_case), special, shaped)
 
 
@@ -149,6 +159,8 @@ class Caller:
 
         def arg(name):
             a = arrays[name]
+            if not isinstance(a, np.ndarray):  # a schedule's name and step count, passed as they are
+                return a
             if own_shapes:
                 return float(a) if a.ndim == 0 else self.framework.array(a)
             if self.layout is not None:
@@ -226,6 +238,8 @@ def evaluate(caller, cases, specials):
         try:
             if "tensor" in case:
                 values = caller(case, case["tensor"].shape[0])
+            elif "num_diffusion_timesteps" in case:  # a schedule: one beta per step
+                values = caller(case, case["num_diffusion_timesteps"], own_shapes=True)
             elif cases.shaped[i]:  # a broadcast call: the result has the broadcast shape
                 count = math.prod(np.broadcast_shapes(*(v.shape for v in case.values())))
                 values = caller(case, count, own_shapes=True)

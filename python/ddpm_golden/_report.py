@@ -204,8 +204,13 @@ def _tolerance_text(tolerance):
     if not isinstance(tolerance, dict):
         return str(tolerance)
     if "interval" in tolerance:
-        lo, hi = tolerance["interval"]
-        text = f"in [{_g(lo)}, {_g(hi)}]"
+        interval = tolerance["interval"]
+        rows = isinstance(interval, list) and bool(interval) and isinstance(interval[0], (list, type(None)))
+        first = interval[0] if rows else interval
+        # null: the result must be NaN; a list of intervals: one per row or element, the first shown.
+        text = "NaN" if first is None else f"in [{_g(first[0])}, {_g(first[1])}]"
+        if rows:
+            text = f"{text} (element 0 of {len(interval)})"
     elif "abs" in tolerance:
         text = f"± {_g(tolerance['abs'])}"
     else:

@@ -10,6 +10,7 @@ use ddpm_golden::golden::evaluate::case_inputs;
 use ddpm_golden::golden::format::{Case, GoldenFile, Input};
 use ddpm_golden::golden::json_number::encode;
 use ddpm_golden::golden::judge::values;
+use ddpm_golden::upstream::schedule::Schedule;
 use ddpm_golden::verify::{parse_outputs, read_golden, verify, CaseVerdict, Outputs, Report, Specials};
 use ddpm_golden::Error;
 use indexmap::IndexMap;
@@ -42,6 +43,7 @@ fn embedded(function: Function) -> &'static str {
         Function::ContinuousGaussianLogLikelihood => {
             include_str!("../../golden/continuous_gaussian_log_likelihood.json")
         }
+        Function::GetNamedBetaSchedule => include_str!("../../golden/get_named_beta_schedule.json"),
     }
 }
 
@@ -130,6 +132,15 @@ fn cases<'py>(py: Python<'py>, function: &str) -> PyResult<Cases<'py>> {
             Inputs::NormalKlBroadcast(ops) => {
                 function.inputs().iter().zip(ops).map(|(n, o)| (*n, vec![o.shape], o.data)).collect()
             }
+            // The schedule's name as its index in `schedule_names()`, the step count as a number (exact in
+            // f32 up to 2^24 steps).
+            Inputs::BetaSchedule { schedule, steps } => {
+                let index = Schedule::ALL.iter().position(|&s| s == schedule).unwrap_or_default();
+                vec![
+                    ("schedule_name", vec![Vec::new()], vec![index as f32]),
+                    ("num_diffusion_timesteps", vec![Vec::new()], vec![steps as f32]),
+                ]
+            }
             scalars => {
                 scalars.named_scalars().into_iter().map(|(n, v)| (n, vec![Vec::new()], vec![v])).collect()
             }
@@ -147,6 +158,12 @@ fn cases<'py>(py: Python<'py>, function: &str) -> PyResult<Cases<'py>> {
     let columns =
         columns.into_iter().map(|(n, shapes, bytes)| (n, shapes, PyBytes::new(py, &bytes))).collect();
     Ok((ids, families, columns))
+}
+
+/// The schedule names `get_named_beta_schedule` takes, in the order `cases` indexes them.
+#[pyfunction]
+fn schedule_names() -> Vec<&'static str> {
+    Schedule::ALL.iter().map(|s| s.name()).collect()
 }
 
 fn family(case: &Case) -> String {
@@ -252,5 +269,5 @@ mod _native {
     #[pymodule_export]
     use super::kernels::kernel;
     #[pymodule_export]
-    use super::{cases, judge, resolve, table, UsageError};
+    use super::{cases, judge, resolve, schedule_names, table, UsageError};
 }

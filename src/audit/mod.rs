@@ -18,6 +18,7 @@ pub mod merge;
 pub mod plots;
 pub mod report;
 pub mod sample;
+pub mod schedule;
 pub mod stats;
 
 use crate::{Cdf, Error, Real};
@@ -81,6 +82,8 @@ pub struct Audit {
     pub mean_flat: mean::MeanAudit,
     /// The continuous log-likelihood's missing Jacobian.
     pub continuous_jacobian: jacobian::JacobianAudit,
+    /// The beta schedules section.
+    pub schedule: schedule::ScheduleAudit,
     /// The exhaustive float32 scan, when `exhaustive.json` is present.
     pub exhaustive: Option<exhaustive::Exhaustive>,
 }
@@ -94,6 +97,7 @@ pub fn run(settings: &Settings, exhaustive: Option<exhaustive::Exhaustive>) -> R
         normal_kl: kl::audit(settings)?,
         mean_flat: mean::audit(settings)?,
         continuous_jacobian: jacobian::audit(settings)?,
+        schedule: schedule::audit()?,
         exhaustive,
     })
 }

@@ -61,8 +61,11 @@ pub struct EvalArgs {
 }
 
 fn parse_function(name: &str) -> Result<Function, String> {
-    Function::from_name(name).ok_or_else(|| {
-        let names: Vec<_> = Function::ALL.iter().map(|f| f.name()).collect();
+    // `eval` takes points of the helpers on float inputs; a schedule is a whole array (its golden file
+    // and `verify` check it).
+    let pointwise: Vec<Function> = Function::ALL.into_iter().filter(|f| f.has_float_inputs()).collect();
+    pointwise.iter().copied().find(|f| f.name() == name).ok_or_else(|| {
+        let names: Vec<_> = pointwise.iter().map(|f| f.name()).collect();
         format!("unknown function '{name}'; expected one of: {}", names.join(", "))
     })
 }
@@ -156,7 +159,9 @@ fn eval_scalar<T: Real>(function: Function, p: &[T]) -> Vec<Row> {
                 Function::ContinuousGaussianLogLikelihood => {
                     (continuous_log_likelihood_point(p[0], p[1], p[2]), None)
                 }
-                Function::MeanFlat => unreachable!("mean_flat is evaluated by eval_mean_flat"),
+                Function::MeanFlat | Function::GetNamedBetaSchedule => {
+                    unreachable!("mean_flat is evaluated by eval_mean_flat; parse_function refuses schedules")
+                }
             };
             Row { variant, precision: T::NAME, value: vec![value.as_f64()], branch }
         })
@@ -217,6 +222,7 @@ fn exact_row(function: Function, variant: Option<Cdf>, p: &[f64], data: &[f64], 
                 .map(|r| reference::mean_flat_row(r).map_err(|e| e.to_string()))
                 .collect()
         }
+        Function::GetNamedBetaSchedule => Err("parse_function refuses schedules".into()),
     };
     row
 }

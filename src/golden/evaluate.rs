@@ -11,6 +11,7 @@ use crate::upstream::continuous::continuous_log_likelihood_point;
 use crate::upstream::loglik::log_likelihood_point;
 use crate::upstream::mean_flat::mean_flat;
 use crate::upstream::normal_kl::{broadcast_map, normal_kl_point};
+use crate::upstream::schedule::{beta_schedule, Schedule};
 use crate::{Cdf, Error, Function, Real};
 use ndarray::ArrayViewD;
 
@@ -48,6 +49,29 @@ fn operand(case: &Case, name: &str) -> Result<Operand, Error> {
     Ok(Operand { shape: t.shape.clone(), data: t.data.iter().map(|v| v.0 as f32).collect() })
 }
 
+/// The largest `num_diffusion_timesteps` a case may ask for (a schedule is one value per step; the
+/// tensor limit of README "Exit codes and input limits").
+pub const MAX_STEPS: usize = crate::input::MAX_TENSOR_ELEMENTS;
+
+/// `get_named_beta_schedule`'s arguments: a known schedule name and a positive whole step count.
+fn schedule_inputs(case: &Case) -> Result<Inputs, Error> {
+    let schedule = match case.inputs.get("schedule_name") {
+        Some(Input::Name(n)) => Schedule::from_name(n)
+            .ok_or_else(|| field_error(case, "schedule_name", "must be \"linear\" or \"cosine\""))?,
+        Some(_) => return Err(field_error(case, "schedule_name", "must be \"linear\" or \"cosine\"")),
+        None => return Err(field_error(case, "schedule_name", "is missing")),
+    };
+    let steps = match case.inputs.get("num_diffusion_timesteps") {
+        Some(Input::Scalar(v)) if v.0 >= 1.0 && v.0 <= MAX_STEPS as f64 && v.0.fract() == 0.0 => v.0 as u32,
+        Some(_) => {
+            let problem = format!("must be a whole number of steps from 1 to {MAX_STEPS}");
+            return Err(field_error(case, "num_diffusion_timesteps", &problem));
+        }
+        None => return Err(field_error(case, "num_diffusion_timesteps", "is missing")),
+    };
+    Ok(Inputs::BetaSchedule { schedule, steps })
+}
+
 /// The inputs of `case`, a case of `function`, decoded (scalars are f32 by the format's contract).
 pub fn case_inputs(function: Function, case: &Case) -> Result<Inputs, Error> {
     Ok(match function {
@@ -80,6 +104,7 @@ pub fn case_inputs(function: Function, case: &Case) -> Result<Inputs, Error> {
             means: scalar(case, "means")?,
             log_scales: scalar(case, "log_scales")?,
         },
+        Function::GetNamedBetaSchedule => schedule_inputs(case)?,
         Function::MeanFlat => {
             let shape = match case.inputs.get("shape") {
                 Some(Input::Shape(s)) => s.clone(),
@@ -127,6 +152,11 @@ pub fn eval_fast<T: Real>(inputs: &Inputs, cdf: Cdf) -> Vec<f64> {
                 Err(_) => Vec::new(),
             }
         }
+        // Upstream builds the schedule in float64; a float32 port holds it after `.float()`.
+        Inputs::BetaSchedule { schedule, steps } => beta_schedule::<f64>(*schedule, (*steps).into())
+            .into_iter()
+            .map(|b| T::cast(b).as_f64())
+            .collect(),
     }
 }
 
@@ -149,7 +179,10 @@ pub fn eval_stable<T: Real>(inputs: &Inputs) -> Option<Vec<f64>> {
         Inputs::Loglik { x, means, log_scales } => {
             Some(vec![log_likelihood_stable(t(*x), t(*means), t(*log_scales)).as_f64()])
         }
-        Inputs::Cdf(_) | Inputs::MeanFlat { .. } | Inputs::Continuous { .. } => None,
+        Inputs::Cdf(_)
+        | Inputs::MeanFlat { .. }
+        | Inputs::Continuous { .. }
+        | Inputs::BetaSchedule { .. } => None,
     }
 }
 

@@ -101,6 +101,8 @@ pub enum Input {
     Tensor(Tensor),
     /// A recipe that regenerates large data exactly (see [`crate::golden::recipe`]).
     Recipe(crate::golden::recipe::Recipe),
+    /// A name (`get_named_beta_schedule`'s `schedule_name`: `"linear"` or `"cosine"`).
+    Name(String),
 }
 
 /// A tensor argument: its shape (`[]` for a 0-d scalar, passed as a Python float) and row-major data.

@@ -11,10 +11,12 @@ use crate::golden::format::{
     Case, Digits, Expected, GoldenFile, Input, Provenance, Tensor, Tolerance, Values, SCHEMA,
 };
 use crate::golden::json_number::JsonF64;
+use crate::golden::schedule_model;
 use crate::golden::tolerance::{self, Constraint, OwnBranch};
 use crate::reference;
 use crate::upstream::broadcast::broadcast_shape;
 use crate::upstream::loglik::Branch;
+use crate::upstream::schedule::Schedule;
 use crate::{Cdf, Function};
 use indexmap::IndexMap;
 use rayon::prelude::*;
@@ -343,6 +345,41 @@ fn mean_flat_case(
     (expected, tolerance)
 }
 
+fn schedule_case(
+    schedule: Schedule,
+    steps: u32,
+    inputs: &mut IndexMap<String, Input>,
+    models: &[Model],
+) -> (IndexMap<String, Expected>, Tolerances) {
+    let (mut expected, mut tolerance) = (IndexMap::new(), Tolerances::new());
+    inputs.insert("schedule_name".into(), Input::Name(schedule.name().into()));
+    inputs.insert("num_diffusion_timesteps".into(), Input::Scalar(JsonF64(steps.into())));
+    let steps = u64::from(steps);
+    let exact =
+        reference::beta_schedule(schedule, steps).expect("catalog inputs are inside the reference's domain");
+    for p in models {
+        let cs = exact
+            .iter()
+            .zip(0..)
+            .map(|(e, i)| {
+                let abs = schedule_model::beta_bound(p, schedule, i, steps, e.value);
+                // No interval beyond the error band: every step of the schedule is bounded.
+                let range = Range { lo: f64::NEG_INFINITY, hi: f64::INFINITY, nan: false };
+                Constraint { expected: e.value, abs: error_model::Bound::Abs(abs), alternative: None, range }
+            })
+            .collect();
+        insert(&mut tolerance, p, Variant::Upstream, tolerance::rows(cs));
+    }
+    expected.insert(
+        Variant::Upstream.key().into(),
+        plain(
+            Values::Rows(exact.iter().map(|e| JsonF64(e.value)).collect()),
+            Digits::Rows(exact.iter().map(|e| e.digits.clone()).collect()),
+        ),
+    );
+    (expected, tolerance)
+}
+
 /// Expected values and tolerances of one case.
 pub fn build_case(spec: &CaseSpec) -> Case {
     let mut inputs = IndexMap::new();
@@ -356,6 +393,7 @@ pub fn build_case(spec: &CaseSpec) -> Case {
         Inputs::NormalKl(a) => normal_kl_case(*a, &mut inputs, &models),
         Inputs::NormalKlBroadcast(ops) => normal_kl_broadcast_case(ops, &mut inputs, &models),
         Inputs::MeanFlat { shape, data } => mean_flat_case(shape, data, &mut inputs, &models),
+        Inputs::BetaSchedule { schedule, steps } => schedule_case(*schedule, *steps, &mut inputs, &models),
     };
     Case {
         id: spec.id.clone(),
@@ -395,6 +433,14 @@ fn constants(function: Function) -> IndexMap<String, String> {
         ],
         Function::StandardNormalCdf => &[("tanh_sqrt_2_over_pi", "sqrt(2/pi)"), ("tanh_cubic", "0.044715")],
         Function::ContinuousGaussianLogLikelihood => &[("ln_sqrt_2pi", "ln(sqrt(2*pi))")],
+        Function::GetNamedBetaSchedule => &[
+            ("linear_scale", "1000/T"),
+            ("linear_beta_start", "1e-4"),
+            ("linear_beta_end", "0.02"),
+            ("cosine_offset", "0.008"),
+            ("cosine_pi", "pi"),
+            ("max_beta", "0.999"),
+        ],
         Function::NormalKl | Function::MeanFlat => &[],
     };
     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()

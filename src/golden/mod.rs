@@ -11,6 +11,7 @@ pub mod generate;
 pub mod json_number;
 pub mod judge;
 pub mod recipe;
+pub(crate) mod schedule_model;
 pub(crate) mod tolerance;
 pub mod validate;
 

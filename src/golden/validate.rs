@@ -4,7 +4,7 @@
 //! that no verdict is ever reached on it.
 
 use crate::functions::{Precision, Variant};
-use crate::golden::catalog::SPECIAL;
+use crate::golden::catalog::{Inputs, SPECIAL};
 use crate::golden::evaluate::case_inputs;
 use crate::golden::format::{Bound, Case, Digits, GoldenFile, Input, Intervals, Tolerance, Values};
 use crate::golden::generate::inputs_checksum;
@@ -196,6 +196,14 @@ fn validate_case(file: &str, function: Function, case: &Case) -> Result<usize, E
             tensor_len(&shape).map_err(|p| unusable("inputs".into(), p))?
         };
         (Some(n), n)
+    } else if function == Function::GetNamedBetaSchedule {
+        // One beta per step.
+        let decoded = case_inputs(function, case).map_err(|e| unusable("inputs".into(), e.to_string()))?;
+        let steps = match decoded {
+            Inputs::BetaSchedule { steps, .. } => steps as usize,
+            _ => 0,
+        };
+        (Some(steps), steps)
     } else {
         for name in names {
             match case.inputs.get(*name) {
@@ -253,9 +261,10 @@ fn validate_case(file: &str, function: Function, case: &Case) -> Result<usize, E
         };
         return Err(unusable("tags[0]".into(), problem));
     }
-    // f32 and f64 always; a half type exactly where every input is one of its values.
+    // f32 and f64 always; a half type exactly where the helper is judged in it and every input is one
+    // of its values.
     let precisions: Vec<&str> =
-        Precision::ALL.into_iter().filter(|&p| decoded.exact_in(p)).map(Precision::name).collect();
+        function.precisions().iter().copied().filter(|&p| decoded.exact_in(p)).map(Precision::name).collect();
     check_keys(&case.tolerance.keys().map(String::as_str).collect::<Vec<_>>(), &precisions)
         .map_err(|(key, problem)| unusable(format!("tolerance.{key}"), problem))?;
     for (precision, by_variant) in &case.tolerance {

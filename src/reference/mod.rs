@@ -57,6 +57,7 @@ mod first_pass;
 mod gaussian;
 mod helpers;
 mod mp;
+mod schedule;
 mod types;
 mod ziv;
 
@@ -260,6 +261,14 @@ pub fn continuous_gaussian_log_likelihood(x: f64, mean: f64, log_scale: f64) -> 
 pub fn mean_flat_row(data: &[f64]) -> Result<Exact, Error> {
     helpers::mean_flat_row(data)
         .map_err(|r| domain_error("mean_flat_row", format!("a row of {} values", data.len()), r))
+}
+
+/// Every beta of improved-diffusion's `get_named_beta_schedule(schedule, steps)` with its constants read
+/// as exact reals (true pi, decimal literals), correctly rounded (src/reference/schedule.rs).
+pub fn beta_schedule(schedule: schedule::Schedule, steps: u64) -> Result<Vec<Exact>, Error> {
+    schedule::betas(schedule, steps).map_err(|r| {
+        domain_error("beta_schedule", format!("schedule = {}, steps = {steps}", schedule.name()), r)
+    })
 }
 
 /// Runs `f` with every Ziv loop on this thread in arbitrary precision only, starting at `bits`

@@ -7,3 +7,4 @@ pub mod continuous;
 pub mod loglik;
 pub mod mean_flat;
 pub mod normal_kl;
+pub mod schedule;

@@ -225,15 +225,19 @@ pub fn parse_outputs(file: &str, text: &str, golden: &GoldenFile) -> Result<Outp
             Values::One(_) => None,
         });
         let parsed = if let Some(rows) = rows {
-            let what = if function == Function::MeanFlat {
-                "one mean per row"
-            } else {
-                "the result's elements, row-major"
+            let what = match function {
+                Function::MeanFlat => "one mean per row",
+                Function::GetNamedBetaSchedule => "one beta per step",
+                _ => "the result's elements, row-major",
             };
             let list =
                 v.as_array().ok_or_else(|| unusable(file, &field, format!("must be an array ({what})")))?;
             if list.len() != rows {
-                let unit = if function == Function::MeanFlat { "rows" } else { "elements" };
+                let unit = match function {
+                    Function::MeanFlat => "rows",
+                    Function::GetNamedBetaSchedule => "steps",
+                    _ => "elements",
+                };
                 return Err(unusable(
                     file,
                     &field,

@@ -13,6 +13,7 @@ use crate::upstream::continuous::LN_SQRT_2PI;
 use crate::upstream::loglik::{bin_cdfs, Branch};
 use crate::upstream::mean_flat::opmath_mean;
 use crate::upstream::normal_kl::normal_kl_point;
+use crate::upstream::schedule::{beta_schedule_with, Recipe};
 use crate::{Cdf, Function, Real};
 use num_traits::float::FloatCore;
 
@@ -93,11 +94,18 @@ pub enum Mutant {
     ContinuousLogScalesAsLogVariances,
     /// The continuous log-likelihood evaluated in float16 and cast up.
     ContinuousF16,
+    /// A beta schedule one step off: beta `i` computed at step `i + 1`.
+    ScheduleOffByOne,
+    /// The cosine schedule without `max_beta`: its last beta is 1, not 0.999.
+    ScheduleNoMaxBeta,
+    /// The schedule computed in float32 (`torch.linspace`, `math.cos` on float32 tensors) instead of
+    /// upstream's float64.
+    ScheduleInFloat32,
 }
 
 impl Mutant {
     /// Every mutant, in table order.
-    pub const ALL: [Mutant; 36] = [
+    pub const ALL: [Mutant; 39] = [
         Mutant::TanhDeclaredErf,
         Mutant::ErfDeclaredTanh,
         Mutant::ErfWithoutSqrt2,
@@ -134,6 +142,9 @@ impl Mutant {
         Mutant::ContinuousExpPlusLogScales,
         Mutant::ContinuousLogScalesAsLogVariances,
         Mutant::ContinuousF16,
+        Mutant::ScheduleOffByOne,
+        Mutant::ScheduleNoMaxBeta,
+        Mutant::ScheduleInFloat32,
     ];
 
     /// A short kebab-case name.
@@ -175,6 +186,9 @@ impl Mutant {
             Mutant::ContinuousExpPlusLogScales => "continuous-exp-plus-log-scales",
             Mutant::ContinuousLogScalesAsLogVariances => "continuous-log-scales-as-log-variances",
             Mutant::ContinuousF16 => "continuous-in-float16",
+            Mutant::ScheduleOffByOne => "schedule-off-by-one",
+            Mutant::ScheduleNoMaxBeta => "schedule-without-max-beta",
+            Mutant::ScheduleInFloat32 => "schedule-in-float32",
         }
     }
 
@@ -198,6 +212,7 @@ impl Mutant {
             | ContinuousExpPlusLogScales
             | ContinuousLogScalesAsLogVariances
             | ContinuousF16 => &[Function::ContinuousGaussianLogLikelihood],
+            ScheduleOffByOne | ScheduleNoMaxBeta | ScheduleInFloat32 => &[Function::GetNamedBetaSchedule],
             _ => &[Function::DiscretizedGaussianLogLikelihood],
         }
     }
@@ -220,6 +235,8 @@ impl Mutant {
             // The two CDFs differ by at most 1.7e-4, below the half types' rounding of a CDF near 1/2,
             // and both round to 0 or 1 in the tails.
             TanhDeclaredErf | ErfDeclaredTanh => &Precision::NATIVE,
+            // The schedule is judged in the native precisions only (float64, and float32 after `.float()`).
+            ScheduleOffByOne | ScheduleNoMaxBeta | ScheduleInFloat32 => &Precision::NATIVE,
             _ => &Precision::ALL,
         }
     }
@@ -302,6 +319,16 @@ impl Mutant {
                     let all = rows.iter().sum::<f64>() / rows.len() as f64;
                     vec![all; rows.len()]
                 }
+            }
+            (ScheduleOffByOne | ScheduleNoMaxBeta, Inputs::BetaSchedule { schedule, steps }) => {
+                let recipe =
+                    Recipe { shift: u64::from(self == ScheduleOffByOne), max_beta: self == ScheduleOffByOne };
+                let betas = beta_schedule_with::<f64>(*schedule, (*steps).into(), recipe);
+                betas.into_iter().map(|b| T::cast(b).as_f64()).collect()
+            }
+            (ScheduleInFloat32, Inputs::BetaSchedule { schedule, steps }) => {
+                let betas = beta_schedule_with::<f32>(*schedule, (*steps).into(), Recipe::UPSTREAM);
+                betas.into_iter().map(f64::from).collect()
             }
             // A mutant applied to another helper's inputs behaves like upstream.
             _ => eval_fast::<T>(inputs, Cdf::Erf),

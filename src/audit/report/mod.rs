@@ -15,6 +15,7 @@ mod jacobian;
 mod kl;
 mod loglik;
 mod mean;
+mod schedule;
 mod table;
 mod template;
 
@@ -40,6 +41,7 @@ pub fn markdown(audit: &Audit) -> Result<String, Error> {
             ("kl", kl::render(&audit.normal_kl)?),
             ("mean", mean::render(&audit.mean_flat)?),
             ("jacobian", jacobian::render(&audit.continuous_jacobian)?),
+            ("schedule", schedule::render(&audit.schedule)?),
         ],
     )?;
     // Every paragraph, the last one included, is followed by a blank line.

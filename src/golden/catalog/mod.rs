@@ -8,11 +8,13 @@ mod continuous;
 mod loglik;
 mod mean_flat;
 mod normal_kl;
+mod schedule;
 
 pub use loglik::pixel;
 
 use crate::functions::Precision;
 use crate::golden::recipe::{unit_f32, Recipe};
+use crate::upstream::schedule::Schedule;
 use crate::Function;
 
 /// The families every helper must have cases in (checked by the coverage test). `special` holds
@@ -37,6 +39,8 @@ pub enum Inputs {
     Loglik { x: f32, means: f32, log_scales: f32 },
     /// `continuous_gaussian_log_likelihood(x, means=, log_scales=)`.
     Continuous { x: f32, means: f32, log_scales: f32 },
+    /// `get_named_beta_schedule(schedule_name, num_diffusion_timesteps)`.
+    BetaSchedule { schedule: Schedule, steps: u32 },
 }
 
 /// One argument of a broadcast call: its shape (`[]`: a 0-d scalar) and row-major values.
@@ -80,7 +84,9 @@ impl Inputs {
             Inputs::Loglik { x, means, log_scales } | Inputs::Continuous { x, means, log_scales } => {
                 vec![("x", x), ("means", means), ("log_scales", log_scales)]
             }
-            Inputs::MeanFlat { .. } | Inputs::NormalKlBroadcast(_) => Vec::new(),
+            Inputs::MeanFlat { .. } | Inputs::NormalKlBroadcast(_) | Inputs::BetaSchedule { .. } => {
+                Vec::new()
+            }
         }
     }
 
@@ -95,6 +101,8 @@ impl Inputs {
             Inputs::Loglik { x, means, log_scales } | Inputs::Continuous { x, means, log_scales } => {
                 Some(vec![*x, *means, *log_scales])
             }
+            // A name and a count: no float input a half type could hold.
+            Inputs::BetaSchedule { .. } => None,
         }
     }
 
@@ -148,6 +156,7 @@ pub fn cases(function: Function, seed: u64) -> Vec<CaseSpec> {
         Function::StandardNormalCdf => cdf::cases(seed),
         Function::DiscretizedGaussianLogLikelihood => loglik::cases(seed),
         Function::ContinuousGaussianLogLikelihood => continuous::cases(seed),
+        Function::GetNamedBetaSchedule => schedule::cases(seed),
     }
 }
 
@@ -186,7 +195,7 @@ mod tests {
     #[test]
     fn every_precision_has_cases_with_exact_inputs() {
         for function in Function::ALL {
-            for precision in Precision::ALL {
+            for &precision in function.precisions() {
                 let n = cases(function, SEED).iter().filter(|c| c.inputs.exact_in(precision)).count();
                 assert!(n >= 10, "{function} {precision}: {n} cases");
             }
