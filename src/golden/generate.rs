@@ -49,6 +49,14 @@ fn plain(value: Values, digits: Digits) -> Expected {
     Expected { value, digits, branch: None, clamped: None, log_prob_unclamped: None }
 }
 
+/// An array result: one correctly rounded value and its digits per element.
+fn plain_rows<'a>(exact: impl Iterator<Item = &'a reference::Exact> + Clone) -> Expected {
+    plain(
+        Values::Rows(exact.clone().map(|e| JsonF64(e.value)).collect()),
+        Digits::Rows(exact.map(|e| e.digits.clone()).collect()),
+    )
+}
+
 fn variant_of(cdf: Cdf) -> reference::Variant {
     match cdf {
         Cdf::Erf => reference::Variant::Gaussian,
@@ -294,9 +302,7 @@ fn normal_kl_broadcast_case(
             insert(&mut tolerance, p, variant, tolerance::rows(cs));
         }
     }
-    let value = Values::Rows(points.iter().map(|(r, _)| JsonF64(r.value)).collect());
-    let digits = Digits::Rows(points.iter().map(|(r, _)| r.digits.clone()).collect());
-    expected.insert(Variant::Upstream.key().into(), plain(value, digits));
+    expected.insert(Variant::Upstream.key().into(), plain_rows(points.iter().map(|(r, _)| r)));
     (expected, tolerance)
 }
 
@@ -335,13 +341,7 @@ fn mean_flat_case(
             .collect();
         insert(&mut tolerance, p, Variant::Upstream, tolerance::rows(cs));
     }
-    expected.insert(
-        Variant::Upstream.key().into(),
-        plain(
-            Values::Rows(exact.iter().map(|e| JsonF64(e.value)).collect()),
-            Digits::Rows(exact.iter().map(|e| e.digits.clone()).collect()),
-        ),
-    );
+    expected.insert(Variant::Upstream.key().into(), plain_rows(exact.iter()));
     (expected, tolerance)
 }
 
@@ -370,13 +370,7 @@ fn schedule_case(
             .collect();
         insert(&mut tolerance, p, Variant::Upstream, tolerance::rows(cs));
     }
-    expected.insert(
-        Variant::Upstream.key().into(),
-        plain(
-            Values::Rows(exact.iter().map(|e| JsonF64(e.value)).collect()),
-            Digits::Rows(exact.iter().map(|e| e.digits.clone()).collect()),
-        ),
-    );
+    expected.insert(Variant::Upstream.key().into(), plain_rows(exact.iter()));
     (expected, tolerance)
 }
 
