@@ -142,12 +142,8 @@ def _run(kernel, names, values, out, math, threads):
     threads = _thread_count(threads, "threads")
     inputs, dtype, shape = _prepare(names, values)
     target, copy_back = _output(out, dtype, shape, inputs)
-    addresses = [a.__array_interface__["data"][0] for a in inputs]
     if target.size:
-        # `inputs` and `target` stay referenced here until the call returns.
-        _native.kernel(
-            kernel, dtype.name, addresses, target.__array_interface__["data"][0], target.size, math, threads
-        )
+        _native.kernel(kernel, dtype.name, inputs, target, math, threads)
     if out is not None:
         if copy_back:
             np.copyto(out.numpy() if _is_torch(out) else out, target)

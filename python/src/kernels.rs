@@ -1,8 +1,8 @@
 //! The fused Rust kernels (`ddpm_golden::kernels`) on memory that Python owns, for
 //! `ddpm_golden.kernels`. The extension targets the stable ABI of CPython 3.9, which has no buffer
-//! protocol, so the Python side passes the data addresses of C-contiguous, aligned NumPy arrays
-//! (`__array_interface__`), after checking dtype, shape, contiguity, alignment, writability and that
-//! the output overlaps no input; these functions trust that contract and are private to the package.
+//! protocol, so each array's memory is found through NumPy's own `__array_interface__`, read and
+//! checked here (exact dtype, C-contiguity, alignment, writability, element count, output disjoint from
+//! the inputs): a wrong call is a ValueError, never a read or write out of bounds.
 //! The work runs with the GIL released, on a rayon pool of the requested size.
 
 use ddpm_golden::kernels::{self, FastReal, Math};
@@ -77,7 +77,7 @@ impl Kernel {
 ///
 /// # Safety
 /// Each address in `inputs` and `out` points to `len` initialised, aligned values of `T` that stay
-/// alive and unchanged (the output: unaliased) for the duration of the call; `len > 0`.
+/// alive (the output: unaliased) for the duration of the call; `len > 0`.
 unsafe fn run_on<T: FastReal>(
     kernel: Kernel,
     inputs: &[usize],
@@ -96,23 +96,58 @@ unsafe fn run_on<T: FastReal>(
     }
 }
 
-/// `_native.kernel(name, dtype, inputs, out, len, math, threads)`: runs the kernel `name`
-/// (`loglik_tanh`, `loglik_erf`, `loglik_stable`, `normal_kl`, `normal_kl_stable`) in `dtype`
-/// (`float32`, `float64`) on `len` elements at the data addresses `inputs` (in argument order) into
-/// `out`, with the GIL released.
+/// One operand: the data address and element count of a NumPy array, read through `numpy.ndarray`'s
+/// own `__array_interface__` descriptor (a subclass or another object cannot substitute its own) and
+/// checked: exactly an `ndarray`, dtype `typestr`, C-contiguous (`strides` is None), aligned, non-null,
+/// and writable when `writable`.
+fn operand(
+    ndarray: &Bound<'_, PyAny>,
+    array: &Bound<'_, PyAny>,
+    what: &str,
+    typestr: &str,
+    align: usize,
+    writable: bool,
+) -> PyResult<(usize, usize)> {
+    let refuse = |why: String| Err(PyValueError::new_err(format!("kernel: {what}: {why}")));
+    if !array.is_instance(ndarray)? {
+        return refuse(format!("expected a numpy.ndarray, got {}", array.get_type().name()?));
+    }
+    let interface = ndarray.getattr("__array_interface__")?.call_method1("__get__", (array,))?;
+    let field = |key: &str| interface.get_item(key);
+    let got: String = field("typestr")?.extract()?;
+    if got != typestr {
+        return refuse(format!("dtype {got} is not {typestr}"));
+    }
+    if !field("strides")?.is_none() {
+        return refuse("not C-contiguous".into());
+    }
+    let shape: Vec<usize> = field("shape")?.extract()?;
+    let (address, readonly): (usize, bool) = field("data")?.extract()?;
+    if writable && readonly {
+        return refuse("read-only".into());
+    }
+    let len = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
+    match len {
+        Some(len) if len == 0 || (address != 0 && address % align == 0) => Ok((address, len)),
+        Some(_) => refuse("null or misaligned data address".into()),
+        None => refuse(format!("shape {shape:?} overflows")),
+    }
+}
+
+/// `_native.kernel(name, dtype, inputs, out, math, threads)`: runs the kernel `name` (`loglik_tanh`,
+/// `loglik_erf`, `loglik_stable`, `normal_kl`, `normal_kl_stable`) in `dtype` (`float32`, `float64`) on
+/// the NumPy arrays `inputs` (in argument order) into `out`, with the GIL released.
 ///
-/// Private to `ddpm_golden.kernels`, which guarantees what [`run_on`] requires: every address is the
-/// data of a live C-contiguous, aligned NumPy array of `len` elements of `dtype`, the output writable
-/// and sharing no memory with an input, all of them referenced by the caller during the call.
+/// Every array is checked here (see [`operand`]): the same element count, `out` writable and sharing no
+/// byte with an input. `ddpm_golden.kernels` broadcasts and copies its arguments into such arrays and
+/// keeps them referenced for the call; a wrong call of this private function is a ValueError, not a crash.
 #[pyfunction]
-#[allow(clippy::too_many_arguments)]
 pub fn kernel(
     py: Python<'_>,
     name: &str,
     dtype: &str,
-    inputs: Vec<usize>,
-    out: usize,
-    len: usize,
+    inputs: Vec<Bound<'_, PyAny>>,
+    out: Bound<'_, PyAny>,
     math: &str,
     threads: usize,
 ) -> PyResult<()> {
@@ -128,13 +163,27 @@ pub fn kernel(
         let (want, got) = (kernel.operands(), inputs.len());
         return Err(PyValueError::new_err(format!("kernel {name}: {want} operands expected, got {got}")));
     }
-    let align = match dtype {
-        "float32" => std::mem::align_of::<f32>(),
-        "float64" => std::mem::align_of::<f64>(),
+    let (typestr, size) = match dtype {
+        "float32" => ("<f4", std::mem::size_of::<f32>()),
+        "float64" => ("<f8", std::mem::size_of::<f64>()),
         other => return Err(PyValueError::new_err(format!("dtype: {other:?} is not float32 or float64"))),
     };
-    if inputs.iter().chain([&out]).any(|&a| a == 0 || a % align != 0) {
-        return Err(PyValueError::new_err(format!("kernel {name}: null or misaligned data address")));
+    let ndarray = py.import("numpy")?.getattr("ndarray")?;
+    let (out, len) = operand(&ndarray, &out, "out", typestr, size, true)?;
+    let mut addresses = Vec::with_capacity(inputs.len());
+    for (i, array) in inputs.iter().enumerate() {
+        let (address, n) = operand(&ndarray, array, &format!("input {i}"), typestr, size, false)?;
+        if n != len {
+            return Err(PyValueError::new_err(format!(
+                "kernel {name}: input {i} has {n} elements, out {len}"
+            )));
+        }
+        // Byte ranges [address, address + len size) must not meet the output's.
+        let bytes = len * size;
+        if len > 0 && address < out + bytes && out < address + bytes {
+            return Err(PyValueError::new_err(format!("kernel {name}: out shares memory with input {i}")));
+        }
+        addresses.push(address);
     }
     let math = math_named(math)?;
     let pool = pool(threads)?;
@@ -143,11 +192,13 @@ pub fn kernel(
     }
     let result = py.detach(|| {
         let pool = pool.as_deref();
-        // SAFETY: `ddpm_golden.kernels` passes addresses that meet `run_on`'s contract (see above).
+        // SAFETY: every address was read above from a live, C-contiguous, aligned `ndarray` of `len`
+        // elements of `dtype` (the output writable and disjoint from the inputs), kept alive by `inputs`
+        // and `out`, which this frame holds until the call returns.
         if dtype == "float32" {
-            unsafe { run_on::<f32>(kernel, &inputs, out, len, math, pool) }
+            unsafe { run_on::<f32>(kernel, &addresses, out, len, math, pool) }
         } else {
-            unsafe { run_on::<f64>(kernel, &inputs, out, len, math, pool) }
+            unsafe { run_on::<f64>(kernel, &addresses, out, len, math, pool) }
         }
     });
     result.map_err(|e| PyValueError::new_err(e.to_string()))

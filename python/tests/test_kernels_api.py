@@ -135,3 +135,51 @@ def test_empty_and_zero_dimensional():
     assert _loglik(np.empty((0, 3), np.float32), 0.0, 0.0, cdf="stable").shape == (0, 3)
     value = _loglik(np.float64(1.0), 1.0, -3.0, cdf="stable")
     assert value.shape == () and value < 0
+
+
+class _LyingArray(np.ndarray):
+    """An ndarray subclass whose `__array_interface__` claims a huge shape at a bogus address."""
+
+    @property
+    def __array_interface__(self):
+        return {"data": (8, False), "shape": (1 << 40,), "strides": None, "typestr": "<f4", "version": 3}
+
+
+class _FakeArray:
+    __array_interface__ = {"data": (8, False), "shape": (4,), "strides": None, "typestr": "<f4", "version": 3}
+
+
+def test_the_private_entry_point_checks_every_array_itself():
+    """`_native.kernel` reads each array's memory through numpy.ndarray's own interface and refuses what
+    would make it read or write out of bounds: a ValueError or TypeError, never a crash."""
+    from ddpm_golden import _native
+
+    a = np.zeros(4, np.float32)
+    out = np.empty(4, np.float32)
+    read_only = np.empty(4, np.float32)
+    read_only.flags.writeable = False
+
+    def call(inputs, target, dtype="float32", name="loglik_erf"):
+        return _native.kernel(name, dtype, inputs, target, "fast", 1)
+
+    call([a, a.copy(), a.copy()], out)  # the contract met: runs
+    assert np.isfinite(out).all()
+    bad = {
+        "not an ndarray": ([_FakeArray(), a, a], out),
+        "a list": ([[0.0] * 4, a, a], out),
+        "wrong dtype": ([a.astype(np.float64), a, a], out),
+        "non-contiguous": ([np.zeros(8, np.float32)[::2], a, a], out),
+        "element count": ([np.zeros(5, np.float32), a, a], out),
+        "read-only out": ([a, a, a], read_only),
+        "out overlaps an input": ([out, a, a], out),
+        "operand count": ([a, a], out),
+    }
+    for what, (inputs, target) in bad.items():
+        with pytest.raises((ValueError, TypeError)):
+            call(inputs, target)
+            pytest.fail(what)
+    # A subclass cannot substitute its own interface: the real one (4 elements here) is read.
+    lying = np.zeros(4, np.float32).view(_LyingArray)
+    call([lying, a, a], out)
+    with pytest.raises(ValueError, match="5 elements"):
+        call([np.zeros(5, np.float32).view(_LyingArray), a, a], out)
