@@ -49,6 +49,14 @@ fn plain(value: Values, digits: Digits) -> Expected {
     Expected { value, digits, branch: None, clamped: None, log_prob_unclamped: None }
 }
 
+/// A case's scalar inputs under `function`'s upstream argument names, in their order.
+fn insert_scalars(inputs: &mut IndexMap<String, Input>, function: Function, values: &[f32]) {
+    debug_assert_eq!(function.inputs().len(), values.len());
+    for (name, &v) in function.inputs().iter().zip(values) {
+        inputs.insert(name.to_string(), Input::Scalar(JsonF64(v.into())));
+    }
+}
+
 /// An array result: one correctly rounded value and its digits per element.
 fn plain_rows<'a>(exact: impl Iterator<Item = &'a reference::Exact> + Clone) -> Expected {
     plain(
@@ -121,9 +129,7 @@ fn loglik_case(
     models: &[Model],
 ) -> (IndexMap<String, Expected>, Tolerances) {
     let (mut expected, mut tolerance) = (IndexMap::new(), Tolerances::new());
-    for (name, v) in [("x", x), ("means", means), ("log_scales", log_scales)] {
-        inputs.insert(name.to_string(), Input::Scalar(JsonF64(v.into())));
-    }
+    insert_scalars(inputs, Function::DiscretizedGaussianLogLikelihood, &[x, means, log_scales]);
     let point = (x, means, log_scales);
     let wide = (f64::from(x), f64::from(means), f64::from(log_scales));
     for cdf in Cdf::ALL {
@@ -163,9 +169,7 @@ fn continuous_case(
     models: &[Model],
 ) -> (IndexMap<String, Expected>, Tolerances) {
     let (mut expected, mut tolerance) = (IndexMap::new(), Tolerances::new());
-    for (name, v) in [("x", x), ("means", means), ("log_scales", log_scales)] {
-        inputs.insert(name.to_string(), Input::Scalar(JsonF64(v.into())));
-    }
+    insert_scalars(inputs, Function::ContinuousGaussianLogLikelihood, &[x, means, log_scales]);
     let wide = (f64::from(x), f64::from(means), f64::from(log_scales));
     let r = reference::continuous_gaussian_log_likelihood(wide.0, wide.1, wide.2)
         .expect("catalog inputs are inside the reference's domain");
@@ -186,7 +190,7 @@ fn cdf_case(
     models: &[Model],
 ) -> (IndexMap<String, Expected>, Tolerances) {
     let (mut expected, mut tolerance) = (IndexMap::new(), Tolerances::new());
-    inputs.insert("z".into(), Input::Scalar(JsonF64(z.into())));
+    insert_scalars(inputs, Function::StandardNormalCdf, &[z]);
     let z = f64::from(z);
     for cdf in Cdf::ALL {
         let r = match cdf {
@@ -245,9 +249,7 @@ fn normal_kl_case(
     models: &[Model],
 ) -> (IndexMap<String, Expected>, Tolerances) {
     let (mut expected, mut tolerance) = (IndexMap::new(), Tolerances::new());
-    for (name, v) in Function::NormalKl.inputs().iter().zip(a) {
-        inputs.insert(name.to_string(), Input::Scalar(JsonF64(v.into())));
-    }
+    insert_scalars(inputs, Function::NormalKl, &a);
     let (r, per_model) = kl_point(a.map(f64::from), models);
     for (p, constraints) in models.iter().zip(per_model) {
         for (variant, c) in KL_VARIANTS.into_iter().zip(constraints) {
