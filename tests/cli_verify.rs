@@ -8,6 +8,9 @@ use ddpm_golden::golden::generate::{build, to_text};
 use ddpm_golden::golden::json_number::encode;
 use ddpm_golden::verify::{parse_outputs, read_golden};
 use ddpm_golden::{Cdf, Function};
+#[path = "support/scratch.rs"]
+mod scratch;
+
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::{json, Value};
@@ -15,11 +18,9 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-/// A scratch directory for this test binary.
+/// A scratch directory for this run of the test binary.
 fn scratch() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ddpm-golden-cli-verify-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    scratch::scratch("cli-verify")
 }
 
 /// A freshly generated golden file of `function`, written once per test binary.

@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+pub mod scratch;
+
 /// Longest a run may take before it counts as a hang (generous: the machine may be loaded, and a valid
 /// `audit merge` regenerates the quick audit, whose 1.4 million reference values take 40-90 s in the dev
 /// profile on two loaded cores).
@@ -44,12 +46,7 @@ impl Outcome {
     }
 }
 
-/// A scratch directory for one test binary.
-pub fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ddpm-golden-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+pub use scratch::scratch;
 
 /// The committed golden file of `function`.
 pub fn golden_path(function: Function) -> PathBuf {
@@ -176,6 +173,7 @@ pub fn load(function: Function) -> (GoldenFile, Value) {
 
 /// Makes a FIFO at `path` (no writer ever opens it).
 pub fn fifo(path: &Path) -> PathBuf {
+    let _ = std::fs::remove_file(path);
     let status = Command::new("mkfifo").arg(path).status().unwrap();
     assert!(status.success(), "mkfifo {}", path.display());
     path.to_path_buf()
