@@ -68,6 +68,10 @@ pub enum Error {
          (unconstrained, inputs not exact in {precision}, or specials reported apart)"
     )]
     NothingJudged { file: String, precision: String, variant: String, cases: usize },
+    /// Betas that improved-diffusion's `GaussianDiffusion.__init__` refuses (its assert on their range,
+    /// or the `IndexError` of `posterior_variance[1]` for a single step).
+    #[error("GaussianDiffusion.__init__ with {steps} betas: {reason}")]
+    DiffusionInit { steps: usize, reason: String },
     /// The reference cannot certify a value for this input (outside its documented domain).
     #[error("reference {function}: cannot certify a correctly rounded value at {inputs} ({reason})")]
     ReferenceDomain { function: &'static str, inputs: String, reason: String },

@@ -50,6 +50,7 @@
 
 mod arith;
 mod continuous;
+pub(crate) mod derived;
 mod dyadic;
 mod erf;
 mod exact_rounding;
@@ -70,6 +71,7 @@ pub use helpers::LOG_SCALE_MIN;
 pub(crate) use types::ulps_between;
 pub use types::{Branch, Exact, LoglikExact, Variant};
 
+use crate::upstream::derived as derived_array;
 use crate::Error;
 
 /// The error for a value that cannot be certified (or an input refused up front).
@@ -268,6 +270,47 @@ pub fn mean_flat_row(data: &[f64]) -> Result<Exact, Error> {
 pub fn beta_schedule(schedule: schedule::Schedule, steps: u64) -> Result<Vec<Exact>, Error> {
     schedule::betas(schedule, steps).map_err(|r| {
         domain_error("beta_schedule", format!("schedule = {}, steps = {steps}", schedule.name()), r)
+    })
+}
+
+/// Each of `arrays` of improved-diffusion's `GaussianDiffusion(betas=get_named_beta_schedule(schedule,
+/// steps))` for the exact schedule (constants as reals), every element correctly rounded
+/// (src/reference/derived.rs). Refused for `T = 1` and linear `T <= 20` (no finite arrays upstream).
+pub fn derived_arrays(
+    schedule: schedule::Schedule,
+    steps: u64,
+    arrays: &[derived_array::DerivedArray],
+) -> Result<Vec<Vec<Exact>>, Error> {
+    derived::arrays(schedule, steps, arrays).map_err(|r| {
+        domain_error("derived_arrays", format!("schedule = {}, steps = {steps}", schedule.name()), r)
+    })
+}
+
+/// Element `t` of one derived array (as [`derived_arrays`]), correctly rounded.
+pub fn derived_value(
+    schedule: schedule::Schedule,
+    steps: u64,
+    array: derived_array::DerivedArray,
+    t: u64,
+) -> Result<Exact, Error> {
+    derived::value(schedule, steps, array, t).map_err(|r| {
+        domain_error(
+            "derived_value",
+            format!("schedule = {}, steps = {steps}, array = {}, t = {t}", schedule.name(), array.name()),
+            r,
+        )
+    })
+}
+
+/// `ln(betas[t])` of the exact schedule (upstream's `np.log(self.betas)`, the learned-range variance's
+/// upper end), correctly rounded; the same domain as [`derived_arrays`].
+pub fn derived_log_beta(schedule: schedule::Schedule, steps: u64, t: u64) -> Result<Exact, Error> {
+    derived::log_beta(schedule, steps, t).map_err(|r| {
+        domain_error(
+            "derived_log_beta",
+            format!("schedule = {}, steps = {steps}, t = {t}", schedule.name()),
+            r,
+        )
     })
 }
 

@@ -4,6 +4,7 @@
 pub(crate) mod broadcast;
 pub mod cdf;
 pub mod continuous;
+pub mod derived;
 pub mod loglik;
 pub mod mean_flat;
 pub mod normal_kl;

@@ -33,12 +33,14 @@ impl Schedule {
     }
 }
 
-/// A precision with the cosine the schedule needs (the `libm` crate's, like every function of
-/// [`Real`]; kept apart from `Real` so that the exhaustive scan's fingerprinted sources stay as
-/// they are) and its rounding of `math.pi`.
+/// A precision with the cosine the schedule and the square root the derived arrays need (the `libm`
+/// crate's, like every function of [`Real`]; kept apart from `Real` so that the exhaustive scan's
+/// fingerprinted sources stay as they are) and its rounding of `math.pi`.
 pub trait Trig: Real {
     /// `cos(self)`.
     fn cos(self) -> Self;
+    /// `sqrt(self)`, correctly rounded (IEEE 754), as `np.sqrt` and `torch.sqrt`.
+    fn sqrt(self) -> Self;
     /// `math.pi` rounded to this precision.
     const PI: Self;
 }
@@ -47,12 +49,18 @@ impl Trig for f64 {
     fn cos(self) -> f64 {
         libm::cos(self)
     }
+    fn sqrt(self) -> f64 {
+        libm::sqrt(self)
+    }
     const PI: f64 = std::f64::consts::PI;
 }
 
 impl Trig for f32 {
     fn cos(self) -> f32 {
         libm::cosf(self)
+    }
+    fn sqrt(self) -> f32 {
+        libm::sqrtf(self)
     }
     const PI: f32 = std::f32::consts::PI;
 }
