@@ -24,17 +24,21 @@ pub enum Function {
     ContinuousGaussianLogLikelihood,
     /// `get_named_beta_schedule(schedule_name, num_diffusion_timesteps)`: the betas, an array.
     GetNamedBetaSchedule,
+    /// One of the arrays `GaussianDiffusion.__init__` derives from a named schedule's betas
+    /// (`alphas_cumprod`, ..., `posterior_mean_coef2`), named by the input `array`.
+    GaussianDiffusionArrays,
 }
 
 impl Function {
     /// Every helper, in the order files and reports list them.
-    pub const ALL: [Function; 6] = [
+    pub const ALL: [Function; 7] = [
         Function::NormalKl,
         Function::MeanFlat,
         Function::StandardNormalCdf,
         Function::DiscretizedGaussianLogLikelihood,
         Function::ContinuousGaussianLogLikelihood,
         Function::GetNamedBetaSchedule,
+        Function::GaussianDiffusionArrays,
     ];
 
     /// The upstream Python name, also the golden file's stem.
@@ -46,6 +50,7 @@ impl Function {
             Function::DiscretizedGaussianLogLikelihood => "discretized_gaussian_log_likelihood",
             Function::ContinuousGaussianLogLikelihood => "continuous_gaussian_log_likelihood",
             Function::GetNamedBetaSchedule => "get_named_beta_schedule",
+            Function::GaussianDiffusionArrays => "gaussian_diffusion_arrays",
         }
     }
 
@@ -65,22 +70,23 @@ impl Function {
                 &["x", "means", "log_scales"]
             }
             Function::GetNamedBetaSchedule => &["schedule_name", "num_diffusion_timesteps"],
+            Function::GaussianDiffusionArrays => &["schedule_name", "num_diffusion_timesteps", "array"],
         }
     }
 
     /// The precisions judged: all four for the helpers on float inputs; f64 (upstream's NumPy
-    /// schedule) and f32 (that schedule after `.float()`) for the schedule, whose inputs are a name
-    /// and a count.
+    /// arrays) and f32 (those arrays after `.float()`) for the schedule and the derived arrays, whose
+    /// inputs are names and a count.
     pub const fn precisions(self) -> &'static [Precision] {
         match self {
-            Function::GetNamedBetaSchedule => &Precision::NATIVE,
+            Function::GetNamedBetaSchedule | Function::GaussianDiffusionArrays => &Precision::NATIVE,
             _ => &Precision::ALL,
         }
     }
 
     /// Whether an input can be NaN or infinite (the helper then has a `special` family).
     pub fn has_float_inputs(self) -> bool {
-        self != Function::GetNamedBetaSchedule
+        !matches!(self, Function::GetNamedBetaSchedule | Function::GaussianDiffusionArrays)
     }
 
     /// Whether the result depends on the CDF variant (tanh or erf).
@@ -97,7 +103,7 @@ impl Function {
             Function::MeanFlat | Function::ContinuousGaussianLogLikelihood => &[Variant::Upstream],
             Function::StandardNormalCdf => &[Variant::Erf, Variant::Tanh],
             Function::DiscretizedGaussianLogLikelihood => &[Variant::Erf, Variant::Tanh, Variant::Stable],
-            Function::GetNamedBetaSchedule => &[Variant::Upstream],
+            Function::GetNamedBetaSchedule | Function::GaussianDiffusionArrays => &[Variant::Upstream],
         }
     }
 
@@ -109,7 +115,8 @@ impl Function {
             Function::MeanFlat
             | Function::StandardNormalCdf
             | Function::ContinuousGaussianLogLikelihood
-            | Function::GetNamedBetaSchedule => &[],
+            | Function::GetNamedBetaSchedule
+            | Function::GaussianDiffusionArrays => &[],
         }
     }
 

@@ -242,3 +242,57 @@ fn verify_judges_beta_schedules_as_arrays() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("has 0 values but the case has 1 steps"), "{o:?}");
 }
+
+/// The derived arrays through the binary: upstream's float64 arrays pass in f64 and, after `.float()`, in
+/// f32, and so does a port with `log1p(-alphas_cumprod)` for upstream's cancelling log; arrays computed in
+/// float32 and a posterior log-variance without its clipping fail.
+#[test]
+fn verify_judges_derived_arrays() {
+    use ddpm_golden::golden::catalog::Inputs;
+    use ddpm_golden::upstream::derived::{derived_array, derived_array_with, DerivedArray, DerivedRecipe};
+    use ddpm_golden::upstream::schedule::beta_schedule;
+    let golden =
+        PathBuf::from(format!("{}/golden/gaussian_diffusion_arrays.json", env!("CARGO_MANIFEST_DIR")));
+    let file = read_golden("arrays", &std::fs::read_to_string(&golden).unwrap()).unwrap();
+    let outputs = |precision: &str, arrays: &dyn Fn(&[f64], DerivedArray) -> Vec<f64>| {
+        let mut out = serde_json::Map::new();
+        for case in &file.cases {
+            let Inputs::DerivedArray { schedule, steps, array } = case_inputs(file.function, case).unwrap()
+            else {
+                unreachable!("derived-array cases only")
+            };
+            let values = arrays(&beta_schedule::<f64>(schedule, steps.into()), array);
+            out.insert(case.id.clone(), Value::Array(values.into_iter().map(encode).collect()));
+        }
+        json!({"precision": precision, "outputs": out}).to_string()
+    };
+    let upstream = |b: &[f64], a| derived_array::<f64>(b, a).unwrap();
+    let float = |b: &[f64], a| upstream(b, a).into_iter().map(|v| f64::from(v as f32)).collect();
+    let log1p = |b: &[f64], a| match a {
+        DerivedArray::LogOneMinusAlphasCumprod => derived_array::<f64>(b, DerivedArray::AlphasCumprod)
+            .unwrap()
+            .into_iter()
+            .map(|x| (-x).ln_1p())
+            .collect(),
+        _ => upstream(b, a),
+    };
+    let in_float32 = |b: &[f64], a| {
+        let b32: Vec<f32> = b.iter().map(|&x| x as f32).collect();
+        derived_array::<f32>(&b32, a).unwrap().into_iter().map(f64::from).collect()
+    };
+    let unclipped = |b: &[f64], a| {
+        derived_array_with::<f64>(b, a, DerivedRecipe { clip_first: false, ..DerivedRecipe::UPSTREAM })
+            .unwrap()
+    };
+    for (precision, port, name, code) in [
+        ("f64", &upstream as &dyn Fn(&[f64], DerivedArray) -> Vec<f64>, "upstream", 0),
+        ("f32", &float, "float", 0),
+        ("f64", &log1p, "log1p", 0),
+        ("f32", &log1p, "log1p32", 0),
+        ("f32", &in_float32, "in-float32", 1),
+        ("f64", &unclipped, "unclipped", 1),
+    ] {
+        let o = run_verify(&golden, &outputs(precision, port), &format!("d-{name}.json"));
+        assert_eq!(o.status.code(), Some(code), "{name}: {}", String::from_utf8_lossy(&o.stdout));
+    }
+}

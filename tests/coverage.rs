@@ -73,8 +73,9 @@ fn kernels_are_listed_only_for_judged_variants() {
         }
     }
     // The table is not empty: an empty one would make the checks above vacuous.
-    // Four precisions for the helpers on float inputs, the two native ones for the schedule.
-    assert_eq!(Combination::all().count(), 4 * (2 + 1 + 2 + 3 + 1) + 2);
+    // Four precisions for the helpers on float inputs, the two native ones for the schedule and the
+    // derived arrays.
+    assert_eq!(Combination::all().count(), 4 * (2 + 1 + 2 + 3 + 1) + 2 + 2);
 }
 
 #[test]
@@ -86,7 +87,7 @@ fn named_scalars_follow_the_table() {
             let inputs = case_inputs(function, case).unwrap_or_else(|e| panic!("{}: {e}", case.id));
             let names: Vec<&str> = inputs.named_scalars().into_iter().map(|(name, _)| name).collect();
             // mean_flat's input is a tensor, a broadcast normal_kl call's arguments have shapes and the
-            // schedule's are a name and a count.
+            // schedule's and the derived arrays' are names and a count.
             let tensors = function == Function::MeanFlat
                 || !function.has_float_inputs()
                 || matches!(inputs, ddpm_golden::golden::catalog::Inputs::NormalKlBroadcast(_));

@@ -159,7 +159,7 @@ fn eval_scalar<T: Real>(function: Function, p: &[T]) -> Vec<Row> {
                 Function::ContinuousGaussianLogLikelihood => {
                     (continuous_log_likelihood_point(p[0], p[1], p[2]), None)
                 }
-                Function::MeanFlat | Function::GetNamedBetaSchedule => {
+                Function::MeanFlat | Function::GetNamedBetaSchedule | Function::GaussianDiffusionArrays => {
                     unreachable!("mean_flat is evaluated by eval_mean_flat; parse_function refuses schedules")
                 }
             };
@@ -222,7 +222,9 @@ fn exact_row(function: Function, variant: Option<Cdf>, p: &[f64], data: &[f64], 
                 .map(|r| reference::mean_flat_row(r).map_err(|e| e.to_string()))
                 .collect()
         }
-        Function::GetNamedBetaSchedule => Err("parse_function refuses schedules".into()),
+        Function::GetNamedBetaSchedule | Function::GaussianDiffusionArrays => {
+            Err("parse_function refuses schedules".into())
+        }
     };
     row
 }

@@ -8,6 +8,7 @@ use crate::input::tensor_len;
 use crate::stable::{log_likelihood_stable, normal_kl_stable};
 use crate::upstream::broadcast::broadcast_shape;
 use crate::upstream::continuous::continuous_log_likelihood_point;
+use crate::upstream::derived::{derived_array, DerivedArray};
 use crate::upstream::loglik::log_likelihood_point;
 use crate::upstream::mean_flat::mean_flat;
 use crate::upstream::normal_kl::{broadcast_map, normal_kl_point};
@@ -54,7 +55,7 @@ fn operand(case: &Case, name: &str) -> Result<Operand, Error> {
 pub const MAX_STEPS: usize = crate::input::MAX_TENSOR_ELEMENTS;
 
 /// `get_named_beta_schedule`'s arguments: a known schedule name and a positive whole step count.
-fn schedule_inputs(case: &Case) -> Result<Inputs, Error> {
+fn schedule_inputs(case: &Case) -> Result<(Schedule, u32), Error> {
     let schedule = match case.inputs.get("schedule_name") {
         Some(Input::Name(n)) => Schedule::from_name(n)
             .ok_or_else(|| field_error(case, "schedule_name", "must be \"linear\" or \"cosine\""))?,
@@ -69,7 +70,21 @@ fn schedule_inputs(case: &Case) -> Result<Inputs, Error> {
         }
         None => return Err(field_error(case, "num_diffusion_timesteps", "is missing")),
     };
-    Ok(Inputs::BetaSchedule { schedule, steps })
+    Ok((schedule, steps))
+}
+
+/// The derived arrays' arguments: the schedule's, and the name of one of `GaussianDiffusion`'s arrays.
+fn derived_inputs(case: &Case) -> Result<Inputs, Error> {
+    let (schedule, steps) = schedule_inputs(case)?;
+    let problem = "must name one of GaussianDiffusion's derived arrays (\"alphas_cumprod\", ...)";
+    let array = match case.inputs.get("array") {
+        Some(Input::Name(n)) => {
+            DerivedArray::from_name(n).ok_or_else(|| field_error(case, "array", problem))?
+        }
+        Some(_) => return Err(field_error(case, "array", problem)),
+        None => return Err(field_error(case, "array", "is missing")),
+    };
+    Ok(Inputs::DerivedArray { schedule, steps, array })
 }
 
 /// The inputs of `case`, a case of `function`, decoded (scalars are f32 by the format's contract).
@@ -104,7 +119,11 @@ pub fn case_inputs(function: Function, case: &Case) -> Result<Inputs, Error> {
             means: scalar(case, "means")?,
             log_scales: scalar(case, "log_scales")?,
         },
-        Function::GetNamedBetaSchedule => schedule_inputs(case)?,
+        Function::GetNamedBetaSchedule => {
+            let (schedule, steps) = schedule_inputs(case)?;
+            Inputs::BetaSchedule { schedule, steps }
+        }
+        Function::GaussianDiffusionArrays => derived_inputs(case)?,
         Function::MeanFlat => {
             let shape = match case.inputs.get("shape") {
                 Some(Input::Shape(s)) => s.clone(),
@@ -157,6 +176,15 @@ pub fn eval_fast<T: Real>(inputs: &Inputs, cdf: Cdf) -> Vec<f64> {
             .into_iter()
             .map(|b| T::cast(b).as_f64())
             .collect(),
+        // Upstream derives the arrays in float64; `_extract_into_tensor` hands a float32 model `.float()`
+        // of an element. Betas upstream refuses give no values (judged as missing).
+        Inputs::DerivedArray { schedule, steps, array } => {
+            derived_array::<f64>(&beta_schedule::<f64>(*schedule, (*steps).into()), *array)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|v| T::cast(v).as_f64())
+                .collect()
+        }
     }
 }
 
@@ -182,7 +210,8 @@ pub fn eval_stable<T: Real>(inputs: &Inputs) -> Option<Vec<f64>> {
         Inputs::Cdf(_)
         | Inputs::MeanFlat { .. }
         | Inputs::Continuous { .. }
-        | Inputs::BetaSchedule { .. } => None,
+        | Inputs::BetaSchedule { .. }
+        | Inputs::DerivedArray { .. } => None,
     }
 }
 

@@ -6,6 +6,7 @@ use crate::functions::Variant;
 use crate::golden::admissible::{self, Range};
 use crate::golden::catalog::{self, CaseSpec, Data, Inputs, Operand};
 use crate::golden::continuous_model;
+use crate::golden::derived_model;
 use crate::golden::error_model::{self, KlFacts, LoglikFacts, Model};
 use crate::golden::format::{
     Case, Digits, Expected, GoldenFile, Input, Provenance, Tensor, Tolerance, Values, SCHEMA,
@@ -15,6 +16,7 @@ use crate::golden::schedule_model;
 use crate::golden::tolerance::{self, Constraint, OwnBranch};
 use crate::reference;
 use crate::upstream::broadcast::broadcast_shape;
+use crate::upstream::derived::DerivedArray;
 use crate::upstream::loglik::Branch;
 use crate::upstream::schedule::Schedule;
 use crate::{Cdf, Function};
@@ -347,25 +349,19 @@ fn mean_flat_case(
     (expected, tolerance)
 }
 
-fn schedule_case(
-    schedule: Schedule,
-    steps: u32,
-    inputs: &mut IndexMap<String, Input>,
+/// A case whose result is one value per step (the betas, a derived array): the exact values and, per
+/// precision, the error model's bound of each; the interval is the error band (every step is bounded).
+fn per_step_case(
+    exact: &[reference::Exact],
     models: &[Model],
+    bounds: impl Fn(&Model) -> Vec<f64>,
 ) -> (IndexMap<String, Expected>, Tolerances) {
     let (mut expected, mut tolerance) = (IndexMap::new(), Tolerances::new());
-    inputs.insert("schedule_name".into(), Input::Name(schedule.name().into()));
-    inputs.insert("num_diffusion_timesteps".into(), Input::Scalar(JsonF64(steps.into())));
-    let steps = u64::from(steps);
-    let exact =
-        reference::beta_schedule(schedule, steps).expect("catalog inputs are inside the reference's domain");
     for p in models {
         let cs = exact
             .iter()
-            .zip(0..)
-            .map(|(e, i)| {
-                let abs = schedule_model::beta_bound(p, schedule, i, steps, e.value);
-                // No interval beyond the error band: every step of the schedule is bounded.
+            .zip(bounds(p))
+            .map(|(e, abs)| {
                 let range = Range { lo: f64::NEG_INFINITY, hi: f64::INFINITY, nan: false };
                 Constraint { expected: e.value, abs: error_model::Bound::Abs(abs), alternative: None, range }
             })
@@ -374,6 +370,47 @@ fn schedule_case(
     }
     expected.insert(Variant::Upstream.key().into(), plain_rows(exact.iter()));
     (expected, tolerance)
+}
+
+/// The schedule's name and step count, under upstream's argument names.
+fn insert_schedule(inputs: &mut IndexMap<String, Input>, schedule: Schedule, steps: u32) {
+    inputs.insert("schedule_name".into(), Input::Name(schedule.name().into()));
+    inputs.insert("num_diffusion_timesteps".into(), Input::Scalar(JsonF64(steps.into())));
+}
+
+fn schedule_case(
+    schedule: Schedule,
+    steps: u32,
+    inputs: &mut IndexMap<String, Input>,
+    models: &[Model],
+) -> (IndexMap<String, Expected>, Tolerances) {
+    insert_schedule(inputs, schedule, steps);
+    let steps = u64::from(steps);
+    let exact =
+        reference::beta_schedule(schedule, steps).expect("catalog inputs are inside the reference's domain");
+    per_step_case(&exact, models, |p| {
+        exact
+            .iter()
+            .zip(0..)
+            .map(|(e, i)| schedule_model::beta_bound(p, schedule, i, steps, e.value))
+            .collect()
+    })
+}
+
+fn derived_case(
+    (schedule, steps, array): (Schedule, u32, DerivedArray),
+    inputs: &mut IndexMap<String, Input>,
+    models: &[Model],
+) -> (IndexMap<String, Expected>, Tolerances) {
+    insert_schedule(inputs, schedule, steps);
+    inputs.insert("array".into(), Input::Name(array.name().into()));
+    let steps = u64::from(steps);
+    let inside = "catalog inputs are inside the reference's domain";
+    let betas: Vec<f64> =
+        reference::beta_schedule(schedule, steps).expect(inside).iter().map(|e| e.value).collect();
+    let exact = reference::derived_arrays(schedule, steps, &[array]).expect(inside).remove(0);
+    let values: Vec<f64> = exact.iter().map(|e| e.value).collect();
+    per_step_case(&exact, models, |p| derived_model::array_bounds(p, schedule, &betas, array, &values))
 }
 
 /// Expected values and tolerances of one case.
@@ -390,6 +427,9 @@ pub fn build_case(spec: &CaseSpec) -> Case {
         Inputs::NormalKlBroadcast(ops) => normal_kl_broadcast_case(ops, &mut inputs, &models),
         Inputs::MeanFlat { shape, data } => mean_flat_case(shape, data, &mut inputs, &models),
         Inputs::BetaSchedule { schedule, steps } => schedule_case(*schedule, *steps, &mut inputs, &models),
+        Inputs::DerivedArray { schedule, steps, array } => {
+            derived_case((*schedule, *steps, *array), &mut inputs, &models)
+        }
     };
     Case {
         id: spec.id.clone(),
@@ -430,6 +470,15 @@ fn constants(function: Function) -> IndexMap<String, String> {
         Function::StandardNormalCdf => &[("tanh_sqrt_2_over_pi", "sqrt(2/pi)"), ("tanh_cubic", "0.044715")],
         Function::ContinuousGaussianLogLikelihood => &[("ln_sqrt_2pi", "ln(sqrt(2*pi))")],
         Function::GetNamedBetaSchedule => &[
+            ("linear_scale", "1000/T"),
+            ("linear_beta_start", "1e-4"),
+            ("linear_beta_end", "0.02"),
+            ("cosine_offset", "0.008"),
+            ("cosine_pi", "pi"),
+            ("max_beta", "0.999"),
+        ],
+        Function::GaussianDiffusionArrays => &[
+            ("schedules", "get_named_beta_schedule's, constants as above"),
             ("linear_scale", "1000/T"),
             ("linear_beta_start", "1e-4"),
             ("linear_beta_end", "0.02"),

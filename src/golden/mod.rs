@@ -4,6 +4,7 @@
 pub(crate) mod admissible;
 pub mod catalog;
 pub(crate) mod continuous_model;
+pub(crate) mod derived_model;
 pub(crate) mod error_model;
 pub mod evaluate;
 pub mod format;

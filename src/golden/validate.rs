@@ -196,11 +196,11 @@ fn validate_case(file: &str, function: Function, case: &Case) -> Result<usize, E
             tensor_len(&shape).map_err(|p| unusable("inputs".into(), p))?
         };
         (Some(n), n)
-    } else if function == Function::GetNamedBetaSchedule {
-        // One beta per step.
+    } else if !function.has_float_inputs() {
+        // One value per step: the betas, or one derived array.
         let decoded = case_inputs(function, case).map_err(|e| unusable("inputs".into(), e.to_string()))?;
         let steps = match decoded {
-            Inputs::BetaSchedule { steps, .. } => steps as usize,
+            Inputs::BetaSchedule { steps, .. } | Inputs::DerivedArray { steps, .. } => steps as usize,
             _ => 0,
         };
         (Some(steps), steps)

@@ -228,6 +228,7 @@ pub fn parse_outputs(file: &str, text: &str, golden: &GoldenFile) -> Result<Outp
             let what = match function {
                 Function::MeanFlat => "one mean per row",
                 Function::GetNamedBetaSchedule => "one beta per step",
+                Function::GaussianDiffusionArrays => "one element per step",
                 _ => "the result's elements, row-major",
             };
             let list =
@@ -235,7 +236,7 @@ pub fn parse_outputs(file: &str, text: &str, golden: &GoldenFile) -> Result<Outp
             if list.len() != rows {
                 let unit = match function {
                     Function::MeanFlat => "rows",
-                    Function::GetNamedBetaSchedule => "steps",
+                    Function::GetNamedBetaSchedule | Function::GaussianDiffusionArrays => "steps",
                     _ => "elements",
                 };
                 return Err(unusable(

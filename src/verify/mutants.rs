@@ -10,10 +10,11 @@ use crate::golden::format::{Case, GoldenFile, Tolerance};
 use crate::golden::generate::broadcast_points;
 use crate::golden::judge::{judge, values};
 use crate::upstream::continuous::LN_SQRT_2PI;
+use crate::upstream::derived::{derived_array, derived_array_with, DerivedRecipe};
 use crate::upstream::loglik::{bin_cdfs, Branch};
 use crate::upstream::mean_flat::opmath_mean;
 use crate::upstream::normal_kl::normal_kl_point;
-use crate::upstream::schedule::{beta_schedule_with, Recipe};
+use crate::upstream::schedule::{beta_schedule, beta_schedule_with, Recipe};
 use crate::{Cdf, Function, Real};
 use num_traits::float::FloatCore;
 
@@ -101,11 +102,18 @@ pub enum Mutant {
     /// The schedule computed in float32 (`torch.linspace`, `math.cos` on float32 tensors) instead of
     /// upstream's float64.
     ScheduleInFloat32,
+    /// `posterior_log_variance_clipped` without its clipping: `log(posterior_variance)`, `-inf` at `t = 0`.
+    DerivedNoClipping,
+    /// `alphas_cumprod_prev` sliced one off: `np.append(1.0, alphas_cumprod[1:])` for `[:-1]`.
+    DerivedPrevOffByOne,
+    /// The derived arrays computed in float32 (from `.float()` of the float64 betas, as a port that
+    /// builds them as float32 tensors) instead of upstream's float64.
+    DerivedInFloat32,
 }
 
 impl Mutant {
     /// Every mutant, in table order.
-    pub const ALL: [Mutant; 39] = [
+    pub const ALL: [Mutant; 42] = [
         Mutant::TanhDeclaredErf,
         Mutant::ErfDeclaredTanh,
         Mutant::ErfWithoutSqrt2,
@@ -145,6 +153,9 @@ impl Mutant {
         Mutant::ScheduleOffByOne,
         Mutant::ScheduleNoMaxBeta,
         Mutant::ScheduleInFloat32,
+        Mutant::DerivedNoClipping,
+        Mutant::DerivedPrevOffByOne,
+        Mutant::DerivedInFloat32,
     ];
 
     /// A short kebab-case name.
@@ -189,6 +200,9 @@ impl Mutant {
             Mutant::ScheduleOffByOne => "schedule-off-by-one",
             Mutant::ScheduleNoMaxBeta => "schedule-without-max-beta",
             Mutant::ScheduleInFloat32 => "schedule-in-float32",
+            Mutant::DerivedNoClipping => "derived-log-variance-not-clipped",
+            Mutant::DerivedPrevOffByOne => "derived-prev-off-by-one",
+            Mutant::DerivedInFloat32 => "derived-in-float32",
         }
     }
 
@@ -213,6 +227,9 @@ impl Mutant {
             | ContinuousLogScalesAsLogVariances
             | ContinuousF16 => &[Function::ContinuousGaussianLogLikelihood],
             ScheduleOffByOne | ScheduleNoMaxBeta | ScheduleInFloat32 => &[Function::GetNamedBetaSchedule],
+            DerivedNoClipping | DerivedPrevOffByOne | DerivedInFloat32 => {
+                &[Function::GaussianDiffusionArrays]
+            }
             _ => &[Function::DiscretizedGaussianLogLikelihood],
         }
     }
@@ -237,6 +254,8 @@ impl Mutant {
             TanhDeclaredErf | ErfDeclaredTanh => &Precision::NATIVE,
             // The schedule is judged in the native precisions only (float64, and float32 after `.float()`).
             ScheduleOffByOne | ScheduleNoMaxBeta | ScheduleInFloat32 => &Precision::NATIVE,
+            // So are the derived arrays (float64, and float32 after `.float()` of an element).
+            DerivedNoClipping | DerivedPrevOffByOne | DerivedInFloat32 => &Precision::NATIVE,
             _ => &Precision::ALL,
         }
     }
@@ -329,6 +348,20 @@ impl Mutant {
             (ScheduleInFloat32, Inputs::BetaSchedule { schedule, steps }) => {
                 let betas = beta_schedule_with::<f32>(*schedule, (*steps).into(), Recipe::UPSTREAM);
                 betas.into_iter().map(f64::from).collect()
+            }
+            (DerivedNoClipping | DerivedPrevOffByOne, Inputs::DerivedArray { schedule, steps, array }) => {
+                let recipe = DerivedRecipe {
+                    clip_first: self != DerivedNoClipping,
+                    prev_shifted: self != DerivedPrevOffByOne,
+                };
+                let betas = beta_schedule::<f64>(*schedule, (*steps).into());
+                let values = derived_array_with(&betas, *array, recipe).unwrap_or_default();
+                values.into_iter().map(|v| T::cast(v).as_f64()).collect()
+            }
+            (DerivedInFloat32, Inputs::DerivedArray { schedule, steps, array }) => {
+                let betas: Vec<f32> =
+                    beta_schedule::<f64>(*schedule, (*steps).into()).into_iter().map(|b| b as f32).collect();
+                derived_array(&betas, *array).unwrap_or_default().into_iter().map(f64::from).collect()
             }
             // A mutant applied to another helper's inputs behaves like upstream.
             _ => eval_fast::<T>(inputs, Cdf::Erf),

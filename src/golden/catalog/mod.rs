@@ -5,6 +5,7 @@
 
 mod cdf;
 mod continuous;
+mod derived;
 mod loglik;
 mod mean_flat;
 mod normal_kl;
@@ -14,6 +15,7 @@ pub use loglik::pixel;
 
 use crate::functions::Precision;
 use crate::golden::recipe::{unit_f32, Recipe};
+use crate::upstream::derived::DerivedArray;
 use crate::upstream::schedule::Schedule;
 use crate::Function;
 
@@ -41,6 +43,8 @@ pub enum Inputs {
     Continuous { x: f32, means: f32, log_scales: f32 },
     /// `get_named_beta_schedule(schedule_name, num_diffusion_timesteps)`.
     BetaSchedule { schedule: Schedule, steps: u32 },
+    /// `array` of `GaussianDiffusion(betas=get_named_beta_schedule(schedule_name, num_diffusion_timesteps))`.
+    DerivedArray { schedule: Schedule, steps: u32, array: DerivedArray },
 }
 
 /// One argument of a broadcast call: its shape (`[]`: a 0-d scalar) and row-major values.
@@ -84,9 +88,10 @@ impl Inputs {
             Inputs::Loglik { x, means, log_scales } | Inputs::Continuous { x, means, log_scales } => {
                 vec![("x", x), ("means", means), ("log_scales", log_scales)]
             }
-            Inputs::MeanFlat { .. } | Inputs::NormalKlBroadcast(_) | Inputs::BetaSchedule { .. } => {
-                Vec::new()
-            }
+            Inputs::MeanFlat { .. }
+            | Inputs::NormalKlBroadcast(_)
+            | Inputs::BetaSchedule { .. }
+            | Inputs::DerivedArray { .. } => Vec::new(),
         }
     }
 
@@ -101,8 +106,8 @@ impl Inputs {
             Inputs::Loglik { x, means, log_scales } | Inputs::Continuous { x, means, log_scales } => {
                 Some(vec![*x, *means, *log_scales])
             }
-            // A name and a count: no float input a half type could hold.
-            Inputs::BetaSchedule { .. } => None,
+            // Names and a count: no float input a half type could hold.
+            Inputs::BetaSchedule { .. } | Inputs::DerivedArray { .. } => None,
         }
     }
 
@@ -157,6 +162,7 @@ pub fn cases(function: Function, seed: u64) -> Vec<CaseSpec> {
         Function::DiscretizedGaussianLogLikelihood => loglik::cases(seed),
         Function::ContinuousGaussianLogLikelihood => continuous::cases(seed),
         Function::GetNamedBetaSchedule => schedule::cases(seed),
+        Function::GaussianDiffusionArrays => derived::cases(seed),
     }
 }
 
