@@ -64,7 +64,9 @@ def check(
 
     fn: the port. function: the helper it ports (`discretized_gaussian_log_likelihood`, `normal_kl`,
     `standard_normal_cdf`, `mean_flat`, `continuous_gaussian_log_likelihood`, `get_named_beta_schedule`:
-    called as `fn(schedule_name, num_diffusion_timesteps)`, returning the array of betas). dtype:
+    called as `fn(schedule_name, num_diffusion_timesteps)`, returning the array of betas;
+    `gaussian_diffusion_arrays`: called as `fn(schedule_name, num_diffusion_timesteps, array)`, returning
+    the array of that name `GaussianDiffusion.__init__` derives, e.g. `"posterior_log_variance_clipped"`). dtype:
     "float32" / "float64", or a NumPy, torch or JAX dtype (which also names the framework). variant: the
     CDF the port uses, "tanh" (improved-diffusion's
     approximation) or "erf" (required for the CDF and the log-likelihood; "stable" for the true-Gaussian

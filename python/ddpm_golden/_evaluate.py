@@ -8,7 +8,9 @@ leaves the finite verdict standing. A batch that returns something other than on
 verdict (case by case, a reducing port would look elementwise). Nothing here
 judges a value: the values go to the Rust verifier. `get_named_beta_schedule` is called once per case as
 upstream calls it, `fn(schedule_name, num_diffusion_timesteps)` with a string and an int, and returns the
-array of betas (judged in float32 after rounding, as `.float()` would).
+array of betas (judged in float32 after rounding, as `.float()` would); `gaussian_diffusion_arrays` likewise
+as `fn(schedule_name, num_diffusion_timesteps, array)`, `array` the name of one of `GaussianDiffusion`'s
+derived arrays (`"alphas_cumprod"`, ...), returning that array (float64 as upstream, or its `.float()`).
 """
 
 import functools
@@ -19,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._frameworks import signature_of
-from ._native import UsageError, cases as native_cases, schedule_names
+from ._native import UsageError, array_names, cases as native_cases, schedule_names
 
 # How upstream calls each helper (improved-diffusion's signatures): positional names, keyword-only names.
 UPSTREAM_CALLS = {
@@ -30,6 +32,9 @@ UPSTREAM_CALLS = {
     # DiT's and PixArt's `diffusion_utils.py`.
     "continuous_gaussian_log_likelihood": (("x",), ("means", "log_scales")),
     "get_named_beta_schedule": (("schedule_name", "num_diffusion_timesteps"), ()),
+    # `getattr(GaussianDiffusion(betas=get_named_beta_schedule(schedule_name, num_diffusion_timesteps), ...),
+    # array)`: one of the arrays `GaussianDiffusion.__init__` derives, named by `array`.
+    "gaussian_diffusion_arrays": (("schedule_name", "num_diffusion_timesteps", "array"), ()),
 }
 
 # What to do with special cases: judge them and count a raise as a failure; judge what they return but
@@ -85,12 +90,14 @@ def load_cases(function):
             start += size
     special = tuple(not all(np.isfinite(v).all() for v in case.values()) for case in per_case)
     shaped = tuple(any(v.ndim > 0 for v in case.values()) for case in per_case)
-    if function == "get_named_beta_schedule":
-        # A name (sent as its index) and a count, as upstream passes them; each case its own call.
-        names = schedule_names()
+    if function in ("get_named_beta_schedule", "gaussian_diffusion_arrays"):
+        # Names (sent as indices) and a count, as upstream passes them; each case its own call.
+        names, arrays = schedule_names(), array_names()
         for case in per_case:
             case["schedule_name"] = names[int(case["schedule_name"])]
             case["num_diffusion_timesteps"] = int(case["num_diffusion_timesteps"])
+            if "array" in case:
+                case["array"] = arrays[int(case["array"])]
         shaped = (True,) * len(per_case)
     return Cases(tuple(ids), tuple(families), tuple(per_case), special, shaped)
 
@@ -238,7 +245,7 @@ def evaluate(caller, cases, specials):
         try:
             if "tensor" in case:
                 values = caller(case, case["tensor"].shape[0])
-            elif "num_diffusion_timesteps" in case:  # a schedule: one beta per step
+            elif "num_diffusion_timesteps" in case:  # a schedule or a derived array: one value per step
                 values = caller(case, case["num_diffusion_timesteps"], own_shapes=True)
             elif cases.shaped[i]:  # a broadcast call: the result has the broadcast shape
                 count = math.prod(np.broadcast_shapes(*(v.shape for v in case.values())))

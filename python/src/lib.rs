@@ -10,6 +10,7 @@ use ddpm_golden::golden::evaluate::case_inputs;
 use ddpm_golden::golden::format::{Case, GoldenFile, Input};
 use ddpm_golden::golden::json_number::encode;
 use ddpm_golden::golden::judge::values;
+use ddpm_golden::upstream::derived::DerivedArray;
 use ddpm_golden::upstream::schedule::Schedule;
 use ddpm_golden::verify::{parse_outputs, read_golden, verify, CaseVerdict, Outputs, Report, Specials};
 use ddpm_golden::Error;
@@ -44,6 +45,7 @@ fn embedded(function: Function) -> &'static str {
             include_str!("../../golden/continuous_gaussian_log_likelihood.json")
         }
         Function::GetNamedBetaSchedule => include_str!("../../golden/get_named_beta_schedule.json"),
+        Function::GaussianDiffusionArrays => include_str!("../../golden/gaussian_diffusion_arrays.json"),
     }
 }
 
@@ -134,12 +136,13 @@ fn cases<'py>(py: Python<'py>, function: &str) -> PyResult<Cases<'py>> {
             }
             // The schedule's name as its index in `schedule_names()`, the step count as a number (exact in
             // f32 up to 2^24 steps).
-            Inputs::BetaSchedule { schedule, steps } => {
-                let index = Schedule::ALL.iter().position(|&s| s == schedule).unwrap_or_default();
-                vec![
-                    ("schedule_name", vec![Vec::new()], vec![index as f32]),
-                    ("num_diffusion_timesteps", vec![Vec::new()], vec![steps as f32]),
-                ]
+            Inputs::BetaSchedule { schedule, steps } => schedule_columns(schedule, steps),
+            // The derived array's name as its index in `array_names()`.
+            Inputs::DerivedArray { schedule, steps, array } => {
+                let index = DerivedArray::ALL.iter().position(|&a| a == array).unwrap_or_default();
+                let mut named = schedule_columns(schedule, steps);
+                named.push(("array", vec![Vec::new()], vec![index as f32]));
+                named
             }
             scalars => {
                 scalars.named_scalars().into_iter().map(|(n, v)| (n, vec![Vec::new()], vec![v])).collect()
@@ -158,6 +161,21 @@ fn cases<'py>(py: Python<'py>, function: &str) -> PyResult<Cases<'py>> {
     let columns =
         columns.into_iter().map(|(n, shapes, bytes)| (n, shapes, PyBytes::new(py, &bytes))).collect();
     Ok((ids, families, columns))
+}
+
+/// A schedule's columns: its name as its index in `schedule_names()`, the step count as a number.
+fn schedule_columns(schedule: Schedule, steps: u32) -> Vec<Column<Vec<f32>>> {
+    let index = Schedule::ALL.iter().position(|&s| s == schedule).unwrap_or_default();
+    vec![
+        ("schedule_name", vec![Vec::new()], vec![index as f32]),
+        ("num_diffusion_timesteps", vec![Vec::new()], vec![steps as f32]),
+    ]
+}
+
+/// The names of `GaussianDiffusion`'s derived arrays, in the order `cases` indexes them.
+#[pyfunction]
+fn array_names() -> Vec<&'static str> {
+    DerivedArray::ALL.iter().map(|a| a.name()).collect()
 }
 
 /// The schedule names `get_named_beta_schedule` takes, in the order `cases` indexes them.
@@ -269,5 +287,5 @@ mod _native {
     #[pymodule_export]
     use super::kernels::kernel;
     #[pymodule_export]
-    use super::{cases, judge, resolve, schedule_names, table, UsageError};
+    use super::{array_names, cases, judge, resolve, schedule_names, table, UsageError};
 }

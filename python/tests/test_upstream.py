@@ -11,8 +11,9 @@ Sources (read at these commits; only the code of the functions is copied, docstr
 
 Each helper is one `Upstream` entry of `UPSTREAM`: the golden function it is judged as, the variant, an
 adapter where the calling convention differs, and how special cases (NaN or infinite inputs) are
-treated. The schedule, posterior and variational-bound functions of `gaussian_diffusion.py` join the
-same list when their golden files exist.
+treated. The schedule and the derived arrays of `gaussian_diffusion.py`, called once per case with names,
+are judged in test_schedule.py and test_derived.py; the posterior and variational-bound functions join
+this list when their golden files exist.
 """
 
 from dataclasses import dataclass
