@@ -150,3 +150,37 @@ pub fn array_bounds(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reference::{beta_schedule, derived_arrays};
+    use crate::upstream::derived::derived_array;
+    use crate::upstream::schedule::beta_schedule as upstream_betas;
+
+    /// The cancellations the bound has to admit are real: upstream's float64 error at these elements is
+    /// thousands to hundreds of millions of ulps (measured: 1.3e8, 1.6e4, 1.6e4, 8.8e3; a bound of a few
+    /// ulps would fail it), and within the bound.
+    #[test]
+    fn upstream_cancellations_are_large_and_bounded() {
+        let f64m = Model::of(Precision::F64);
+        let steps = 1000u64;
+        let exact_betas: Vec<f64> =
+            beta_schedule(Schedule::Cosine, steps).unwrap().iter().map(|e| e.value).collect();
+        let betas = upstream_betas::<f64>(Schedule::Cosine, steps);
+        for (array, t, least_ulps) in [
+            (DerivedArray::LogOneMinusAlphasCumprod, 999usize, 1e7),
+            (DerivedArray::SqrtRecipm1AlphasCumprod, 0, 1e3),
+            (DerivedArray::PosteriorMeanCoef1, 1, 1e3),
+            (DerivedArray::PosteriorVariance, 1, 1e3),
+        ] {
+            let exact = derived_arrays(Schedule::Cosine, steps, &[array]).unwrap().remove(0);
+            let values: Vec<f64> = exact.iter().map(|e| e.value).collect();
+            let got = derived_array::<f64>(&betas, array).unwrap()[t];
+            let ulps = exact[t].error_ulps(got, 53);
+            let bound = array_bounds(&f64m, Schedule::Cosine, &exact_betas, array, &values)[t];
+            assert!(ulps > least_ulps, "{} [{t}]: {ulps} ulps", array.name());
+            assert!((got - values[t]).abs() <= bound, "{} [{t}]: outside {bound}", array.name());
+        }
+    }
+}
