@@ -1,6 +1,7 @@
 """How far improved-diffusion's float64 arrays of GaussianDiffusion.__init__ are from the exact functions of
-the float64 betas they start from (vlb-semantics 2), in ulps of the exact value: the figures the
-derived-array goldens (issue 17, function 3, not built yet) must admit. Schedules as upstream computes them
+the float64 betas they start from (vlb-semantics 2), in ulps of the exact value: the cancellations the
+derived-array goldens (golden/gaussian_diffusion_arrays.json, whose expected values are the exact arrays of the
+exact schedule instead; docs/error-model.md, "Derived arrays") must admit. Schedules as upstream computes them
 (NumPy, math.cos); exact values with mpmath at 300 bits.
 Run: python3 tools/derived_arrays_error.py (needs numpy and mpmath)."""
 

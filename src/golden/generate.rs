@@ -469,16 +469,8 @@ fn constants(function: Function) -> IndexMap<String, String> {
         ],
         Function::StandardNormalCdf => &[("tanh_sqrt_2_over_pi", "sqrt(2/pi)"), ("tanh_cubic", "0.044715")],
         Function::ContinuousGaussianLogLikelihood => &[("ln_sqrt_2pi", "ln(sqrt(2*pi))")],
-        Function::GetNamedBetaSchedule => &[
-            ("linear_scale", "1000/T"),
-            ("linear_beta_start", "1e-4"),
-            ("linear_beta_end", "0.02"),
-            ("cosine_offset", "0.008"),
-            ("cosine_pi", "pi"),
-            ("max_beta", "0.999"),
-        ],
-        Function::GaussianDiffusionArrays => &[
-            ("schedules", "get_named_beta_schedule's, constants as above"),
+        // The derived arrays are exact functions of the exact schedule: the same constants.
+        Function::GetNamedBetaSchedule | Function::GaussianDiffusionArrays => &[
             ("linear_scale", "1000/T"),
             ("linear_beta_start", "1e-4"),
             ("linear_beta_end", "0.02"),
