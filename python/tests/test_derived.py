@@ -3,8 +3,8 @@ improved-diffusion improved_diffusion/gaussian_diffusion.py at 6051920c0865d5314
 `GaussianDiffusion.__init__`, in its order of operations on the betas of its own get_named_beta_schedule)
 passes in float64 and, as `_extract_into_tensor` hands it to a model (`th.from_numpy(arr)[timesteps]
 .float()`), in float32; so does a port with log1p for upstream's cancelling `np.log(1.0 - alphas_cumprod)`.
-Arrays built on float32 tensors, the posterior log-variance without its clipping and alphas_cumprod_prev
-sliced one off fail. Calling convention: fn(schedule_name, num_diffusion_timesteps, array) returns the
+Arrays built on float32 tensors, the posterior log-variance without its clipping or clipped at 1e-20 as Ho
+et al.'s code does, and alphas_cumprod_prev sliced one off fail. Calling convention: fn(schedule_name, num_diffusion_timesteps, array) returns the
 array named `array`."""
 
 import numpy as np
@@ -14,13 +14,14 @@ from ddpm_golden import check
 from test_schedule import get_named_beta_schedule
 
 
-def derive(betas, clip_first=True, prev_slice=slice(None, -1)):
+def derive(betas, clip_first=True, prev_slice=slice(None, -1), floor=None):
     """GaussianDiffusion.__init__'s arrays, as upstream computes them (NumPy, the dtype of `betas`)."""
     alphas = 1.0 - betas
     alphas_cumprod = np.cumprod(alphas, axis=0)
     alphas_cumprod_prev = np.append(1.0, alphas_cumprod[prev_slice]).astype(betas.dtype)
     posterior_variance = betas * (1.0 - alphas_cumprod_prev) / (1.0 - alphas_cumprod)
     first = posterior_variance[1] if clip_first else posterior_variance[0]
+    clipped = np.append(first, posterior_variance[1:]).astype(betas.dtype)
     return {
         "alphas_cumprod": alphas_cumprod,
         "alphas_cumprod_prev": alphas_cumprod_prev,
@@ -31,7 +32,7 @@ def derive(betas, clip_first=True, prev_slice=slice(None, -1)):
         "sqrt_recip_alphas_cumprod": np.sqrt(1.0 / alphas_cumprod),
         "sqrt_recipm1_alphas_cumprod": np.sqrt(1.0 / alphas_cumprod - 1),
         "posterior_variance": posterior_variance,
-        "posterior_log_variance_clipped": np.log(np.append(first, posterior_variance[1:]).astype(betas.dtype)),
+        "posterior_log_variance_clipped": np.log(clipped if floor is None else np.maximum(clipped, floor)),
         "posterior_mean_coef1": betas * np.sqrt(alphas_cumprod_prev) / (1.0 - alphas_cumprod),
         "posterior_mean_coef2": (1.0 - alphas_cumprod_prev) * np.sqrt(alphas) / (1.0 - alphas_cumprod),
     }
@@ -64,6 +65,12 @@ def not_clipped(schedule_name, num_diffusion_timesteps, array):
         return derive(betas, clip_first=False)[array]
 
 
+def ho_floor(schedule_name, num_diffusion_timesteps, array):
+    """The log-variance clipped as Ho et al.'s DDPM code does: log(np.maximum(posterior_variance, 1e-20))."""
+    betas = get_named_beta_schedule(schedule_name, num_diffusion_timesteps)
+    return derive(betas, clip_first=False, floor=1e-20)[array]
+
+
 def prev_off_by_one(schedule_name, num_diffusion_timesteps, array):
     betas = get_named_beta_schedule(schedule_name, num_diffusion_timesteps)
     return derive(betas, prev_slice=slice(1, None))[array]
@@ -85,6 +92,7 @@ def test_wrong_arrays_fail():
     for port, dtype, failing in (
         (in_float32, "float32", "alphas_cumprod"),
         (not_clipped, "float64", "posterior_log_variance_clipped"),
+        (ho_floor, "float64", "posterior_log_variance_clipped"),
         (prev_off_by_one, "float64", "alphas_cumprod_prev"),
     ):
         report = check(port, function="gaussian_diffusion_arrays", dtype=dtype, framework="numpy")

@@ -88,11 +88,16 @@ pub struct DerivedRecipe {
     /// Whether `alphas_cumprod_prev` drops the last element (`alphas_cumprod[:-1]`); `false` is the
     /// off-by-one slice `alphas_cumprod[1:]`, which leaves `prev[t] = alphas_cumprod[t]` for `t >= 1`.
     pub prev_shifted: bool,
+    /// Whether the log-variance is taken of `np.maximum(posterior_variance, 1e-20)`, the clipping of Ho et
+    /// al.'s `diffusion_utils_2.py` that improved-diffusion replaced (a port from that code keeps it, and
+    /// its element 0 is `log(1e-20) = -46`).
+    pub floor_1e20: bool,
 }
 
 impl DerivedRecipe {
     /// Upstream's arrays.
-    pub const UPSTREAM: DerivedRecipe = DerivedRecipe { clip_first: true, prev_shifted: true };
+    pub const UPSTREAM: DerivedRecipe =
+        DerivedRecipe { clip_first: true, prev_shifted: true, floor_1e20: false };
 }
 
 /// Why `GaussianDiffusion.__init__` refuses `betas`, as upstream does: the assert on their range, or the
@@ -163,6 +168,9 @@ pub fn derived_array_with<T: Trig>(
             if recipe.clip_first {
                 v[0] = v[1];
             }
+            if recipe.floor_1e20 {
+                v.iter_mut().for_each(|x| *x = x.max(T::cast(1e-20)));
+            }
             ln(&v)
         }
         DerivedArray::PosteriorMeanCoef1 => {
@@ -214,6 +222,9 @@ mod tests {
         let unclipped = DerivedRecipe { clip_first: false, ..DerivedRecipe::UPSTREAM };
         let v = derived_array_with(&betas, DerivedArray::PosteriorLogVarianceClipped, unclipped).unwrap();
         assert_eq!((v[0], v[1]), (f64::NEG_INFINITY, clipped[1]));
+        let ho = DerivedRecipe { clip_first: false, floor_1e20: true, ..DerivedRecipe::UPSTREAM };
+        let v = derived_array_with(&betas, DerivedArray::PosteriorLogVarianceClipped, ho).unwrap();
+        assert_eq!((v[0], v[1]), (1e-20f64.ln(), clipped[1]));
         let unshifted = DerivedRecipe { prev_shifted: false, ..DerivedRecipe::UPSTREAM };
         assert_eq!(
             derived_array_with(&betas, DerivedArray::AlphasCumprodPrev, unshifted).unwrap(),

@@ -104,6 +104,9 @@ pub enum Mutant {
     ScheduleInFloat32,
     /// `posterior_log_variance_clipped` without its clipping: `log(posterior_variance)`, `-inf` at `t = 0`.
     DerivedNoClipping,
+    /// `posterior_log_variance_clipped` clipped as Ho et al.'s DDPM code does it,
+    /// `log(np.maximum(posterior_variance, 1e-20))`: `log(1e-20)` at `t = 0`.
+    DerivedFloor1e20,
     /// `alphas_cumprod_prev` sliced one off: `np.append(1.0, alphas_cumprod[1:])` for `[:-1]`.
     DerivedPrevOffByOne,
     /// The derived arrays computed in float32 (from `.float()` of the float64 betas, as a port that
@@ -113,7 +116,7 @@ pub enum Mutant {
 
 impl Mutant {
     /// Every mutant, in table order.
-    pub const ALL: [Mutant; 42] = [
+    pub const ALL: [Mutant; 43] = [
         Mutant::TanhDeclaredErf,
         Mutant::ErfDeclaredTanh,
         Mutant::ErfWithoutSqrt2,
@@ -154,6 +157,7 @@ impl Mutant {
         Mutant::ScheduleNoMaxBeta,
         Mutant::ScheduleInFloat32,
         Mutant::DerivedNoClipping,
+        Mutant::DerivedFloor1e20,
         Mutant::DerivedPrevOffByOne,
         Mutant::DerivedInFloat32,
     ];
@@ -201,6 +205,7 @@ impl Mutant {
             Mutant::ScheduleNoMaxBeta => "schedule-without-max-beta",
             Mutant::ScheduleInFloat32 => "schedule-in-float32",
             Mutant::DerivedNoClipping => "derived-log-variance-not-clipped",
+            Mutant::DerivedFloor1e20 => "derived-log-variance-floor-1e-20",
             Mutant::DerivedPrevOffByOne => "derived-prev-off-by-one",
             Mutant::DerivedInFloat32 => "derived-in-float32",
         }
@@ -227,7 +232,7 @@ impl Mutant {
             | ContinuousLogScalesAsLogVariances
             | ContinuousF16 => &[Function::ContinuousGaussianLogLikelihood],
             ScheduleOffByOne | ScheduleNoMaxBeta | ScheduleInFloat32 => &[Function::GetNamedBetaSchedule],
-            DerivedNoClipping | DerivedPrevOffByOne | DerivedInFloat32 => {
+            DerivedNoClipping | DerivedFloor1e20 | DerivedPrevOffByOne | DerivedInFloat32 => {
                 &[Function::GaussianDiffusionArrays]
             }
             _ => &[Function::DiscretizedGaussianLogLikelihood],
@@ -255,7 +260,9 @@ impl Mutant {
             // The schedule is judged in the native precisions only (float64, and float32 after `.float()`).
             ScheduleOffByOne | ScheduleNoMaxBeta | ScheduleInFloat32 => &Precision::NATIVE,
             // So are the derived arrays (float64, and float32 after `.float()` of an element).
-            DerivedNoClipping | DerivedPrevOffByOne | DerivedInFloat32 => &Precision::NATIVE,
+            DerivedNoClipping | DerivedFloor1e20 | DerivedPrevOffByOne | DerivedInFloat32 => {
+                &Precision::NATIVE
+            }
             _ => &Precision::ALL,
         }
     }
@@ -349,10 +356,14 @@ impl Mutant {
                 let betas = beta_schedule_with::<f32>(*schedule, (*steps).into(), Recipe::UPSTREAM);
                 betas.into_iter().map(f64::from).collect()
             }
-            (DerivedNoClipping | DerivedPrevOffByOne, Inputs::DerivedArray { schedule, steps, array }) => {
+            (
+                DerivedNoClipping | DerivedFloor1e20 | DerivedPrevOffByOne,
+                Inputs::DerivedArray { schedule, steps, array },
+            ) => {
                 let recipe = DerivedRecipe {
-                    clip_first: self != DerivedNoClipping,
+                    clip_first: !matches!(self, DerivedNoClipping | DerivedFloor1e20),
                     prev_shifted: self != DerivedPrevOffByOne,
+                    floor_1e20: self == DerivedFloor1e20,
                 };
                 let betas = beta_schedule::<f64>(*schedule, (*steps).into());
                 let values = derived_array_with(&betas, *array, recipe).unwrap_or_default();
