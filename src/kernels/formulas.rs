@@ -15,16 +15,23 @@ pub(crate) fn cdf<T: FastReal, M: Elementary>(cdf: Cdf, z: T) -> T {
     let half = T::cast(0.5);
     match cdf {
         Cdf::Tanh => half * (T::one() + M::tanh(T::SQRT_2_OVER_PI * (z + T::TANH_CUBIC * (z * z * z)))),
+        Cdf::Erf if M::FOLDS_ERF_SCALE => half * (T::one() + M::erf(z)),
         Cdf::Erf => half * (T::one() + M::erf(z / T::SQRT_2)),
     }
 }
 
-/// The two CDF arguments of one pixel, `[plus_in, min_in]`, as `log_likelihood_point` forms them.
+/// The two CDF arguments of one pixel, `[plus_in, min_in]`, as `log_likelihood_point` forms them;
+/// for the erf CDF under [`Elementary::FOLDS_ERF_SCALE`] already divided by sqrt 2, through a scale
+/// `inv_stdv / sqrt 2` shared by both (one multiply per pixel instead of a division per argument).
 #[inline(always)]
-pub(crate) fn cdf_arguments<T: FastReal, M: Elementary>(x: T, mean: T, log_scale: T) -> [T; 2] {
+pub(crate) fn cdf_arguments<T: FastReal, M: Elementary>(cdf: Cdf, x: T, mean: T, log_scale: T) -> [T; 2] {
     let centered_x = x - mean;
     let inv_stdv = M::exp(-log_scale);
-    [inv_stdv * (centered_x + T::BIN_HALF_WIDTH), inv_stdv * (centered_x - T::BIN_HALF_WIDTH)]
+    let scale = match cdf {
+        Cdf::Erf if M::FOLDS_ERF_SCALE => inv_stdv * T::cast(std::f64::consts::FRAC_1_SQRT_2),
+        _ => inv_stdv,
+    };
+    [scale * (centered_x + T::BIN_HALF_WIDTH), scale * (centered_x - T::BIN_HALF_WIDTH)]
 }
 
 /// One pixel's log-likelihood from its two CDF values: all three branch probabilities, the branch

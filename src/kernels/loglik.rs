@@ -115,7 +115,7 @@ fn block<T: FastReal, M: Elementary>(
         [x, means, log_scales],
         [plus, minus],
         #[inline(always)]
-        |[x, m, s]| cdf_arguments::<T, M>(x, m, s),
+        |[x, m, s]| cdf_arguments::<T, M>(cdf, x, m, s),
     );
     stage(
         [&args[..2 * n]],

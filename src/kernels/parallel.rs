@@ -186,8 +186,9 @@ unsafe fn blocks_avx512<T: Copy, S, K: Fn(&mut S, [&[T]; N], &mut [T]), const N:
 }
 
 /// One stage of a kernel: `outputs[j][i] = f([inputs[0][i], ...])[j]` for every `i` below the
-/// outputs' common length (inputs at least as long). Slicing everything to that length beforehand lets
-/// the compiler drop the bounds checks, so the loop vectorises; `f` should be `#[inline(always)]`.
+/// outputs' common length (inputs at least as long), in steps of [`STEP`] elements taken as
+/// fixed-length arrays (no bounds checks inside, so each step vectorises completely), then a scalar
+/// tail; `f` should be `#[inline(always)]`.
 #[inline(always)]
 pub(crate) fn stage<T: Copy, F: Fn([T; N]) -> [T; M], const N: usize, const M: usize>(
     inputs: [&[T]; N],
@@ -195,15 +196,34 @@ pub(crate) fn stage<T: Copy, F: Fn([T; N]) -> [T; M], const N: usize, const M: u
     f: F,
 ) {
     let n = outputs.iter().map(|o| o.len()).min().unwrap_or(0);
-    let inputs = inputs.map(|s| &s[..n]);
-    let mut outputs = outputs.map(|o| &mut o[..n]);
-    for i in 0..n {
+    let whole = n - n % STEP;
+    let mut outputs = outputs;
+    for start in (0..whole).step_by(STEP) {
+        let step_in = inputs.map(|s| -> &[T; STEP] { s[start..start + STEP].try_into().expect("STEP long") });
+        let mut step_out = outputs
+            .each_mut()
+            .map(|o| -> &mut [T; STEP] { (&mut o[start..start + STEP]).try_into().expect("STEP long") });
+        for i in 0..STEP {
+            let values = f(step_in.map(|s| s[i]));
+            for (o, v) in step_out.iter_mut().zip(values) {
+                o[i] = v;
+            }
+        }
+    }
+    for i in whole..n {
         let values = f(inputs.map(|s| s[i]));
         for (o, v) in outputs.iter_mut().zip(values) {
             o[i] = v;
         }
     }
 }
+
+/// Elements per step of a stage's loop: a whole number of vector registers for every precision and
+/// block loop (16 f32 lanes in AVX-512). A fixed-length inner loop is vectorised without the scalar
+/// epilogue that LLVM gave the plain loop over `0..n` (it ran the last 16 elements of every stage
+/// scalar, ~20% of the erf kernel's time); only a block shorter than a whole number of steps (the
+/// batch's last) has a scalar tail.
+const STEP: usize = 16;
 
 #[cfg(test)]
 mod tests {
