@@ -13,7 +13,8 @@ pub enum Math {
     /// stable kernels run `crate::stable`'s pointwise functions themselves (branches, scalar).
     Libm,
     /// `fast_math`: branch-free polynomials that vectorise; within 2.3 ulps per function, which
-    /// every golden case admits. The stable kernels use their own branch-free log-space algorithm
+    /// every golden case admits; the erf CDF's `1/sqrt 2` is folded into a scale shared by both bin
+    /// edges (one rounding more than upstream's division, also admitted). The stable kernels use their own branch-free log-space algorithm
     /// (`kernels::stable`), judged by the golden `stable` tolerance.
     Fast,
 }
