@@ -3,7 +3,7 @@
 
 use super::array::{output, slice, standard};
 use super::math::{Fast, Libm, Math};
-use super::parallel::{par_blocks, stage};
+use super::parallel::{par_blocks, stage_in_steps};
 use super::precision::FastReal;
 use super::{formulas, stable};
 use crate::Error;
@@ -60,7 +60,8 @@ fn checked<'a, T>(function: &'static str, inputs: [&'a [T]; 4], out: &[T]) -> Re
     }
 }
 
-/// `f` on every element in one stage: the KL's chain of operations is short, so one loop suffices.
+/// `f` on every element in one stage of 16-element steps: the KL's chain of operations is short, so
+/// one loop suffices.
 fn run<T: FastReal, F: Fn(T, T, T, T) -> T + Sync>(inputs: [&[T]; 4], out: &mut [T], f: F) {
     par_blocks(
         inputs,
@@ -68,7 +69,7 @@ fn run<T: FastReal, F: Fn(T, T, T, T) -> T + Sync>(inputs: [&[T]; 4], out: &mut 
         (),
         #[inline(always)]
         |_, inputs, out| {
-            stage(
+            stage_in_steps::<T, _, 4, 1, 16>(
                 inputs,
                 [out],
                 #[inline(always)]

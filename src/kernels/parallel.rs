@@ -194,32 +194,32 @@ pub(crate) fn stage<T: Copy, F: Fn([T; N]) -> [T; M], const N: usize, const M: u
     outputs: [&mut [T]; M],
     f: F,
 ) {
-    let n = outputs.iter().map(|o| o.len()).min().unwrap_or(0);
     if std::mem::size_of::<T>() >= 8 {
-        stage_in_steps::<T, F, N, M, 32>(inputs, outputs, n, f)
+        stage_in_steps::<T, F, N, M, 32>(inputs, outputs, f)
     } else {
-        stage_in_steps::<T, F, N, M, 16>(inputs, outputs, n, f)
+        stage_in_steps::<T, F, N, M, 16>(inputs, outputs, f)
     }
 }
 
-/// [`stage`] over its first `n` elements, `STEP` at a time taken as fixed-length arrays (no bounds
-/// checks inside, so each step is vectorised completely), then a scalar tail shorter than `STEP`
-/// (only in a block shorter than a whole number of steps: the batch's last).
+/// [`stage`] `STEP` elements at a time taken as fixed-length arrays (no bounds checks inside, so each
+/// step is vectorised completely), then a scalar tail shorter than `STEP` (only in a block shorter
+/// than a whole number of steps: the batch's last).
 ///
 /// Why steps: LLVM gave the plain loop over `0..n` a scalar epilogue that ran the last 16 elements of
 /// every stage scalar even when `n` was a multiple of the vector width (~20% of the erf f32 kernel's
-/// time). `STEP` is 16 f32 (one AVX-512 register) and 32 f64 (four): the faster of 16 and 32 for each
-/// precision in a before/after measurement (erf f64 +8% with 32; 8 f64 was vectorised badly).
+/// time). [`stage`] takes 16 f32 (one AVX-512 register) or 32 f64 (four): the faster of 16 and 32 for
+/// each precision in a before/after measurement of the log-likelihood kernels (erf f64 +8% with 32;
+/// 8 f64 was vectorised badly); `normal_kl`'s single stage is faster with 16 in f64 (~5%).
 #[inline(always)]
-fn stage_in_steps<T, F, const N: usize, const M: usize, const STEP: usize>(
+pub(crate) fn stage_in_steps<T, F, const N: usize, const M: usize, const STEP: usize>(
     inputs: [&[T]; N],
     outputs: [&mut [T]; M],
-    n: usize,
     f: F,
 ) where
     T: Copy,
     F: Fn([T; N]) -> [T; M],
 {
+    let n = outputs.iter().map(|o| o.len()).min().unwrap_or(0);
     let whole = n - n % STEP;
     let mut outputs = outputs;
     for start in (0..whole).step_by(STEP) {
