@@ -7,7 +7,7 @@ use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
 use ddpm_golden::kernels::{
     discretized_gaussian_log_likelihood, log_likelihood_into, log_likelihood_stable, normal_kl,
-    normal_kl_stable, FastReal, Math,
+    normal_kl_into, normal_kl_stable, FastReal, Math,
 };
 use ddpm_golden::upstream::loglik::PixelInputs;
 use ddpm_golden::{Cdf, Real};
@@ -61,6 +61,10 @@ fn bench_precision<T: FastReal>(group: &mut BenchmarkGroup<'_, WallTime>) {
     let mut out = vec![T::cast(0.0); n];
     group.bench_function(format!("loglik_erf_into_{}_fast", T::NAME), |b| {
         b.iter(|| log_likelihood_into(&x, &means, &log_scales, Cdf::Erf, Math::Fast, &mut out).unwrap())
+    });
+    // Likewise `normal_kl` into a reused output: its fresh-output row minus this is the page faults.
+    group.bench_function(format!("normal_kl_into_{}_fast", T::NAME), |b| {
+        b.iter(|| normal_kl_into(&m1, &l1, &m2, &l2, Math::Fast, &mut out).unwrap())
     });
     for math in [Math::Fast, Math::Libm] {
         let m = format!("{math:?}").to_lowercase();

@@ -22,6 +22,9 @@ Memory bound: the streaming bandwidth is the faster of a NumPy copy (one thread)
 `set_num_threads(threads)` of an array the batch's size, counted as 2 bytes moved per byte copied; a
 helper must read its inputs and write its output (log-likelihood 3 + 1 arrays, normal_kl 4 + 1), so its
 rate is at most bandwidth / (that many arrays x element size): `bound` is our kernel's share of it.
+The copy writes into an existing array; a helper's output is fresh (its pages are faulted in and zeroed
+during the call), so the run also times `normal_kl`'s traffic alone: torch.compile of `a + b + c + d` on
+the four `normal_kl` inputs into a fresh output, one pass, no transcendental functions.
 
 Python call overhead: `call us` is our Python wrapper's time for a one-element call (argument checks,
 dispatch, the GIL release: what every call pays on top of the kernel), and `%batch` that time as a share
@@ -147,8 +150,12 @@ def child(args):
     functions = framework_functions()
     rng = np.random.default_rng(0)
     results = {"bandwidth": best, "numpy_bw": numpy_bw, "torch_bw": torch_bw, "rows": {}}
+    sum4 = torch.compile(lambda a, b, c, d: a + b + c + d)
     for p in args.precisions:
         pixels, gauss = inputs(shape, PRECISIONS[p], rng)
+        # normal_kl's memory traffic without its arithmetic: four inputs, one fresh output, one pass.
+        t_gauss = tuple(torch.from_numpy(a) for a in gauss)
+        results.setdefault("traffic", {})[p] = n / median_seconds(lambda: sum4(*t_gauss), repeats)
         for row, kernel, arrays in WORKLOADS:
             if args.quick and row not in ("loglik_erf", "loglik_stable", "normal_kl_stable"):
                 continue
@@ -262,6 +269,8 @@ def main():
         print(f"{threads:>7} streaming bandwidth {bw / 1e9:.1f} GB/s "
               f"(NumPy copy {result['numpy_bw'] / 1e9:.1f}, "
               f"torch copy {result['torch_bw'] / 1e9:.1f}) on cores {pinned}")
+        print(f"{threads:>7} normal_kl's traffic alone (torch.compile of a + b + c + d into a fresh output): "
+              + ", ".join(f"{p} {rate / 1e6:.1f} M/s" for p, rate in result["traffic"].items()))
         for key, rates in result["rows"].items():
             row, p = key.split()
             cells = [f"{rates[c] / 1e6:13.1f}" for c in COLUMNS[:5]]
