@@ -27,11 +27,20 @@ pub enum Function {
     /// One of the arrays `GaussianDiffusion.__init__` derives from a named schedule's betas
     /// (`alphas_cumprod`, ..., `posterior_mean_coef2`), named by the input `array`.
     GaussianDiffusionArrays,
+    /// `GaussianDiffusion.q_posterior_mean_variance(x_start, x_t, t)`: the posterior mean per element,
+    /// then its variance and clipped log-variance per batch element (one flat result).
+    QPosteriorMeanVariance,
+    /// The `log_variance` of `GaussianDiffusion.p_mean_variance` under `ModelVarType.LEARNED_RANGE`:
+    /// `frac log(beta_t) + (1 - frac) posterior_log_variance_clipped_t`, `frac = (v + 1) / 2`.
+    LearnedRangeLogVariance,
+    /// `GaussianDiffusion._prior_bpd(x_start)`: `mean_flat(normal_kl(q_mean, q_logvar, 0, 0)) / ln 2` at
+    /// `t = T - 1`, in bits per dimension, one value per batch element.
+    PriorBpd,
 }
 
 impl Function {
     /// Every helper, in the order files and reports list them.
-    pub const ALL: [Function; 7] = [
+    pub const ALL: [Function; 10] = [
         Function::NormalKl,
         Function::MeanFlat,
         Function::StandardNormalCdf,
@@ -39,6 +48,9 @@ impl Function {
         Function::ContinuousGaussianLogLikelihood,
         Function::GetNamedBetaSchedule,
         Function::GaussianDiffusionArrays,
+        Function::QPosteriorMeanVariance,
+        Function::LearnedRangeLogVariance,
+        Function::PriorBpd,
     ];
 
     /// The upstream Python name, also the golden file's stem.
@@ -51,6 +63,10 @@ impl Function {
             Function::ContinuousGaussianLogLikelihood => "continuous_gaussian_log_likelihood",
             Function::GetNamedBetaSchedule => "get_named_beta_schedule",
             Function::GaussianDiffusionArrays => "gaussian_diffusion_arrays",
+            Function::QPosteriorMeanVariance => "q_posterior_mean_variance",
+            Function::LearnedRangeLogVariance => "learned_range_log_variance",
+            // Upstream's method is `_prior_bpd` (private by convention); the file drops the underscore.
+            Function::PriorBpd => "prior_bpd",
         }
     }
 
@@ -71,22 +87,56 @@ impl Function {
             }
             Function::GetNamedBetaSchedule => &["schedule_name", "num_diffusion_timesteps"],
             Function::GaussianDiffusionArrays => &["schedule_name", "num_diffusion_timesteps", "array"],
+            // The diffusion (its schedule), then the method's own arguments in upstream's order.
+            Function::QPosteriorMeanVariance => {
+                &["schedule_name", "num_diffusion_timesteps", "x_start", "x_t", "t"]
+            }
+            Function::LearnedRangeLogVariance => {
+                &["schedule_name", "num_diffusion_timesteps", "model_var_values", "t"]
+            }
+            // Its timestep is T - 1 for every batch element, set by the method itself.
+            Function::PriorBpd => &["schedule_name", "num_diffusion_timesteps", "x_start"],
         }
     }
 
     /// The precisions judged: all four for the helpers on float inputs; f64 (upstream's NumPy
     /// arrays) and f32 (those arrays after `.float()`) for the schedule and the derived arrays, whose
-    /// inputs are names and a count.
+    /// inputs are names and a count; f32 and f64 tensors for the per-timestep methods, whose pixel-grid
+    /// and model inputs are not values of the half types.
     pub const fn precisions(self) -> &'static [Precision] {
         match self {
-            Function::GetNamedBetaSchedule | Function::GaussianDiffusionArrays => &Precision::NATIVE,
+            Function::GetNamedBetaSchedule
+            | Function::GaussianDiffusionArrays
+            | Function::QPosteriorMeanVariance
+            | Function::LearnedRangeLogVariance
+            | Function::PriorBpd => &Precision::NATIVE,
             _ => &Precision::ALL,
         }
     }
 
-    /// Whether an input can be NaN or infinite (the helper then has a `special` family).
+    /// Whether the helper is pointwise on float inputs that can be NaN or infinite (it then has a
+    /// `special` family, and `eval` takes it); not the schedule and the per-timestep methods.
     pub fn has_float_inputs(self) -> bool {
-        !matches!(self, Function::GetNamedBetaSchedule | Function::GaussianDiffusionArrays)
+        !self.is_diffusion()
+            && !matches!(self, Function::GetNamedBetaSchedule | Function::GaussianDiffusionArrays)
+    }
+
+    /// Whether the helper is a method of `GaussianDiffusion` at given timesteps (inputs: a schedule, a
+    /// step count, `t` and tensors of shape `[B, ...]`).
+    pub fn is_diffusion(self) -> bool {
+        matches!(
+            self,
+            Function::QPosteriorMeanVariance | Function::LearnedRangeLogVariance | Function::PriorBpd
+        )
+    }
+
+    /// The tensor arguments of a per-timestep method, in [`Function::inputs`] order (empty for the others).
+    pub fn tensor_inputs(self) -> Vec<&'static str> {
+        if !self.is_diffusion() {
+            return Vec::new();
+        }
+        let fixed = ["schedule_name", "num_diffusion_timesteps", "t"];
+        self.inputs().iter().copied().filter(|n| !fixed.contains(n)).collect()
     }
 
     /// Whether the result depends on the CDF variant (tanh or erf).
@@ -103,7 +153,11 @@ impl Function {
             Function::MeanFlat | Function::ContinuousGaussianLogLikelihood => &[Variant::Upstream],
             Function::StandardNormalCdf => &[Variant::Erf, Variant::Tanh],
             Function::DiscretizedGaussianLogLikelihood => &[Variant::Erf, Variant::Tanh, Variant::Stable],
-            Function::GetNamedBetaSchedule | Function::GaussianDiffusionArrays => &[Variant::Upstream],
+            Function::GetNamedBetaSchedule
+            | Function::GaussianDiffusionArrays
+            | Function::QPosteriorMeanVariance
+            | Function::LearnedRangeLogVariance
+            | Function::PriorBpd => &[Variant::Upstream],
         }
     }
 
@@ -116,7 +170,10 @@ impl Function {
             | Function::StandardNormalCdf
             | Function::ContinuousGaussianLogLikelihood
             | Function::GetNamedBetaSchedule
-            | Function::GaussianDiffusionArrays => &[],
+            | Function::GaussianDiffusionArrays
+            | Function::QPosteriorMeanVariance
+            | Function::LearnedRangeLogVariance
+            | Function::PriorBpd => &[],
         }
     }
 

@@ -74,8 +74,8 @@ fn kernels_are_listed_only_for_judged_variants() {
     }
     // The table is not empty: an empty one would make the checks above vacuous.
     // Four precisions for the helpers on float inputs, the two native ones for the schedule and the
-    // derived arrays.
-    assert_eq!(Combination::all().count(), 4 * (2 + 1 + 2 + 3 + 1) + 2 + 2);
+    // derived arrays and the three per-timestep methods.
+    assert_eq!(Combination::all().count(), 4 * (2 + 1 + 2 + 3 + 1) + 2 + 2 + 2 + 2 + 2);
 }
 
 #[test]
@@ -86,8 +86,9 @@ fn named_scalars_follow_the_table() {
         for case in &file.cases {
             let inputs = case_inputs(function, case).unwrap_or_else(|e| panic!("{}: {e}", case.id));
             let names: Vec<&str> = inputs.named_scalars().into_iter().map(|(name, _)| name).collect();
-            // mean_flat's input is a tensor, a broadcast normal_kl call's arguments have shapes and the
-            // schedule's and the derived arrays' are names and a count.
+            // mean_flat's input is a tensor, a broadcast normal_kl call's arguments have shapes, the
+            // schedule's and the derived arrays' are names and a count, and the per-timestep methods
+            // take tensors.
             let tensors = function == Function::MeanFlat
                 || !function.has_float_inputs()
                 || matches!(inputs, ddpm_golden::golden::catalog::Inputs::NormalKlBroadcast(_));

@@ -6,7 +6,8 @@
 
 use ddpm_golden::functions::Precision;
 use ddpm_golden::golden::format::GoldenFile;
-use ddpm_golden::verify::mutants::{kill_table, kill_table_markdown, Mutant};
+use ddpm_golden::verify::kill_table::kill_table_markdown;
+use ddpm_golden::verify::mutants::{kill_table, Mutant};
 use ddpm_golden::Function;
 
 fn load_all() -> Vec<GoldenFile> {

@@ -66,7 +66,11 @@ def check(
     `standard_normal_cdf`, `mean_flat`, `continuous_gaussian_log_likelihood`, `get_named_beta_schedule`:
     called as `fn(schedule_name, num_diffusion_timesteps)`, returning the array of betas;
     `gaussian_diffusion_arrays`: called as `fn(schedule_name, num_diffusion_timesteps, array)`, returning
-    the array of that name `GaussianDiffusion.__init__` derives, e.g. `"posterior_log_variance_clipped"`). dtype:
+    the array of that name `GaussianDiffusion.__init__` derives, e.g. `"posterior_log_variance_clipped"`;
+    `q_posterior_mean_variance`: `fn(schedule_name, num_diffusion_timesteps, x_start, x_t, t)` returning
+    upstream's tuple; `learned_range_log_variance`: `fn(schedule_name, num_diffusion_timesteps,
+    model_var_values, t)` returning `p_mean_variance`'s "log_variance" under LEARNED_RANGE; `prior_bpd`:
+    `fn(schedule_name, num_diffusion_timesteps, x_start)` returning `_prior_bpd`'s [B] bits). dtype:
     "float32" / "float64", or a NumPy, torch or JAX dtype (which also names the framework). variant: the
     CDF the port uses, "tanh" (improved-diffusion's
     approximation) or "erf" (required for the CDF and the log-likelihood; "stable" for the true-Gaussian

@@ -5,7 +5,11 @@ arguments have shapes of their own, `mean_flat`'s tensors and `normal_kl`'s broa
 alone, its 0-d arguments as Python floats as upstream passes them); a batch that
 raises is retried case by case, so that every raise names its case and a raise confined to special cases
 leaves the finite verdict standing. A batch that returns something other than one value per case gives no
-verdict (case by case, a reducing port would look elementwise). Nothing here
+verdict (case by case, a reducing port would look elementwise). The methods of `GaussianDiffusion`
+(`q_posterior_mean_variance`, `learned_range_log_variance`) are called once per case as
+`fn(schedule_name, num_diffusion_timesteps, <tensors>, t)` with `t` an integer array; the posterior
+returns its tuple, read as the mean's elements then each batch element's variance and clipped
+log-variance. Nothing here
 judges a value: the values go to the Rust verifier. `get_named_beta_schedule` is called once per case as
 upstream calls it, `fn(schedule_name, num_diffusion_timesteps)` with a string and an int, and returns the
 array of betas (judged in float32 after rounding, as `.float()` would); `gaussian_diffusion_arrays` likewise
@@ -35,7 +39,28 @@ UPSTREAM_CALLS = {
     # `getattr(GaussianDiffusion(betas=get_named_beta_schedule(schedule_name, num_diffusion_timesteps), ...),
     # array)`: one of the arrays `GaussianDiffusion.__init__` derives, named by `array`.
     "gaussian_diffusion_arrays": (("schedule_name", "num_diffusion_timesteps", "array"), ()),
+    # Methods of improved-diffusion's GaussianDiffusion: the diffusion (its schedule), then the method's
+    # arguments; a port's adapter builds (or caches) the diffusion from the first two.
+    "q_posterior_mean_variance": (("schedule_name", "num_diffusion_timesteps", "x_start", "x_t", "t"), ()),
+    "learned_range_log_variance": (("schedule_name", "num_diffusion_timesteps", "model_var_values", "t"), ()),
+    # `_prior_bpd(x_start)`: its timestep is T - 1, set by the method.
+    "prior_bpd": (("schedule_name", "num_diffusion_timesteps", "x_start"), ()),
 }
+
+# The helpers whose cases build a diffusion: a schedule name and a step count, then tensors and `t`.
+DIFFUSION = ("q_posterior_mean_variance", "learned_range_log_variance", "prior_bpd")
+
+
+def result_count(function, case):
+    """How many values a case's result has: one per step for a schedule or a derived array; for the
+    diffusion methods every element, and for the posterior also its variance and clipped log-variance per
+    batch element; one per batch element for the prior."""
+    if function in ("get_named_beta_schedule", "gaussian_diffusion_arrays"):
+        return case["num_diffusion_timesteps"]
+    tensor = next(v for v in case.values() if isinstance(v, np.ndarray) and v.ndim > 1)
+    if function == "prior_bpd":  # one value in bits per batch element
+        return tensor.shape[0]
+    return tensor.size + 2 * len(case["t"]) if function == "q_posterior_mean_variance" else tensor.size
 
 # What to do with special cases: judge them and count a raise as a failure; judge what they return but
 # accept a raise (a port that validates its inputs, as torch.distributions does); or leave them out.
@@ -90,7 +115,7 @@ def load_cases(function):
             start += size
     special = tuple(not all(np.isfinite(v).all() for v in case.values()) for case in per_case)
     shaped = tuple(any(v.ndim > 0 for v in case.values()) for case in per_case)
-    if function in ("get_named_beta_schedule", "gaussian_diffusion_arrays"):
+    if function in ("get_named_beta_schedule", "gaussian_diffusion_arrays") or function in DIFFUSION:
         # Names (sent as indices) and a count, as upstream passes them; each case its own call.
         names, arrays = schedule_names(), array_names()
         for case in per_case:
@@ -98,6 +123,8 @@ def load_cases(function):
             case["num_diffusion_timesteps"] = int(case["num_diffusion_timesteps"])
             if "array" in case:
                 case["array"] = arrays[int(case["array"])]
+            if "t" in case:  # the timesteps, an integer index array as upstream's th.long tensor
+                case["t"] = case["t"].astype(np.int64)
         shaped = (True,) * len(per_case)
     return Cases(tuple(ids), tuple(families), tuple(per_case), special, shaped)
 
@@ -168,6 +195,8 @@ class Caller:
             a = arrays[name]
             if not isinstance(a, np.ndarray):  # a schedule's name and step count, passed as they are
                 return a
+            if own_shapes and a.dtype == np.int64:  # timesteps index arrays: integers, not the dtype
+                return self.framework.index_array(a)
             if own_shapes:
                 return float(a) if a.ndim == 0 else self.framework.array(a)
             if self.layout is not None:
@@ -178,6 +207,8 @@ class Caller:
             out = self.call(self.fn, **{n: arg(n) for n in self.positional + self.keyword})
         else:
             out = self.fn(*(arg(n) for n in self.positional), **{k: arg(k) for k in self.keyword})
+        if self.function == "q_posterior_mean_variance":
+            out = self._posterior(out, len(arrays["t"]))
         try:
             result = self.framework.to_numpy(out)
         except Exception as e:
@@ -188,6 +219,20 @@ class Caller:
             raise PortError(f"returned shape {tuple(result.shape)} where {count} values were expected")
         self.returned_dtypes.add(str(result.dtype))
         return result.astype(np.float64).reshape(-1)
+
+
+    def _posterior(self, out, batch):
+        """`(posterior_mean, posterior_variance, posterior_log_variance_clipped)` as one flat array: the
+        mean's elements, then each batch element's variance and clipped log-variance (upstream expands
+        them to x_t's shape; the first element of each row is read, so [B] or [B, 1, 1, 1] work too)."""
+        if not isinstance(out, (tuple, list)) or len(out) != 3:
+            raise PortError(f"returned {type(out).__name__}, not the tuple (mean, variance, log_variance)")
+        try:
+            mean, variance, log_variance = (self.framework.to_numpy(o) for o in out)
+        except Exception as e:
+            raise PortError(f"returned a tuple whose items are not arrays: {e}") from None
+        per_row = [np.asarray(v).reshape(batch, -1)[:, 0] for v in (variance, log_variance)]
+        return np.concatenate([np.asarray(mean).reshape(-1), *per_row])
 
 
 def _one_line(text, limit=300):
@@ -245,8 +290,8 @@ def evaluate(caller, cases, specials):
         try:
             if "tensor" in case:
                 values = caller(case, case["tensor"].shape[0])
-            elif "num_diffusion_timesteps" in case:  # a schedule or a derived array: one value per step
-                values = caller(case, case["num_diffusion_timesteps"], own_shapes=True)
+            elif "num_diffusion_timesteps" in case:  # a schedule, a derived array or a diffusion method
+                values = caller(case, result_count(caller.function, case), own_shapes=True)
             elif cases.shaped[i]:  # a broadcast call: the result has the broadcast shape
                 count = math.prod(np.broadcast_shapes(*(v.shape for v in case.values())))
                 values = caller(case, count, own_shapes=True)

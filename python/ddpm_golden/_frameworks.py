@@ -170,6 +170,19 @@ class Framework:
         array = jnp.asarray(values, dtype=getattr(jnp, self.dtype))
         return jax.device_put(array, self.jax_device) if self.jax_device else array
 
+    def index_array(self, values):
+        """An integer NumPy array (timesteps) as the framework's integer array: torch.long, NumPy int64,
+        JAX's default integer type."""
+        if self.name == "numpy":
+            return values.astype(np.int64)
+        if self.name == "torch":
+            return self.module.from_numpy(np.ascontiguousarray(values, dtype=np.int64)).to(self.torch_device)
+        import jax
+        import jax.numpy as jnp
+
+        array = jnp.asarray(values)
+        return jax.device_put(array, self.jax_device) if self.jax_device else array
+
     def to_numpy(self, out):
         """A result as a NumPy array (float64 where the framework's dtype has no NumPy counterpart)."""
         if self.name == "torch" and isinstance(out, self.module.Tensor):

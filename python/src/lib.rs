@@ -46,6 +46,9 @@ fn embedded(function: Function) -> &'static str {
         }
         Function::GetNamedBetaSchedule => include_str!("../../golden/get_named_beta_schedule.json"),
         Function::GaussianDiffusionArrays => include_str!("../../golden/gaussian_diffusion_arrays.json"),
+        Function::QPosteriorMeanVariance => include_str!("../../golden/q_posterior_mean_variance.json"),
+        Function::LearnedRangeLogVariance => include_str!("../../golden/learned_range_log_variance.json"),
+        Function::PriorBpd => include_str!("../../golden/prior_bpd.json"),
     }
 }
 
@@ -143,6 +146,22 @@ fn cases<'py>(py: Python<'py>, function: &str) -> PyResult<Cases<'py>> {
                 let mut named = schedule_columns(schedule, steps);
                 named.push(("array", vec![Vec::new()], vec![index as f32]));
                 named
+            }
+            // A method of GaussianDiffusion: the schedule as above, the tensors with their shape, `t` as
+            // a [B] column of whole steps (exact in f32).
+            Inputs::Diffusion(call) => {
+                let index = Schedule::ALL.iter().position(|&s| s == call.schedule).unwrap_or_default();
+                let mut tensors = call.tensors.into_iter();
+                function
+                    .inputs()
+                    .iter()
+                    .map(|&name| match name {
+                        "schedule_name" => (name, vec![Vec::new()], vec![index as f32]),
+                        "num_diffusion_timesteps" => (name, vec![Vec::new()], vec![call.steps as f32]),
+                        "t" => (name, vec![vec![call.t.len()]], call.t.iter().map(|&t| t as f32).collect()),
+                        _ => (name, vec![call.shape.clone()], tensors.next().unwrap_or_default()),
+                    })
+                    .collect()
             }
             scalars => {
                 scalars.named_scalars().into_iter().map(|(n, v)| (n, vec![Vec::new()], vec![v])).collect()

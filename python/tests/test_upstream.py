@@ -7,15 +7,22 @@ Sources (read at these commits; only the code of the functions is copied, docstr
 - openai/improved-diffusion, commit e593c92b3cd143ed8e858eb70e4a6554a8f23933, `improved_diffusion/nn.py`:
   `mean_flat`;
 - facebookresearch/DiT, commit 29e4fa6cad818789364b9c45effd725ee4649e78, `diffusion/diffusion_utils.py`:
-  `continuous_gaussian_log_likelihood`.
+  `continuous_gaussian_log_likelihood`;
+- openai/improved-diffusion, commit 6051920c0865d53146db7841bfba43c3e67edef6,
+  `improved_diffusion/gaussian_diffusion.py`: the posterior arrays of `GaussianDiffusion.__init__`,
+  `_extract_into_tensor`, `q_posterior_mean_variance`, the LEARNED_RANGE branch of `p_mean_variance` and
+  `_prior_bpd` (with `q_mean_variance`),
+  restated operation for operation (same operations, same order, same dtypes: float64 NumPy arrays,
+  the element indexed then `.float()`ed) rather than copied; the schedule is test_schedule.py's.
 
 Each helper is one `Upstream` entry of `UPSTREAM`: the golden function it is judged as, the variant, an
 adapter where the calling convention differs, and how special cases (NaN or infinite inputs) are
 treated. The schedule and the derived arrays of `gaussian_diffusion.py`, called once per case with names,
-are judged in test_schedule.py and test_derived.py; the posterior and variational-bound functions join
-this list when their golden files exist.
+are judged in test_schedule.py and test_derived.py; `_vb_terms_bpd` joins this list when its golden file
+exists.
 """
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -113,6 +120,81 @@ def continuous_gaussian_log_likelihood(x, *, means, log_scales):
     return log_probs
 
 
+# ---- openai/improved-diffusion improved_diffusion/gaussian_diffusion.py (6051920c), restated ----
+
+
+class PosteriorArrays:
+    """The arrays `GaussianDiffusion.__init__` builds for the posterior and the prior, in float64 as
+    upstream does."""
+
+    def __init__(self, betas):
+        betas = np.array(betas, dtype=np.float64)
+        assert (betas > 0).all() and (betas <= 1).all()
+        alphas = 1.0 - betas
+        alphas_cumprod = np.cumprod(alphas, axis=0)
+        alphas_cumprod_prev = np.append(1.0, alphas_cumprod[:-1])
+        self.betas = betas
+        self.posterior_variance = betas * (1.0 - alphas_cumprod_prev) / (1.0 - alphas_cumprod)
+        # Element 0 of the variance is 0: its log is replaced by element 1's.
+        self.posterior_log_variance_clipped = np.log(
+            np.append(self.posterior_variance[1], self.posterior_variance[1:])
+        )
+        self.posterior_mean_coef1 = betas * np.sqrt(alphas_cumprod_prev) / (1.0 - alphas_cumprod)
+        self.posterior_mean_coef2 = (1.0 - alphas_cumprod_prev) * np.sqrt(alphas) / (1.0 - alphas_cumprod)
+        self.num_timesteps = int(betas.shape[0])
+        self.sqrt_alphas_cumprod = np.sqrt(alphas_cumprod)
+        self.log_one_minus_alphas_cumprod = np.log(1.0 - alphas_cumprod)
+
+
+def extract_into_tensor(arr, timesteps, broadcast_shape):
+    """The float64 array indexed at the timesteps, `.float()`ed, broadcast to the tensors' shape."""
+    res = th.from_numpy(arr).to(device=timesteps.device)[timesteps].float()
+    return res.reshape(-1, *([1] * (len(broadcast_shape) - 1))).expand(broadcast_shape)
+
+
+@functools.lru_cache(maxsize=None)
+def diffusion(schedule_name, num_diffusion_timesteps):
+    """The diffusion of a case, built once per schedule and step count (the adapter's cache)."""
+    from test_schedule import get_named_beta_schedule
+
+    return PosteriorArrays(get_named_beta_schedule(schedule_name, num_diffusion_timesteps))
+
+
+def q_posterior_mean_variance(schedule_name, num_diffusion_timesteps, x_start, x_t, t):
+    """`GaussianDiffusion.q_posterior_mean_variance(x_start, x_t, t)` of the case's diffusion."""
+    d = diffusion(schedule_name, num_diffusion_timesteps)
+    assert x_start.shape == x_t.shape
+    posterior_mean = (
+        extract_into_tensor(d.posterior_mean_coef1, t, x_t.shape) * x_start
+        + extract_into_tensor(d.posterior_mean_coef2, t, x_t.shape) * x_t
+    )
+    posterior_variance = extract_into_tensor(d.posterior_variance, t, x_t.shape)
+    posterior_log_variance_clipped = extract_into_tensor(d.posterior_log_variance_clipped, t, x_t.shape)
+    return posterior_mean, posterior_variance, posterior_log_variance_clipped
+
+
+def learned_range_log_variance(schedule_name, num_diffusion_timesteps, model_var_values, t):
+    """`p_mean_variance(...)["log_variance"]` with `ModelVarType.LEARNED_RANGE`: the model's second half of
+    channels is `model_var_values`, given directly."""
+    d = diffusion(schedule_name, num_diffusion_timesteps)
+    shape = model_var_values.shape
+    min_log = extract_into_tensor(d.posterior_log_variance_clipped, t, shape)
+    max_log = extract_into_tensor(np.log(d.betas), t, shape)
+    frac = (model_var_values + 1) / 2
+    return frac * max_log + (1 - frac) * min_log
+
+
+def prior_bpd(schedule_name, num_diffusion_timesteps, x_start):
+    """`GaussianDiffusion._prior_bpd(x_start)`: q(x_T | x_0) from `q_mean_variance` at t = T - 1 against
+    N(0, 1), averaged over the non-batch axes, in bits."""
+    d = diffusion(schedule_name, num_diffusion_timesteps)
+    t = th.tensor([d.num_timesteps - 1] * x_start.shape[0], device=x_start.device)
+    qt_mean = extract_into_tensor(d.sqrt_alphas_cumprod, t, x_start.shape) * x_start
+    qt_log_variance = extract_into_tensor(d.log_one_minus_alphas_cumprod, t, x_start.shape)
+    kl_prior = normal_kl(mean1=qt_mean, logvar1=qt_log_variance, mean2=0.0, logvar2=0.0)
+    return mean_flat(kl_prior) / np.log(2.0)
+
+
 # ---- the list the test runs ----
 
 
@@ -151,6 +233,9 @@ UPSTREAM = (
     Upstream(
         continuous_gaussian_log_likelihood, "continuous_gaussian_log_likelihood", call=without_validation
     ),
+    Upstream(q_posterior_mean_variance, "q_posterior_mean_variance"),
+    Upstream(learned_range_log_variance, "learned_range_log_variance"),
+    Upstream(prior_bpd, "prior_bpd"),
 )
 
 
@@ -190,3 +275,34 @@ def test_dit_with_validation_raises_only_where_normalized_x_is_nan(dtype):
     # float32's exp overflows beyond 88.72, float64's beyond 709.78.
     assert ("scale-overflow/zero-difference/log_scale=-89" in raised) == (dtype == th.float32)
     assert "scale-overflow/zero-difference/log_scale=-710" in raised
+
+
+def unclipped_posterior(schedule_name, num_diffusion_timesteps, x_start, x_t, t):
+    """A port that takes the log of the posterior variance without replacing element 0 (log 0 = -inf)."""
+    mean, variance, _ = q_posterior_mean_variance(schedule_name, num_diffusion_timesteps, x_start, x_t, t)
+    return mean, variance, th.log(variance)
+
+
+def prior_in_nats(schedule_name, num_diffusion_timesteps, x_start):
+    """A port of the prior that forgets the division by ln 2."""
+    return prior_bpd(schedule_name, num_diffusion_timesteps, x_start) * np.log(2.0)
+
+
+def raw_frac(schedule_name, num_diffusion_timesteps, model_var_values, t):
+    """A port whose learned range takes `frac = model_var_values` (the map to [0, 1] forgotten)."""
+    return learned_range_log_variance(schedule_name, num_diffusion_timesteps, 2 * model_var_values - 1, t)
+
+
+@pytest.mark.parametrize("dtype", (th.float32, th.float64), ids=("float32", "float64"))
+@pytest.mark.parametrize(
+    "port, function",
+    (
+        (unclipped_posterior, "q_posterior_mean_variance"),
+        (raw_frac, "learned_range_log_variance"),
+        (prior_in_nats, "prior_bpd"),
+    ),
+    ids=("unclipped-posterior", "raw-frac", "prior-in-nats"),
+)
+def test_wrong_diffusion_ports_fail(port, function, dtype):
+    report = ddpm_golden.check(port, function=function, dtype=dtype)
+    assert not report.passed and report.judged > 0, report

@@ -159,8 +159,15 @@ fn eval_scalar<T: Real>(function: Function, p: &[T]) -> Vec<Row> {
                 Function::ContinuousGaussianLogLikelihood => {
                     (continuous_log_likelihood_point(p[0], p[1], p[2]), None)
                 }
-                Function::MeanFlat | Function::GetNamedBetaSchedule | Function::GaussianDiffusionArrays => {
-                    unreachable!("mean_flat is evaluated by eval_mean_flat; parse_function refuses schedules")
+                Function::MeanFlat
+                | Function::GetNamedBetaSchedule
+                | Function::GaussianDiffusionArrays
+                | Function::QPosteriorMeanVariance
+                | Function::LearnedRangeLogVariance
+                | Function::PriorBpd => {
+                    unreachable!(
+                        "mean_flat is evaluated by eval_mean_flat; parse_function refuses the others"
+                    )
                 }
             };
             Row { variant, precision: T::NAME, value: vec![value.as_f64()], branch }
@@ -222,8 +229,12 @@ fn exact_row(function: Function, variant: Option<Cdf>, p: &[f64], data: &[f64], 
                 .map(|r| reference::mean_flat_row(r).map_err(|e| e.to_string()))
                 .collect()
         }
-        Function::GetNamedBetaSchedule | Function::GaussianDiffusionArrays => {
-            Err("parse_function refuses schedules".into())
+        Function::GetNamedBetaSchedule
+        | Function::GaussianDiffusionArrays
+        | Function::QPosteriorMeanVariance
+        | Function::LearnedRangeLogVariance
+        | Function::PriorBpd => {
+            Err("parse_function refuses schedules, derived arrays and diffusion methods".into())
         }
     };
     row

@@ -4,7 +4,8 @@
 use super::output::note;
 use anyhow::{Context, Result};
 use clap::Args;
-use ddpm_golden::verify::mutants::{kill_table, kill_table_markdown};
+use ddpm_golden::verify::kill_table::kill_table_markdown;
+use ddpm_golden::verify::mutants::kill_table;
 use ddpm_golden::Function;
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -11,7 +11,7 @@ use crate::upstream::schedule::Schedule;
 
 /// Exact quantities (in f64, a few ulps from the reals: the bound's own evaluation, covered by `SAFETY`)
 /// and first-order relative errors of upstream's float64 intermediates at every timestep.
-struct Chain {
+pub(crate) struct Chain {
     beta: Vec<f64>,
     alpha: Vec<f64>,
     abar: Vec<f64>,
@@ -27,7 +27,8 @@ struct Chain {
 }
 
 impl Chain {
-    fn new(schedule: Schedule, betas: &[f64]) -> Chain {
+    /// The chain of upstream's float64 derivation from the exact betas of `schedule` (`betas`).
+    pub(crate) fn new(schedule: Schedule, betas: &[f64]) -> Chain {
         let f64m = Model::of(Precision::F64);
         let (u, steps) = (f64m.u, betas.len() as u64);
         let n = betas.len();
@@ -80,8 +81,14 @@ impl Chain {
         (v, self.r_beta[t] + r_om_prev + self.r_one_minus[t] + 2.0 * u)
     }
 
+    /// First-order bound on `|np.log(betas)[t] - ln(exact beta_t)|`, before `SAFETY` (the learned
+    /// range's `max_log`).
+    pub(crate) fn log_beta_bound(&self, t: usize, m: &Model) -> f64 {
+        self.r_beta[t] + m.func * self.beta[t].ln().abs()
+    }
+
     /// First-order bound on `|upstream's float64 array[t] - exact|`, before `SAFETY`.
-    fn bound(&self, array: DerivedArray, t: usize, m: &Model) -> f64 {
+    pub(crate) fn bound(&self, array: DerivedArray, t: usize, m: &Model) -> f64 {
         let (u, func) = (m.u, m.func);
         let (abar, r_abar, om, r_om) = (self.abar[t], self.r_abar[t], self.one_minus[t], self.r_one_minus[t]);
         let (prev, r_prev, _, r_om_prev) = self.prev(t);

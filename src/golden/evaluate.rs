@@ -2,7 +2,7 @@
 //! from golden files to our own tests, `verify` and the mutation tests.
 
 use crate::functions::Variant;
-use crate::golden::catalog::{Data, Inputs, Operand};
+use crate::golden::catalog::{Data, DiffusionCall, Inputs, Operand};
 use crate::golden::format::{Case, Input};
 use crate::input::tensor_len;
 use crate::stable::{log_likelihood_stable, normal_kl_stable};
@@ -10,8 +10,11 @@ use crate::upstream::broadcast::broadcast_shape;
 use crate::upstream::continuous::continuous_log_likelihood_point;
 use crate::upstream::derived::{derived_array, DerivedArray};
 use crate::upstream::loglik::log_likelihood_point;
-use crate::upstream::mean_flat::mean_flat;
+use crate::upstream::mean_flat::{mean_flat, opmath_mean};
 use crate::upstream::normal_kl::{broadcast_map, normal_kl_point};
+use crate::upstream::posterior::{
+    extracted_steps, learned_range_log_variance, prior_kl, q_posterior_mean, Extracted, Frac, StepRecipe,
+};
 use crate::upstream::schedule::{beta_schedule, Schedule};
 use crate::{Cdf, Error, Function, Real};
 use ndarray::ArrayViewD;
@@ -87,6 +90,112 @@ fn derived_inputs(case: &Case) -> Result<Inputs, Error> {
     Ok(Inputs::DerivedArray { schedule, steps, array })
 }
 
+/// A tensor input of a per-timestep method: a `{"shape", "data"}` whose data fills its shape.
+fn diffusion_tensor(case: &Case, name: &str) -> Result<(Vec<usize>, Vec<f32>), Error> {
+    let Some(Input::Tensor(t)) = case.inputs.get(name) else {
+        return Err(field_error(case, name, "must be a tensor {\"shape\", \"data\"}"));
+    };
+    let n = tensor_len(&t.shape).map_err(|p| field_error(case, name, &p))?;
+    if t.shape.is_empty() || t.data.len() != n {
+        let problem = format!("has {} values for shape {:?}", t.data.len(), t.shape);
+        return Err(field_error(case, name, &problem));
+    }
+    Ok((t.shape.clone(), t.data.iter().map(|v| v.0 as f32).collect()))
+}
+
+/// The arguments of a per-timestep method: the diffusion (as the schedule's), `t` of shape `[B]` with
+/// whole steps below `T`, and tensors of one shape `[B, ...]`.
+fn diffusion_inputs(function: Function, case: &Case) -> Result<Inputs, Error> {
+    let (schedule, steps) = schedule_inputs(case)?;
+    if steps < 2 {
+        return Err(field_error(case, "num_diffusion_timesteps", "must be at least 2 (GaussianDiffusion)"));
+    }
+    let t: Vec<u32> = if function == Function::PriorBpd {
+        // `_prior_bpd` sets t = T - 1 for every batch element itself.
+        let (s, _) = diffusion_tensor(case, "x_start")?;
+        vec![steps - 1; s[0]]
+    } else {
+        let (t_shape, t) = diffusion_tensor(case, "t")?;
+        match t.iter().all(|v| v.fract() == 0.0 && *v >= 0.0 && *v < steps as f32) {
+            true if t_shape.len() == 1 => t.iter().map(|&v| v as u32).collect(),
+            _ => {
+                let problem = "must be a [B] tensor of whole steps below num_diffusion_timesteps";
+                return Err(field_error(case, "t", problem));
+            }
+        }
+    };
+    let mut shape = Vec::new();
+    let mut tensors = Vec::new();
+    for name in function.tensor_inputs() {
+        let (s, data) = diffusion_tensor(case, name)?;
+        if s[0] != t.len() || (!shape.is_empty() && s != shape) {
+            let problem =
+                format!("has shape {s:?}: [B, ...] with B = {} timesteps, as the other tensors", t.len());
+            return Err(field_error(case, name, &problem));
+        }
+        shape = s;
+        tensors.push(data);
+    }
+    Ok(Inputs::Diffusion(DiffusionCall { function, schedule, steps, t, shape, tensors }))
+}
+
+/// A per-timestep method on `call` in precision `T` as a port computes it: `GaussianDiffusion`'s arrays
+/// derived from upstream's float64 schedule (in float32 from its rounding, for `float32_arrays`), the
+/// elements extracted as `recipe` says, the learned range with the map `frac` (nothing where
+/// `GaussianDiffusion` refuses the schedule). Upstream is `StepRecipe::UPSTREAM`, float64, `Frac::UPSTREAM`.
+pub fn eval_diffusion_port<T: Real>(
+    call: &DiffusionCall,
+    recipe: StepRecipe,
+    float32_arrays: bool,
+    frac: Frac,
+) -> Vec<f64> {
+    let betas = beta_schedule::<f64>(call.schedule, call.steps.into());
+    let steps = if float32_arrays {
+        let betas: Vec<f32> = betas.iter().map(|&b| b as f32).collect();
+        extracted_steps::<f32, T>(&betas, &call.t, recipe)
+    } else {
+        extracted_steps::<f64, T>(&betas, &call.t, recipe)
+    };
+    eval_diffusion::<T>(call, &steps.unwrap_or_default(), frac)
+}
+
+/// A per-timestep method on `call` in precision `T` from the extracted values `extracted` (one per batch
+/// element): the posterior's mean, variance and clipped log-variance, or the learned range's
+/// log-variance with the map `frac`.
+pub fn eval_diffusion<T: Real>(call: &DiffusionCall, extracted: &[Extracted<T>], frac: Frac) -> Vec<f64> {
+    let row = call.row();
+    if extracted.len() != call.t.len() {
+        return Vec::new();
+    }
+    let t = |v: f32| T::cast(f64::from(v));
+    match call.function {
+        Function::QPosteriorMeanVariance => {
+            let (xs, xt) = (&call.tensors[0], &call.tensors[1]);
+            let mean =
+                (0..xs.len()).map(|k| q_posterior_mean(&extracted[k / row], t(xs[k]), t(xt[k])).as_f64());
+            let variance = extracted.iter().map(|e| e.variance.as_f64());
+            let log_variance = extracted.iter().map(|e| e.log_variance_clipped.as_f64());
+            mean.chain(variance).chain(log_variance).collect()
+        }
+        Function::PriorBpd => call.tensors[0]
+            .chunks(row.max(1))
+            .zip(extracted)
+            .map(|(xs, e)| {
+                let kl: Vec<T> = xs.iter().map(|&x| prior_kl(e, t(x))).collect();
+                (opmath_mean(&kl) / T::cast(std::f64::consts::LN_2)).as_f64()
+            })
+            .collect(),
+        _ => call.tensors[0]
+            .iter()
+            .enumerate()
+            .map(|(k, &v)| {
+                let e = &extracted[k / row];
+                learned_range_log_variance(t(v), e.log_beta, e.log_variance_clipped, frac).as_f64()
+            })
+            .collect(),
+    }
+}
+
 /// The inputs of `case`, a case of `function`, decoded (scalars are f32 by the format's contract).
 pub fn case_inputs(function: Function, case: &Case) -> Result<Inputs, Error> {
     Ok(match function {
@@ -124,6 +233,9 @@ pub fn case_inputs(function: Function, case: &Case) -> Result<Inputs, Error> {
             Inputs::BetaSchedule { schedule, steps }
         }
         Function::GaussianDiffusionArrays => derived_inputs(case)?,
+        Function::QPosteriorMeanVariance | Function::LearnedRangeLogVariance | Function::PriorBpd => {
+            diffusion_inputs(function, case)?
+        }
         Function::MeanFlat => {
             let shape = match case.inputs.get("shape") {
                 Some(Input::Shape(s)) => s.clone(),
@@ -171,6 +283,9 @@ pub fn eval_fast<T: Real>(inputs: &Inputs, cdf: Cdf) -> Vec<f64> {
                 Err(_) => Vec::new(),
             }
         }
+        Inputs::Diffusion(call) => {
+            eval_diffusion_port::<T>(call, StepRecipe::UPSTREAM, false, Frac::UPSTREAM)
+        }
         // Upstream builds the schedule in float64; a float32 port holds it after `.float()`.
         Inputs::BetaSchedule { schedule, steps } => beta_schedule::<f64>(*schedule, (*steps).into())
             .into_iter()
@@ -211,7 +326,8 @@ pub fn eval_stable<T: Real>(inputs: &Inputs) -> Option<Vec<f64>> {
         | Inputs::MeanFlat { .. }
         | Inputs::Continuous { .. }
         | Inputs::BetaSchedule { .. }
-        | Inputs::DerivedArray { .. } => None,
+        | Inputs::DerivedArray { .. }
+        | Inputs::Diffusion(_) => None,
     }
 }
 

@@ -4,7 +4,7 @@
 
 use crate::functions::Variant;
 use crate::golden::admissible::{self, Range};
-use crate::golden::catalog::{self, CaseSpec, Data, Inputs, Operand};
+use crate::golden::catalog::{self, CaseSpec, Data, DiffusionCall, Inputs, Operand};
 use crate::golden::continuous_model;
 use crate::golden::derived_model;
 use crate::golden::error_model::{self, KlFacts, LoglikFacts, Model};
@@ -12,6 +12,7 @@ use crate::golden::format::{
     Case, Digits, Expected, GoldenFile, Input, Provenance, Tensor, Tolerance, Values, SCHEMA,
 };
 use crate::golden::json_number::JsonF64;
+use crate::golden::posterior_case;
 use crate::golden::schedule_model;
 use crate::golden::tolerance::{self, Constraint, OwnBranch};
 use crate::reference;
@@ -413,6 +414,20 @@ fn derived_case(
     per_step_case(&exact, models, |p| derived_model::array_bounds(p, schedule, &betas, array, &values))
 }
 
+fn diffusion_case(
+    call: &DiffusionCall,
+    inputs: &mut IndexMap<String, Input>,
+    models: &[Model],
+) -> (IndexMap<String, Expected>, Tolerances) {
+    let (mut expected, mut tolerance) = (IndexMap::new(), Tolerances::new());
+    let (exact, per_model) = posterior_case::build(call, inputs, models);
+    for (p, cs) in models.iter().zip(per_model) {
+        insert(&mut tolerance, p, Variant::Upstream, tolerance::rows(cs));
+    }
+    expected.insert(Variant::Upstream.key().into(), plain_rows(exact.iter()));
+    (expected, tolerance)
+}
+
 /// Expected values and tolerances of one case.
 pub fn build_case(spec: &CaseSpec) -> Case {
     let mut inputs = IndexMap::new();
@@ -430,6 +445,7 @@ pub fn build_case(spec: &CaseSpec) -> Case {
         Inputs::DerivedArray { schedule, steps, array } => {
             derived_case((*schedule, *steps, *array), &mut inputs, &models)
         }
+        Inputs::Diffusion(call) => diffusion_case(call, &mut inputs, &models),
     };
     Case {
         id: spec.id.clone(),
@@ -478,6 +494,12 @@ fn constants(function: Function) -> IndexMap<String, String> {
             ("cosine_pi", "pi"),
             ("max_beta", "0.999"),
         ],
+        // The schedule's constants (its file lists them) and the learned range's (v + 1) / 2.
+        Function::QPosteriorMeanVariance => &[("schedule", "get_named_beta_schedule.json constants")],
+        Function::PriorBpd => &[("schedule", "get_named_beta_schedule.json constants"), ("bits", "1/ln(2)")],
+        Function::LearnedRangeLogVariance => {
+            &[("schedule", "get_named_beta_schedule.json constants"), ("frac", "(v+1)/2")]
+        }
         Function::NormalKl | Function::MeanFlat => &[],
     };
     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()

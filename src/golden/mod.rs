@@ -11,6 +11,8 @@ pub mod format;
 pub mod generate;
 pub mod json_number;
 pub mod judge;
+pub(crate) mod posterior_case;
+pub(crate) mod posterior_model;
 pub mod recipe;
 pub(crate) mod schedule_model;
 pub(crate) mod tolerance;

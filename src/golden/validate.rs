@@ -196,6 +196,15 @@ fn validate_case(file: &str, function: Function, case: &Case) -> Result<usize, E
             tensor_len(&shape).map_err(|p| unusable("inputs".into(), p))?
         };
         (Some(n), n)
+    } else if function.is_diffusion() {
+        // The flat result: every element (plus, for the posterior, its variance and clipped
+        // log-variance per batch element).
+        let decoded = case_inputs(function, case).map_err(|e| unusable("inputs".into(), e.to_string()))?;
+        let n = match decoded {
+            Inputs::Diffusion(call) => call.result_len(),
+            _ => 0,
+        };
+        (Some(n), n)
     } else if !function.has_float_inputs() {
         // One value per step: the betas, or one derived array.
         let decoded = case_inputs(function, case).map_err(|e| unusable("inputs".into(), e.to_string()))?;

@@ -58,6 +58,7 @@ mod first_pass;
 mod gaussian;
 mod helpers;
 mod mp;
+mod posterior;
 mod schedule;
 mod types;
 mod ziv;
@@ -66,6 +67,7 @@ use arith::{Arith, Task};
 use ziv::run;
 
 pub use helpers::LOG_SCALE_MIN;
+pub use posterior::Posterior;
 #[cfg_attr(not(test), allow(unused_imports))]
 // for the unit tests measuring accuracy against exact values
 pub(crate) use types::ulps_between;
@@ -312,6 +314,84 @@ pub fn derived_log_beta(schedule: schedule::Schedule, steps: u64, t: u64) -> Res
             r,
         )
     })
+}
+
+/// Checks the arguments of a per-timestep case: at least two steps (`GaussianDiffusion` reads
+/// `posterior_variance[1]`), every `t` below the step count, `rows` of equal length, finite values.
+fn diffusion_args(what: &'static str, steps: u64, ts: &[u64], data: &[&[f64]]) -> Result<(), Error> {
+    let problem = if steps < 2 {
+        Some(format!("{steps} steps (GaussianDiffusion needs at least 2)"))
+    } else if ts.is_empty() || ts.iter().any(|&t| t >= steps) {
+        Some(format!("timesteps {ts:?} (each in 0..{steps}, at least one)"))
+    } else if data.iter().any(|d| d.is_empty() || d.len() % ts.len() != 0 || d.len() != data[0].len()) {
+        Some(format!(
+            "tensors of {:?} values for {} timesteps",
+            data.iter().map(|d| d.len()).collect::<Vec<_>>(),
+            ts.len()
+        ))
+    } else if data.iter().any(|d| d.iter().any(|v| !v.is_finite())) {
+        Some("a NaN or infinite tensor value".into())
+    } else {
+        None
+    };
+    match problem {
+        Some(p) => Err(domain_error(what, p, "refused".into())),
+        None => Ok(()),
+    }
+}
+
+/// improved-diffusion's `q_posterior_mean_variance(x_start, x_t, t)` of `GaussianDiffusion(betas =
+/// get_named_beta_schedule(schedule, steps))`, exactly (src/reference/posterior.rs): `x_start` and
+/// `x_t` are `[B, ...]` row-major with `B = ts.len()`.
+pub fn q_posterior_mean_variance(
+    schedule: schedule::Schedule,
+    steps: u64,
+    ts: &[u64],
+    x_start: &[f64],
+    x_t: &[f64],
+) -> Result<Posterior, Error> {
+    diffusion_args("q_posterior_mean_variance", steps, ts, &[x_start, x_t])?;
+    posterior::q_posterior(schedule, steps, ts, x_start, x_t).map_err(|r| {
+        domain_error("q_posterior_mean_variance", format!("{} T = {steps}, t = {ts:?}", schedule.name()), r)
+    })
+}
+
+/// The `log_variance` of `p_mean_variance` with `ModelVarType.LEARNED_RANGE`, exactly:
+/// `frac ln(beta_t) + (1 - frac) posterior_log_variance_clipped_t`, `frac = (v + 1) / 2`, per element of
+/// the `[B, ...]` row-major `model_var_values` (`B = ts.len()`).
+pub fn learned_range_log_variance(
+    schedule: schedule::Schedule,
+    steps: u64,
+    ts: &[u64],
+    model_var_values: &[f64],
+) -> Result<Vec<Exact>, Error> {
+    diffusion_args("learned_range_log_variance", steps, ts, &[model_var_values])?;
+    posterior::learned_range(schedule, steps, ts, model_var_values).map_err(|r| {
+        domain_error("learned_range_log_variance", format!("{} T = {steps}, t = {ts:?}", schedule.name()), r)
+    })
+}
+
+/// improved-diffusion's `_prior_bpd(x_start)` of `GaussianDiffusion(betas = get_named_beta_schedule(
+/// schedule, steps))`, exactly: per row of the `[B, ...]` row-major `x_start`, the mean over the row of
+/// `normal_kl(sqrt(abar) x, ln(1 - abar), 0, 0)` at `abar = alphas_cumprod[T - 1]`, divided by `ln 2`.
+pub fn prior_bpd(
+    schedule: schedule::Schedule,
+    steps: u64,
+    x_start: &[f64],
+    batch: usize,
+) -> Result<Vec<Exact>, Error> {
+    let ts = vec![steps.saturating_sub(1); batch];
+    diffusion_args("prior_bpd", steps, &ts, &[x_start])?;
+    posterior::prior(schedule, steps, x_start, batch)
+        .map_err(|r| domain_error("prior_bpd", format!("{} T = {steps}", schedule.name()), r))
+}
+
+/// The exact per-timestep values `[coef1, coef2, variance, log_variance_clipped, log_beta]` of
+/// `GaussianDiffusion`'s arrays at `t` (the error model's magnitudes).
+pub fn posterior_step(schedule: schedule::Schedule, steps: u64, t: u64) -> Result<[Exact; 5], Error> {
+    diffusion_args("posterior_step", steps, &[t], &[&[0.0]])?;
+    posterior::step_values(schedule, steps, t)
+        .map_err(|r| domain_error("posterior_step", format!("{} T = {steps}, t = {t}", schedule.name()), r))
 }
 
 /// Runs `f` with every Ziv loop on this thread in arbitrary precision only, starting at `bits`

@@ -8,4 +8,5 @@ pub mod derived;
 pub mod loglik;
 pub mod mean_flat;
 pub mod normal_kl;
+pub mod posterior;
 pub mod schedule;

@@ -1,6 +1,7 @@
 //! Verifying any implementation's outputs against a golden file: parsing an outputs file strictly (every
 //! problem names the file and the field), judging every case, and summarising the verdict.
 
+pub mod kill_table;
 pub mod mutants;
 
 use crate::functions::{Function, Precision, Variant};
@@ -229,6 +230,9 @@ pub fn parse_outputs(file: &str, text: &str, golden: &GoldenFile) -> Result<Outp
                 Function::MeanFlat => "one mean per row",
                 Function::GetNamedBetaSchedule => "one beta per step",
                 Function::GaussianDiffusionArrays => "one element per step",
+                Function::QPosteriorMeanVariance => {
+                    "the mean's elements, then the variance and the clipped log-variance per batch element"
+                }
                 _ => "the result's elements, row-major",
             };
             let list =

@@ -4,8 +4,8 @@
 //! `special` family (NaN and infinite inputs), which `verify --specials report` sets apart.
 
 use crate::functions::{Precision, Variant};
-use crate::golden::catalog::{Inputs, SPECIAL};
-use crate::golden::evaluate::{case_inputs, eval_fast};
+use crate::golden::catalog::{DiffusionCall, Inputs, SPECIAL};
+use crate::golden::evaluate::{case_inputs, eval_diffusion_port, eval_fast};
 use crate::golden::format::{Case, GoldenFile, Tolerance};
 use crate::golden::generate::broadcast_points;
 use crate::golden::judge::{judge, values};
@@ -14,6 +14,7 @@ use crate::upstream::derived::{derived_array, derived_array_with, DerivedRecipe}
 use crate::upstream::loglik::{bin_cdfs, Branch};
 use crate::upstream::mean_flat::opmath_mean;
 use crate::upstream::normal_kl::normal_kl_point;
+use crate::upstream::posterior::{Frac, StepRecipe};
 use crate::upstream::schedule::{beta_schedule, beta_schedule_with, Recipe};
 use crate::{Cdf, Function, Real};
 use num_traits::float::FloatCore;
@@ -112,11 +113,24 @@ pub enum Mutant {
     /// The derived arrays computed in float32 (from `.float()` of the float64 betas, as a port that
     /// builds them as float32 tensors) instead of upstream's float64.
     DerivedInFloat32,
+    /// The posterior's log-variance without replacing element 0 (`log(0) = -inf` at `t = 0`).
+    PosteriorUnclipped,
+    /// The learned range with `frac = model_var_values` instead of `(model_var_values + 1) / 2`.
+    LearnedRangeFracRaw,
+    /// `GaussianDiffusion`'s arrays derived in float32 (from the float32 betas) instead of float64.
+    PosteriorArraysInFloat32,
+    /// Timesteps read one step early, `arr[t - 1]` (Python wraps `t = 0` to the last step).
+    TimestepOneEarly,
+    /// The learned range's `max_log` as the float32 log of the float32 beta, not `.float()` of the
+    /// float64 `np.log(betas)[t]`.
+    MaxLogOfFloat32Beta,
+    /// `_prior_bpd` in nats: the division by `ln 2` forgotten.
+    PriorInNats,
 }
 
 impl Mutant {
     /// Every mutant, in table order.
-    pub const ALL: [Mutant; 43] = [
+    pub const ALL: [Mutant; 49] = [
         Mutant::TanhDeclaredErf,
         Mutant::ErfDeclaredTanh,
         Mutant::ErfWithoutSqrt2,
@@ -160,6 +174,12 @@ impl Mutant {
         Mutant::DerivedFloor1e20,
         Mutant::DerivedPrevOffByOne,
         Mutant::DerivedInFloat32,
+        Mutant::PosteriorUnclipped,
+        Mutant::LearnedRangeFracRaw,
+        Mutant::PosteriorArraysInFloat32,
+        Mutant::TimestepOneEarly,
+        Mutant::MaxLogOfFloat32Beta,
+        Mutant::PriorInNats,
     ];
 
     /// A short kebab-case name.
@@ -208,6 +228,12 @@ impl Mutant {
             Mutant::DerivedFloor1e20 => "derived-log-variance-floor-1e-20",
             Mutant::DerivedPrevOffByOne => "derived-prev-off-by-one",
             Mutant::DerivedInFloat32 => "derived-in-float32",
+            Mutant::PosteriorUnclipped => "posterior-log-variance-unclipped",
+            Mutant::LearnedRangeFracRaw => "learned-range-frac-v",
+            Mutant::PosteriorArraysInFloat32 => "diffusion-arrays-in-float32",
+            Mutant::TimestepOneEarly => "timestep-one-early",
+            Mutant::MaxLogOfFloat32Beta => "max-log-of-float32-beta",
+            Mutant::PriorInNats => "prior-in-nats",
         }
     }
 
@@ -235,6 +261,14 @@ impl Mutant {
             DerivedNoClipping | DerivedFloor1e20 | DerivedPrevOffByOne | DerivedInFloat32 => {
                 &[Function::GaussianDiffusionArrays]
             }
+            PosteriorUnclipped | PosteriorArraysInFloat32 => {
+                &[Function::QPosteriorMeanVariance, Function::LearnedRangeLogVariance]
+            }
+            TimestepOneEarly => {
+                &[Function::QPosteriorMeanVariance, Function::LearnedRangeLogVariance, Function::PriorBpd]
+            }
+            PriorInNats => &[Function::PriorBpd],
+            LearnedRangeFracRaw | MaxLogOfFloat32Beta => &[Function::LearnedRangeLogVariance],
             _ => &[Function::DiscretizedGaussianLogLikelihood],
         }
     }
@@ -243,10 +277,14 @@ impl Mutant {
     /// computes what a correct port does: a running f64 sum of f32 data is exact up to ~2^29 terms of
     /// similar magnitude; bfloat16 rounds 1/255 to 1/256 and 0.999 to 1 (no edge branch on [-1, 1]);
     /// float16 rounds 1e-12, 1e-10 and 1e-15 to 0 (its clamp is at 0) and has no NaN-only mutant of its
-    /// own; the half-precision mutants claim the native precisions.
+    /// own; the half-precision mutants claim the native precisions, and so do the mutants of helpers
+    /// judged in those only (the schedule, the derived arrays, the per-timestep methods).
     pub fn precisions(self) -> &'static [Precision] {
         use Mutant::*;
         use Precision::*;
+        if self.functions().iter().all(|f| f.precisions() == Precision::NATIVE.as_slice()) {
+            return &Precision::NATIVE;
+        }
         match self {
             MeanNaiveRunningSum => &[F32, F16, Bf16],
             HalfWidth256 | RightEdgeFromCdfPlus | EdgeBranchesSwapped => &[F32, F64, F16],
@@ -257,12 +295,6 @@ impl Mutant {
             // The two CDFs differ by at most 1.7e-4, below the half types' rounding of a CDF near 1/2,
             // and both round to 0 or 1 in the tails.
             TanhDeclaredErf | ErfDeclaredTanh => &Precision::NATIVE,
-            // The schedule is judged in the native precisions only (float64, and float32 after `.float()`).
-            ScheduleOffByOne | ScheduleNoMaxBeta | ScheduleInFloat32 => &Precision::NATIVE,
-            // So are the derived arrays (float64, and float32 after `.float()` of an element).
-            DerivedNoClipping | DerivedFloor1e20 | DerivedPrevOffByOne | DerivedInFloat32 => {
-                &Precision::NATIVE
-            }
             _ => &Precision::ALL,
         }
     }
@@ -374,6 +406,8 @@ impl Mutant {
                     beta_schedule::<f64>(*schedule, (*steps).into()).into_iter().map(|b| b as f32).collect();
                 derived_array(&betas, *array).unwrap_or_default().into_iter().map(f64::from).collect()
             }
+            // Upstream's extraction for the mutants not of these methods.
+            (_, Inputs::Diffusion(call)) => diffusion::<T>(self, call),
             // A mutant applied to another helper's inputs behaves like upstream.
             _ => eval_fast::<T>(inputs, Cdf::Erf),
         }
@@ -441,6 +475,22 @@ fn continuous<T: Real>(m: Mutant, x: T, mean: T, log_scale: T) -> T {
         ContinuousLn2PiForLnSqrt2Pi => half_square - T::cast(2.0 * LN_SQRT_2PI),
         _ => half_square - T::cast(LN_SQRT_2PI),
     }
+}
+
+/// A per-timestep method with the mutant's one mistake (golden::evaluate::eval_diffusion_port).
+fn diffusion<T: Real>(m: Mutant, call: &DiffusionCall) -> Vec<f64> {
+    let recipe = StepRecipe {
+        arrays: DerivedRecipe { clip_first: m != Mutant::PosteriorUnclipped, ..DerivedRecipe::UPSTREAM },
+        index_minus_one: m == Mutant::TimestepOneEarly,
+        log_beta_of_float32: m == Mutant::MaxLogOfFloat32Beta,
+        ..StepRecipe::UPSTREAM
+    };
+    let frac = if m == Mutant::LearnedRangeFracRaw { Frac::Raw } else { Frac::UPSTREAM };
+    let out = eval_diffusion_port::<T>(call, recipe, m == Mutant::PosteriorArraysInFloat32, frac);
+    let nats = m == Mutant::PriorInNats;
+    out.into_iter()
+        .map(|v| if nats { (T::cast(v) * T::cast(std::f64::consts::LN_2)).as_f64() } else { v })
+        .collect()
 }
 
 /// One row of the kill table: a mutant in a claimed precision, and the cases that caught it.
@@ -512,55 +562,4 @@ pub fn kill_table(files: &[GoldenFile]) -> Vec<Kill> {
         }
     }
     rows
-}
-
-/// docs/mutants.md: the kill table as markdown, one row per mutant and golden file, one column per
-/// precision with the number of non-special cases that kill it.
-pub fn kill_table_markdown(rows: &[Kill]) -> String {
-    let mut out = String::from(
-        "# Mutation tests: the plausible port bugs the goldens catch\n\n\
-         Generated by `cargo run --release -- mutants`; checked by `cargo test --test mutants`.\n\
-         Each mutant is upstream with one mistake, judged against the golden tolerance and admissible\n\
-         interval of the precision and variant it claims. A figure is the number of cases that kill it\n\
-         **outside the `special` family** (NaN and infinite inputs, which `verify --specials report` sets\n\
-         apart); the special cases that kill it follow in their own column. `–`: not claimed in that\n\
-         precision (the mutant computes what a correct port does there; src/verify/mutants.rs says why).\n\
-         A mutant survives if no case fails; the test fails if any survives, and if a probability-floor\n\
-         mutant is killed by fewer than 100 non-special float32 cases.\n\n\
-         | mutant | claims | golden file | f32 | f64 | f16 | bf16 | special (f32/f64/f16/bf16) | first non-special cases that kill it |\n\
-         | --- | --- | --- | ---: | ---: | ---: | ---: | --- | --- |\n",
-    );
-    let mut seen: Vec<(Mutant, Function)> = Vec::new();
-    for k in rows {
-        if seen.contains(&(k.mutant, k.function)) {
-            continue;
-        }
-        seen.push((k.mutant, k.function));
-        let of = |p: Precision| {
-            rows.iter().find(|r| r.mutant == k.mutant && r.function == k.function && r.precision == p)
-        };
-        let cell = |p: Precision| match of(p) {
-            None => "–".to_string(),
-            Some(r) if !r.killed() => "**survives**".to_string(),
-            Some(r) => r.killed_by.len().to_string(),
-        };
-        let special: Vec<String> =
-            Precision::ALL.iter().map(|&p| of(p).map_or("–".into(), |r| r.special.to_string())).collect();
-        let first = Precision::ALL.iter().filter_map(|&p| of(p)).find(|r| !r.killed_by.is_empty());
-        let first: Vec<String> =
-            first.map_or(Vec::new(), |r| r.killed_by.iter().take(3).map(|id| format!("`{id}`")).collect());
-        out.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
-            k.mutant.name(),
-            k.mutant.declared(k.function),
-            k.function.name(),
-            cell(Precision::F32),
-            cell(Precision::F64),
-            cell(Precision::F16),
-            cell(Precision::Bf16),
-            special.join("/"),
-            if first.is_empty() { "(special cases only)".to_string() } else { first.join(", ") }
-        ));
-    }
-    out
 }

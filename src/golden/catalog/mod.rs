@@ -9,6 +9,7 @@ mod derived;
 mod loglik;
 mod mean_flat;
 mod normal_kl;
+mod posterior;
 mod schedule;
 
 pub use loglik::pixel;
@@ -45,6 +46,49 @@ pub enum Inputs {
     BetaSchedule { schedule: Schedule, steps: u32 },
     /// `array` of `GaussianDiffusion(betas=get_named_beta_schedule(schedule_name, num_diffusion_timesteps))`.
     DerivedArray { schedule: Schedule, steps: u32, array: DerivedArray },
+    /// A method of `GaussianDiffusion(get_named_beta_schedule(schedule, steps))` at timesteps `t`
+    /// (`q_posterior_mean_variance`, the learned-range log-variance).
+    Diffusion(DiffusionCall),
+}
+
+/// A call of a `GaussianDiffusion` method: the diffusion, the batch's timesteps and its tensors.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiffusionCall {
+    /// The method.
+    pub function: Function,
+    /// The diffusion's schedule name.
+    pub schedule: Schedule,
+    /// Its number of steps `T`.
+    pub steps: u32,
+    /// One timestep per batch element, each below `T` (`T - 1` for the prior, not an input).
+    pub t: Vec<u32>,
+    /// The tensors' shape `[B, ...]`, `B = t.len()`.
+    pub shape: Vec<usize>,
+    /// The tensors, row-major, in [`Function::tensor_inputs`] order.
+    pub tensors: Vec<Vec<f32>>,
+}
+
+impl DiffusionCall {
+    /// Elements per batch element.
+    pub fn row(&self) -> usize {
+        self.shape.iter().skip(1).product()
+    }
+
+    /// The number of values of the result: every element (the posterior adds its variance and clipped
+    /// log-variance per batch element), or one per batch element for the prior.
+    pub fn result_len(&self) -> usize {
+        let n = self.tensors.first().map_or(0, Vec::len);
+        match self.function {
+            Function::QPosteriorMeanVariance => n + 2 * self.t.len(),
+            Function::PriorBpd => self.t.len(),
+            _ => n,
+        }
+    }
+
+    /// The timesteps as the reference takes them.
+    pub fn timesteps(&self) -> Vec<u64> {
+        self.t.iter().map(|&t| u64::from(t)).collect()
+    }
 }
 
 /// One argument of a broadcast call: its shape (`[]`: a 0-d scalar) and row-major values.
@@ -91,7 +135,8 @@ impl Inputs {
             Inputs::MeanFlat { .. }
             | Inputs::NormalKlBroadcast(_)
             | Inputs::BetaSchedule { .. }
-            | Inputs::DerivedArray { .. } => Vec::new(),
+            | Inputs::DerivedArray { .. }
+            | Inputs::Diffusion(_) => Vec::new(),
         }
     }
 
@@ -108,6 +153,8 @@ impl Inputs {
             }
             // Names and a count: no float input a half type could hold.
             Inputs::BetaSchedule { .. } | Inputs::DerivedArray { .. } => None,
+            // Judged in the native precisions only (Function::precisions); finite by construction.
+            Inputs::Diffusion(_) => None,
         }
     }
 
@@ -163,6 +210,9 @@ pub fn cases(function: Function, seed: u64) -> Vec<CaseSpec> {
         Function::ContinuousGaussianLogLikelihood => continuous::cases(seed),
         Function::GetNamedBetaSchedule => schedule::cases(seed),
         Function::GaussianDiffusionArrays => derived::cases(seed),
+        Function::QPosteriorMeanVariance | Function::LearnedRangeLogVariance | Function::PriorBpd => {
+            posterior::cases(function, seed)
+        }
     }
 }
 

@@ -1,0 +1,53 @@
+//! The per-timestep goldens admit upstream's own extraction (`.float()` of the float64 elements) and a
+//! float64 port that keeps the float64 elements (one rounding fewer), and say by how much. (A learned
+//! range whose `max_log` is the float32 log of the float32 beta is not admitted: near `beta = 0.999`,
+//! `log(f32(beta))` is off by a float32 rounding of beta, about 6e-8 absolute, where `.float()` of the
+//! log allows 6e-8 of `|log beta| = 1e-3`; it is the mutant `max-log-of-float32-beta`.)
+
+use ddpm_golden::functions::{Precision, Variant};
+use ddpm_golden::golden::catalog::Inputs;
+use ddpm_golden::golden::evaluate::{case_inputs, eval_diffusion};
+use ddpm_golden::golden::format::GoldenFile;
+use ddpm_golden::golden::judge::judge;
+use ddpm_golden::upstream::posterior::{extracted_steps, Frac, StepRecipe};
+use ddpm_golden::upstream::schedule::beta_schedule;
+use ddpm_golden::{Function, Real};
+
+fn load(function: Function) -> GoldenFile {
+    let path = format!("{}/golden/{}.json", env!("CARGO_MANIFEST_DIR"), function.name());
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+/// The worst tolerance units of `recipe`'s port in `T` over `function`'s cases; panics on a failure.
+fn worst<T: Real>(function: Function, recipe: StepRecipe) -> f64 {
+    let file = load(function);
+    let precision = Precision::of::<T>();
+    let mut worst = 0.0f64;
+    for case in &file.cases {
+        let Ok(Inputs::Diffusion(call)) = case_inputs(function, case) else { panic!("{}", case.id) };
+        let betas = beta_schedule::<f64>(call.schedule, call.steps.into());
+        let steps = extracted_steps::<f64, T>(&betas, &call.t, recipe).unwrap();
+        let got = eval_diffusion::<T>(&call, &steps, Frac::UPSTREAM);
+        let (e, t) = (
+            case.expected_for(function, Variant::Upstream),
+            case.tolerance_for(precision, Variant::Upstream),
+        );
+        for v in judge(e.unwrap(), t.unwrap(), &got, precision) {
+            assert!(v.pass, "{} {} {recipe:?}: {v:?}", case.id, T::NAME);
+            worst = worst.max(v.tol_units);
+        }
+    }
+    worst
+}
+
+#[test]
+fn upstream_and_float64_elements_are_admitted() {
+    let keep = StepRecipe { skip_float: true, ..StepRecipe::UPSTREAM };
+    for function in [Function::QPosteriorMeanVariance, Function::LearnedRangeLogVariance, Function::PriorBpd]
+    {
+        for (name, recipe) in [("upstream", StepRecipe::UPSTREAM), ("float64 elements", keep)] {
+            let (w32, w64) = (worst::<f32>(function, recipe), worst::<f64>(function, recipe));
+            println!("{function} {name}: worst {w32:.3} (f32), {w64:.3} (f64) tolerance units");
+        }
+    }
+}
