@@ -20,6 +20,7 @@ pub mod report;
 pub mod sample;
 pub mod schedule;
 pub mod stats;
+pub mod vlb;
 
 use crate::{Cdf, Error, Real};
 use serde::Serialize;
@@ -51,6 +52,8 @@ pub struct Settings {
     pub kl_samples: usize,
     /// Batch size B of the `mean_flat` tensors.
     pub mean_batch: usize,
+    /// Images B of the variational-bound batch (`[B, 3, 8, 8]`, every timestep of T = 1000).
+    pub vlb_images: usize,
 }
 
 impl Settings {
@@ -63,6 +66,7 @@ impl Settings {
             loglik_rows: 512,
             kl_samples: 1 << 16,
             mean_batch: 8,
+            vlb_images: 4,
         }
     }
 }
@@ -84,6 +88,8 @@ pub struct Audit {
     pub continuous_jacobian: jacobian::JacobianAudit,
     /// The beta schedules section.
     pub schedule: schedule::ScheduleAudit,
+    /// The variational bound in bits/dim.
+    pub vlb: vlb::VlbAudit,
     /// The exhaustive float32 scan, when `exhaustive.json` is present.
     pub exhaustive: Option<exhaustive::Exhaustive>,
 }
@@ -98,6 +104,7 @@ pub fn run(settings: &Settings, exhaustive: Option<exhaustive::Exhaustive>) -> R
         mean_flat: mean::audit(settings)?,
         continuous_jacobian: jacobian::audit(settings)?,
         schedule: schedule::audit()?,
+        vlb: vlb::audit(settings)?,
         exhaustive,
     })
 }

@@ -34,7 +34,7 @@ const LN_CLAMP_APPROX: f64 = -27.631021115928548;
 /// Whether `ln P < ln(1e-12)`, or `None` if undecidable at this precision. Far from the
 /// threshold (more than 1e-9 away, while the ball is narrower than 2^-40 and the f64 constant
 /// is within 4e-15) the f64 comparison is already rigorous; close to it the balls are compared.
-fn below_clamp<A: Arith>(c: &A, l: &A::B) -> Option<bool> {
+pub(super) fn below_clamp<A: Arith>(c: &A, l: &A::B) -> Option<bool> {
     let m = l.approx();
     if (m - LN_CLAMP_APPROX).abs() > 1e-9 && l.labs() < -40.0 {
         return Some(m < LN_CLAMP_APPROX);
@@ -43,11 +43,11 @@ fn below_clamp<A: Arith>(c: &A, l: &A::B) -> Option<bool> {
 }
 
 /// `255 * x + s` exactly, for a dyadic `x` and `s = +-1`.
-fn affine255(x: &F, s: i64) -> F {
+pub(super) fn affine255(x: &F, s: i64) -> F {
     exact_add(&F::from_parts(x.repr().significand() * 255, x.repr().exponent()), &F::from(s))
 }
 
-fn is_neg(x: &F) -> bool {
+pub(super) fn is_neg(x: &F) -> bool {
     x.repr().significand().sign() == Sign::Negative
 }
 
@@ -389,7 +389,7 @@ fn kl_exact_part(d: &F, m: &F, lv2: f64) -> Option<Exact> {
 /// `g(d) = e^d - 1 - d` without cancellation: the series `sum_(n>=2) d^n/n!` for `|d| < 1/2`
 /// (tail after term `t_n` is at most `|t_n|`, the ratios being `<= 1/8`); otherwise
 /// `e^d - (1 + d)`, where cancellation amplifies the error by at most ~10 for `|d| >= 1/2`.
-fn kl_g<A: Arith>(c: &A, d: &A::B) -> A::B {
+pub(super) fn kl_g<A: Arith>(c: &A, d: &A::B) -> A::B {
     if d.is_zero() {
         return c.int(0);
     }

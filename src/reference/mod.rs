@@ -61,6 +61,7 @@ mod mp;
 mod posterior;
 mod schedule;
 mod types;
+mod vlb;
 mod ziv;
 
 use arith::{Arith, Task};
@@ -72,6 +73,7 @@ pub use posterior::Posterior;
 // for the unit tests measuring accuracy against exact values
 pub(crate) use types::ulps_between;
 pub use types::{Branch, Exact, LoglikExact, Variant};
+pub use vlb::{VlbBatch, VlbExact, VARIANTS as VLB_VARIANTS};
 
 use crate::upstream::derived as derived_array;
 use crate::Error;
@@ -410,4 +412,32 @@ pub fn fast_pass_count() -> u64 {
 /// Number of Ziv precision raises performed on this thread so far.
 pub fn retry_count() -> u64 {
     ziv::retries()
+}
+
+/// improved-diffusion's variational bound in bits/dim (`calc_bpd_loop`: every `_vb_terms_bpd` term,
+/// `_prior_bpd` and their sum per image) for model outputs given as data, exactly
+/// (src/reference/vlb.rs). Refused: fewer than 2 steps, sizes that do not match, values that are not
+/// finite or `model_var_values` outside `[-1, 1]`.
+pub fn variational_bound(batch: &VlbBatch<'_>) -> Result<VlbExact, Error> {
+    let n = batch.channels * batch.pixels;
+    let images = if n == 0 { 0 } else { batch.x_start.len() / n };
+    let steps = usize::try_from(batch.steps).unwrap_or(usize::MAX);
+    let problem = if images == 0 || images * n != batch.x_start.len() {
+        Some(format!("x_start of {} values for {n} per image", batch.x_start.len()))
+    } else if Some(batch.pred_xstart.len()) != steps.checked_mul(batch.x_start.len()) {
+        Some(format!("pred_xstart of {} values for {steps} steps", batch.pred_xstart.len()))
+    } else if Some(batch.model_var_values.len()) != steps.checked_mul(images * batch.channels) {
+        Some(format!("model_var_values of {} values", batch.model_var_values.len()))
+    } else if [batch.x_start, batch.pred_xstart].iter().any(|d| d.iter().any(|v| !v.is_finite()))
+        || batch.model_var_values.iter().any(|v| !(-1.0..=1.0).contains(v))
+    {
+        Some("a value that is not finite, or model_var_values outside [-1, 1]".into())
+    } else {
+        None
+    };
+    let inputs = || format!("{} T = {}, {images} images", batch.schedule.name(), batch.steps);
+    if let Some(p) = problem {
+        return Err(domain_error("variational_bound", inputs(), p));
+    }
+    vlb::exact(batch).map_err(|r| domain_error("variational_bound", inputs(), r))
 }

@@ -18,6 +18,7 @@ mod mean;
 mod schedule;
 mod table;
 mod template;
+mod vlb;
 
 use super::{plots, Audit};
 use crate::Error;
@@ -42,6 +43,7 @@ pub fn markdown(audit: &Audit) -> Result<String, Error> {
             ("mean", mean::render(&audit.mean_flat)?),
             ("jacobian", jacobian::render(&audit.continuous_jacobian)?),
             ("schedule", schedule::render(&audit.schedule)?),
+            ("vlb", vlb::render(&audit.vlb)?),
         ],
     )?;
     // Every paragraph, the last one included, is followed by a blank line.

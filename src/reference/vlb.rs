@@ -1,0 +1,201 @@
+//! The exact variational bound of improved-diffusion's `calc_bpd_loop` on a batch whose model outputs are
+//! given as data (`pred_xstart` and the learned-range `model_var_values`), in bits/dim: the terms of
+//! `_vb_terms_bpd` (decoder NLL at `t = 0`, `normal_kl` of the posteriors for `t > 0`), `_prior_bpd`, and
+//! their sum, every one certified by Ziv's loop over the exact schedule's balls ([`Diffusion::step`]).
+//!
+//! Exact identities keep every quantity free of cancellation (they hold for the reals, not for upstream's
+//! floats, whose roundings the audit measures):
+//!
+//! * the two posterior means share `coef2 x_t`, so `true_mean - model_mean = coef1 (x_start - pred_xstart)`
+//!   and the exact terms do not depend on `x_t`;
+//! * with `lv = frac ln(beta_t) + (1 - frac) lvc`, `frac = (v + 1) / 2` and `lvc` the clipped posterior
+//!   log-variance, `D = lvc - lv = frac (lvc - ln beta_t)` and `normal_kl = (g(D) + coef1^2 (x_start -
+//!   pred)^2 e^-lv) / 2` with `g(D) = e^D - 1 - D` by its series (`helpers::kl_g`);
+//! * at `t = 0`, `coef1 = 1` and `coef2 = 0` exactly, so the decoder's mean is `pred_xstart` itself;
+//! * the prior `normal_kl(sqrt(abar) x, ln(1 - abar), 0, 0) = (g(ln(1 - abar)) + abar x^2) / 2` at
+//!   `t = T - 1`.
+//!
+//! One `v` per image and channel (broadcast over the pixels) lets the sums over pixels be formed exactly
+//! (`sum (x_start - pred)^2` is a dyadic number), so a term costs a few ball operations per channel; the
+//! decoder's log-likelihoods are evaluated element by element (`gaussian::{cdf, delta}`, the clamp decided
+//! rigorously as in `helpers`).
+
+use super::arith::{Arith, Num, Val};
+use super::derived::{Diffusion, Step};
+use super::dyadic::{exact_add, f, F};
+use super::gaussian::{cdf, delta};
+use super::helpers::{affine255, below_clamp, is_neg, kl_g};
+use super::mp::{Ball, Ctx};
+use super::types::{Exact, Variant};
+use super::ziv::arbitrary_precision;
+use crate::upstream::derived::DerivedArray;
+use crate::upstream::schedule::Schedule;
+
+/// A batch `[B, C, P]` (P pixels per channel) and the model outputs at every timestep.
+#[derive(Debug, Clone, Copy)]
+pub struct VlbBatch<'a> {
+    /// The schedule of `GaussianDiffusion`.
+    pub schedule: Schedule,
+    /// `T`.
+    pub steps: u64,
+    /// Channels C per image.
+    pub channels: usize,
+    /// Pixels P per channel.
+    pub pixels: usize,
+    /// `x_start`, `B * C * P` values on the pixel grid, row-major.
+    pub x_start: &'a [f64],
+    /// `pred_xstart` at every timestep: `T * B * C * P` values, timestep-major.
+    pub pred_xstart: &'a [f64],
+    /// `model_var_values` at every timestep, one per image and channel: `T * B * C` values in `[-1, 1]`.
+    pub model_var_values: &'a [f64],
+}
+
+/// The exact bound per image, in bits/dim, each value correctly rounded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VlbExact {
+    /// `kl[t - 1][b]`: the `t`-th term for `t = 1 .. T - 1`.
+    pub kl: Vec<Vec<Exact>>,
+    /// The decoder term (`t = 0`) per image, with the Gaussian CDF (`[0]`) and the tanh formula (`[1]`).
+    pub decoder: [Vec<Exact>; 2],
+    /// `_prior_bpd` per image.
+    pub prior: Vec<Exact>,
+    /// prior + decoder + every KL term per image, summed exactly before the one rounding (`[0]` Gaussian,
+    /// `[1]` tanh).
+    pub total: [Vec<Exact>; 2],
+}
+
+/// The two decoder variants, in the order of [`VlbExact::decoder`].
+pub const VARIANTS: [Variant; 2] = [Variant::Gaussian, Variant::Tanh];
+
+/// Certified value of a ball.
+fn round(c: &Ctx, b: &Ball) -> Option<Exact> {
+    c.finalize(&Val::Lin(b.clone())).map(Exact::from)
+}
+
+/// A value given as a `Val` as a ball (`Exp` forms are moderate here: the decoder's log-probabilities).
+fn ball(c: &Ctx, v: Val<Ball>) -> Ball {
+    match v {
+        Val::Lin(b) => b,
+        Val::Exp { neg, l } => {
+            let e = c.exp(&l);
+            if neg {
+                e.neg()
+            } else {
+                e
+            }
+        }
+    }
+}
+
+/// `(lv, D)` of a timestep's learned range at `v`: `lv = lvc - D`, `D = frac (lvc - ln beta_t)`.
+fn learned_range(c: &Ctx, s: &Step, v: f64) -> (Ball, Ball) {
+    let lvc = s.element(c, DerivedArray::PosteriorLogVarianceClipped);
+    let frac = c.add(&c.exact(&f(v)), &Ball::int(1)).scale2(-1);
+    let d = c.mul(&frac, &c.sub(&lvc, &s.log_beta(c)));
+    (c.sub(&lvc, &d), d)
+}
+
+/// `sum (a_i - b_i)^2`, exactly.
+fn sum_sq_diff(a: &[f64], b: &[f64]) -> F {
+    a.iter().zip(b).fold(F::ZERO, |s, (&x, &y)| {
+        let d = exact_add(&f(x), &-f(y));
+        exact_add(&s, &square(&d))
+    })
+}
+
+/// `x^2`, exactly.
+fn square(x: &F) -> F {
+    let sig = x.repr().significand();
+    F::from_parts(sig * sig, 2 * x.repr().exponent())
+}
+
+/// The sum over one image of `normal_kl(true posterior, model)` at timestep `s.t > 0`, in nats.
+fn kl_sum(c: &Ctx, b: &VlbBatch<'_>, s: &Step, image: usize) -> Ball {
+    let coef1 = s.element(c, DerivedArray::PosteriorMeanCoef1);
+    let n = b.channels * b.pixels;
+    let (t, batch) = (s.t as usize, b.x_start.len() / n);
+    let mut total = Ball::int(0);
+    for ch in 0..b.channels {
+        let (lv, d) = learned_range(c, s, b.model_var_values[(t * batch + image) * b.channels + ch]);
+        let at = image * n + ch * b.pixels;
+        let x = &b.x_start[at..at + b.pixels];
+        let p = &b.pred_xstart[t * b.x_start.len() + at..][..b.pixels];
+        let spread = c.mul(&c.mul(&c.sqr(&coef1), &c.exp(&lv.neg())), &c.exact(&sum_sq_diff(x, p)));
+        let gap = c.mul(&Ball::int(b.pixels as i64), &kl_g(c, &d));
+        total = c.add(&total, &c.add(&gap, &spread).scale2(-1));
+    }
+    total
+}
+
+/// The sum over one image of the decoder's log-likelihoods (`t = 0`, mean `pred_xstart`, log-scale `lv /
+/// 2`), in nats; `None` when the clamp cannot be decided at this precision.
+fn decoder_sum(c: &Ctx, b: &VlbBatch<'_>, s: &Step, image: usize, variant: Variant) -> Option<Ball> {
+    let n = b.channels * b.pixels;
+    let mut total = Ball::int(0);
+    for ch in 0..b.channels {
+        let (lv, _) = learned_range(c, s, b.model_var_values[image * b.channels + ch]);
+        // inv_stdv / 255 = exp(-lv / 2) / 255; the bin edges are inv (255 (x - mean) +- 1) / 255.
+        let inv255 = c.div(&c.exp(&lv.scale2(-1).neg()), &Ball::int(255));
+        for k in image * n + ch * b.pixels..image * n + (ch + 1) * b.pixels {
+            let (x, mean) = (b.x_start[k], b.pred_xstart[k]);
+            let centered = exact_add(&f(x), &-f(mean));
+            let (n_plus, n_min) = (affine255(&centered, 1), affine255(&centered, -1));
+            let (hi, lo) = (c.mul(&inv255, &c.exact(&n_plus)), c.mul(&inv255, &c.exact(&n_min)));
+            // Upstream's branches: x < -0.999, x > 0.999 (on the pixel grid: x = -1 and x = 1), interior.
+            let ln_p = if x < -0.999 {
+                cdf(c, variant, &hi, is_neg(&n_plus)).1
+            } else if x > 0.999 {
+                cdf(c, variant, &lo.neg(), !is_neg(&n_min)).1
+            } else {
+                delta(c, variant, &lo, &hi, &inv255.scale2(1), (is_neg(&n_min), is_neg(&n_plus))).1
+            };
+            let l = ball(c, ln_p);
+            let ll = if below_clamp(c, &l)? { c.ln_clamp() } else { l };
+            total = c.add(&total, &ll);
+        }
+    }
+    Some(total)
+}
+
+/// The sum over one image of the prior's `normal_kl(q(x_(T-1) | x_start), N(0, 1))`, in nats.
+fn prior_sum(c: &Ctx, b: &VlbBatch<'_>, last: &Step, image: usize) -> Ball {
+    let n = b.channels * b.pixels;
+    let x = &b.x_start[image * n..(image + 1) * n];
+    let squares = x.iter().fold(F::ZERO, |s, &v| exact_add(&s, &square(&f(v))));
+    let lv = last.element(c, DerivedArray::LogOneMinusAlphasCumprod);
+    let gap = c.mul(&Ball::int(n as i64), &kl_g(c, &lv));
+    c.add(&gap, &c.mul(&last.abar, &c.exact(&squares))).scale2(-1)
+}
+
+/// See [`super::variational_bound`]; the arguments are checked there.
+pub(crate) fn exact(b: &VlbBatch<'_>) -> Result<VlbExact, String> {
+    let d = Diffusion::new(b.schedule, b.steps)?;
+    let n = b.channels * b.pixels;
+    let batch = b.x_start.len() / n;
+    arbitrary_precision(|c| {
+        let steps = d.all_steps(c);
+        // nats summed over an image -> bits/dim: divide by n ln 2.
+        let scale = c.mul(&Ball::int(n as i64), &c.ln2());
+        let bpd = |v: &Ball| c.div(v, &scale);
+        let mut kl = Vec::with_capacity(steps.len());
+        let mut sum_kl = vec![Ball::int(0); batch];
+        for s in &steps[1..] {
+            let terms: Vec<Ball> = (0..batch).map(|i| bpd(&kl_sum(c, b, s, i))).collect();
+            sum_kl.iter_mut().zip(&terms).for_each(|(acc, t)| *acc = c.add(acc, t));
+            kl.push(terms.iter().map(|t| round(c, t)).collect::<Option<Vec<_>>>()?);
+        }
+        let prior: Vec<Ball> =
+            (0..batch).map(|i| bpd(&prior_sum(c, b, &steps[steps.len() - 1], i))).collect();
+        let mut decoder = [Vec::new(), Vec::new()];
+        let mut total = [Vec::new(), Vec::new()];
+        for (k, variant) in VARIANTS.into_iter().enumerate() {
+            for i in 0..batch {
+                let dec = bpd(&decoder_sum(c, b, &steps[0], i, variant)?).neg();
+                total[k].push(round(c, &c.add(&c.add(&prior[i], &sum_kl[i]), &dec))?);
+                decoder[k].push(round(c, &dec)?);
+            }
+        }
+        let prior = prior.iter().map(|p| round(c, p)).collect::<Option<Vec<_>>>()?;
+        Some(VlbExact { kl, decoder, prior, total })
+    })
+}
