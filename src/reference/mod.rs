@@ -419,8 +419,8 @@ pub fn retry_count() -> u64 {
 /// (src/reference/vlb.rs). Refused: fewer than 2 steps, sizes that do not match, values that are not
 /// finite or `model_var_values` outside `[-1, 1]`.
 pub fn variational_bound(batch: &VlbBatch<'_>) -> Result<VlbExact, Error> {
-    let n = batch.channels * batch.pixels;
-    let images = if n == 0 { 0 } else { batch.x_start.len() / n };
+    let n = batch.channels.checked_mul(batch.pixels).unwrap_or(0);
+    let images = batch.x_start.len().checked_div(n).unwrap_or(0);
     let steps = usize::try_from(batch.steps).unwrap_or(usize::MAX);
     let problem = if images == 0 || images * n != batch.x_start.len() {
         Some(format!("x_start of {} values for {n} per image", batch.x_start.len()))
