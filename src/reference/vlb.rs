@@ -87,12 +87,27 @@ fn ball(c: &Ctx, v: Val<Ball>) -> Ball {
     }
 }
 
-/// `(lv, D)` of a timestep's learned range at `v`: `lv = lvc - D`, `D = frac (lvc - ln beta_t)`.
-fn learned_range(c: &Ctx, s: &Step, v: f64) -> (Ball, Ball) {
-    let lvc = s.element(c, DerivedArray::PosteriorLogVarianceClipped);
-    let frac = c.add(&c.exact(&f(v)), &Ball::int(1)).scale2(-1);
-    let d = c.mul(&frac, &c.sub(&lvc, &s.log_beta(c)));
-    (c.sub(&lvc, &d), d)
+/// One timestep's balls the terms share: `lvc` (the clipped posterior log-variance), `lvc - ln beta_t`
+/// and `coef1^2`.
+struct Shared {
+    lvc: Ball,
+    span: Ball,
+    coef1_sq: Ball,
+}
+
+impl Shared {
+    fn new(c: &Ctx, s: &Step) -> Shared {
+        let lvc = s.element(c, DerivedArray::PosteriorLogVarianceClipped);
+        let span = c.sub(&lvc, &s.log_beta(c));
+        Shared { lvc, span, coef1_sq: c.sqr(&s.element(c, DerivedArray::PosteriorMeanCoef1)) }
+    }
+
+    /// `(lv, D)` of the learned range at `v`: `lv = lvc - D`, `D = frac (lvc - ln beta_t)`.
+    fn learned_range(&self, c: &Ctx, v: f64) -> (Ball, Ball) {
+        let frac = c.add(&c.exact(&f(v)), &Ball::int(1)).scale2(-1);
+        let d = c.mul(&frac, &self.span);
+        (c.sub(&self.lvc, &d), d)
+    }
 }
 
 /// `sum (a_i - b_i)^2`, exactly.
@@ -110,17 +125,16 @@ fn square(x: &F) -> F {
 }
 
 /// The sum over one image of `normal_kl(true posterior, model)` at timestep `s.t > 0`, in nats.
-fn kl_sum(c: &Ctx, b: &VlbBatch<'_>, s: &Step, image: usize) -> Ball {
-    let coef1 = s.element(c, DerivedArray::PosteriorMeanCoef1);
+fn kl_sum(c: &Ctx, b: &VlbBatch<'_>, s: &Shared, t: usize, image: usize) -> Ball {
     let n = b.channels * b.pixels;
-    let (t, batch) = (s.t as usize, b.x_start.len() / n);
+    let batch = b.x_start.len() / n;
     let mut total = Ball::int(0);
     for ch in 0..b.channels {
-        let (lv, d) = learned_range(c, s, b.model_var_values[(t * batch + image) * b.channels + ch]);
+        let (lv, d) = s.learned_range(c, b.model_var_values[(t * batch + image) * b.channels + ch]);
         let at = image * n + ch * b.pixels;
         let x = &b.x_start[at..at + b.pixels];
         let p = &b.pred_xstart[t * b.x_start.len() + at..][..b.pixels];
-        let spread = c.mul(&c.mul(&c.sqr(&coef1), &c.exp(&lv.neg())), &c.exact(&sum_sq_diff(x, p)));
+        let spread = c.mul(&c.mul(&s.coef1_sq, &c.exp(&lv.neg())), &c.exact(&sum_sq_diff(x, p)));
         let gap = c.mul(&Ball::int(b.pixels as i64), &kl_g(c, &d));
         total = c.add(&total, &c.add(&gap, &spread).scale2(-1));
     }
@@ -129,11 +143,11 @@ fn kl_sum(c: &Ctx, b: &VlbBatch<'_>, s: &Step, image: usize) -> Ball {
 
 /// The sum over one image of the decoder's log-likelihoods (`t = 0`, mean `pred_xstart`, log-scale `lv /
 /// 2`), in nats; `None` when the clamp cannot be decided at this precision.
-fn decoder_sum(c: &Ctx, b: &VlbBatch<'_>, s: &Step, image: usize, variant: Variant) -> Option<Ball> {
+fn decoder_sum(c: &Ctx, b: &VlbBatch<'_>, s: &Shared, image: usize, variant: Variant) -> Option<Ball> {
     let n = b.channels * b.pixels;
     let mut total = Ball::int(0);
     for ch in 0..b.channels {
-        let (lv, _) = learned_range(c, s, b.model_var_values[image * b.channels + ch]);
+        let (lv, _) = s.learned_range(c, b.model_var_values[image * b.channels + ch]);
         // inv_stdv / 255 = exp(-lv / 2) / 255; the bin edges are inv (255 (x - mean) +- 1) / 255.
         let inv255 = c.div(&c.exp(&lv.scale2(-1).neg()), &Ball::int(255));
         for k in image * n + ch * b.pixels..image * n + (ch + 1) * b.pixels {
@@ -179,8 +193,9 @@ pub(crate) fn exact(b: &VlbBatch<'_>) -> Result<VlbExact, String> {
         let bpd = |v: &Ball| c.div(v, &scale);
         let mut kl = Vec::with_capacity(steps.len());
         let mut sum_kl = vec![Ball::int(0); batch];
-        for s in &steps[1..] {
-            let terms: Vec<Ball> = (0..batch).map(|i| bpd(&kl_sum(c, b, s, i))).collect();
+        for (t, s) in steps.iter().enumerate().skip(1) {
+            let shared = Shared::new(c, s);
+            let terms: Vec<Ball> = (0..batch).map(|i| bpd(&kl_sum(c, b, &shared, t, i))).collect();
             sum_kl.iter_mut().zip(&terms).for_each(|(acc, t)| *acc = c.add(acc, t));
             kl.push(terms.iter().map(|t| round(c, t)).collect::<Option<Vec<_>>>()?);
         }
@@ -188,9 +203,10 @@ pub(crate) fn exact(b: &VlbBatch<'_>) -> Result<VlbExact, String> {
             (0..batch).map(|i| bpd(&prior_sum(c, b, &steps[steps.len() - 1], i))).collect();
         let mut decoder = [Vec::new(), Vec::new()];
         let mut total = [Vec::new(), Vec::new()];
+        let first = Shared::new(c, &steps[0]);
         for (k, variant) in VARIANTS.into_iter().enumerate() {
             for i in 0..batch {
-                let dec = bpd(&decoder_sum(c, b, &steps[0], i, variant)?).neg();
+                let dec = bpd(&decoder_sum(c, b, &first, i, variant)?).neg();
                 total[k].push(round(c, &c.add(&c.add(&prior[i], &sum_kl[i]), &dec))?);
                 decoder[k].push(round(c, &dec)?);
             }
