@@ -12,8 +12,8 @@
 //!   log-variance, `D = lvc - lv = frac (lvc - ln beta_t)` and `normal_kl = (g(D) + coef1^2 (x_start -
 //!   pred)^2 e^-lv) / 2` with `g(D) = e^D - 1 - D` by its series (`helpers::kl_g`);
 //! * at `t = 0`, `coef1 = 1` and `coef2 = 0` exactly, so the decoder's mean is `pred_xstart` itself;
-//! * the prior `normal_kl(sqrt(abar) x, ln(1 - abar), 0, 0) = (g(ln(1 - abar)) + abar x^2) / 2` at
-//!   `t = T - 1`.
+//! * the prior is `posterior.rs`'s exact `_prior_bpd`, correctly rounded, which enters each total as a
+//!   ball of one ulp around it.
 //!
 //! One `v` per image and channel (broadcast over the pixels) lets the sums over pixels be formed exactly
 //! (`sum (x_start - pred)^2` is a dyadic number), so a term costs a few ball operations per channel; the
@@ -22,7 +22,7 @@
 
 use super::arith::{Arith, Num, Val};
 use super::derived::{Diffusion, Step};
-use super::dyadic::{exact_add, f, F};
+use super::dyadic::{exact_add, f, log2_abs, F};
 use super::gaussian::{cdf, delta};
 use super::helpers::{affine255, below_clamp, is_neg, kl_g};
 use super::mp::{Ball, Ctx};
@@ -171,21 +171,14 @@ fn decoder_sum(c: &Ctx, b: &VlbBatch<'_>, s: &Shared, image: usize, variant: Var
     Some(total)
 }
 
-/// The sum over one image of the prior's `normal_kl(q(x_(T-1) | x_start), N(0, 1))`, in nats.
-fn prior_sum(c: &Ctx, b: &VlbBatch<'_>, last: &Step, image: usize) -> Ball {
-    let n = b.channels * b.pixels;
-    let x = &b.x_start[image * n..(image + 1) * n];
-    let squares = x.iter().fold(F::ZERO, |s, &v| exact_add(&s, &square(&f(v))));
-    let lv = last.element(c, DerivedArray::LogOneMinusAlphasCumprod);
-    let gap = c.mul(&Ball::int(n as i64), &kl_g(c, &lv));
-    c.add(&gap, &c.mul(&last.abar, &c.exact(&squares))).scale2(-1)
-}
-
 /// See [`super::variational_bound`]; the arguments are checked there.
 pub(crate) fn exact(b: &VlbBatch<'_>) -> Result<VlbExact, String> {
     let d = Diffusion::new(b.schedule, b.steps)?;
     let n = b.channels * b.pixels;
     let batch = b.x_start.len() / n;
+    // `_prior_bpd` per image, correctly rounded (posterior.rs); in the totals as a ball of one ulp (half
+    // an ulp is its error; a whole one covers log2_abs's 1e-15 at a power of two).
+    let prior = super::posterior::prior(b.schedule, b.steps, b.x_start, batch)?;
     arbitrary_precision(|c| {
         let steps = d.all_steps(c);
         // nats summed over an image -> bits/dim: divide by n ln 2.
@@ -199,19 +192,20 @@ pub(crate) fn exact(b: &VlbBatch<'_>) -> Result<VlbExact, String> {
             sum_kl.iter_mut().zip(&terms).for_each(|(acc, t)| *acc = c.add(acc, t));
             kl.push(terms.iter().map(|t| round(c, t)).collect::<Option<Vec<_>>>()?);
         }
-        let prior: Vec<Ball> =
-            (0..batch).map(|i| bpd(&prior_sum(c, b, &steps[steps.len() - 1], i))).collect();
+        let prior_balls: Vec<Ball> = prior
+            .iter()
+            .map(|p| c.exact(&f(p.value)).add_abs_err(log2_abs(&f(p.value)).floor() - 52.0))
+            .collect();
         let mut decoder = [Vec::new(), Vec::new()];
         let mut total = [Vec::new(), Vec::new()];
         let first = Shared::new(c, &steps[0]);
         for (k, variant) in VARIANTS.into_iter().enumerate() {
             for i in 0..batch {
                 let dec = bpd(&decoder_sum(c, b, &first, i, variant)?).neg();
-                total[k].push(round(c, &c.add(&c.add(&prior[i], &sum_kl[i]), &dec))?);
+                total[k].push(round(c, &c.add(&c.add(&prior_balls[i], &sum_kl[i]), &dec))?);
                 decoder[k].push(round(c, &dec)?);
             }
         }
-        let prior = prior.iter().map(|p| round(c, p)).collect::<Option<Vec<_>>>()?;
-        Some(VlbExact { kl, decoder, prior, total })
+        Some(VlbExact { kl, decoder, prior: prior.clone(), total })
     })
 }

@@ -11,16 +11,15 @@
 //!   means=model_mean, log_scales=0.5 * model_log_variance)) / np.log(2.0)` (torch divides by the
 //!   float64 scalar rounded to the tensors' dtype);
 //! * `_prior_bpd`: `mean_flat(normal_kl(sqrt_alphas_cumprod[T-1] x_start, log_one_minus_alphas_cumprod[T-1],
-//!   0, 0)) / np.log(2.0)`;
+//!   0, 0)) / np.log(2.0)` (`upstream::posterior::prior_kl`, torch's promotion included);
 //! * `calc_bpd_loop`: the terms stacked from `t = T - 1` down to 0, `vb.sum(dim=1) + prior_bpd`.
 
 use super::data::{Batch, STEPS};
-use crate::upstream::derived::{derived_array, DerivedArray};
 use crate::upstream::loglik::log_likelihood_point;
 use crate::upstream::mean_flat::{opmath_mean, pairwise_sum};
 use crate::upstream::normal_kl::normal_kl_point;
 use crate::upstream::posterior::{
-    extracted_steps, learned_range_log_variance, q_posterior_mean, Frac, StepRecipe,
+    extracted_steps, learned_range_log_variance, prior_kl, q_posterior_mean, Frac, StepRecipe,
 };
 use crate::upstream::schedule::{beta_schedule, Trig};
 use crate::{Cdf, Error, Real};
@@ -59,15 +58,6 @@ pub struct Estimate {
     pub prior: Vec<f64>,
     /// `total_bpd` per image.
     pub total: Vec<f64>,
-}
-
-/// `_extract_into_tensor` of one float64 (or float32) element for tensors of precision `T`.
-fn extract<A: Trig, T: Real>(v: A, float: bool) -> T {
-    if float {
-        T::cast(f64::from(v.as_f64() as f32))
-    } else {
-        T::cast(v.as_f64())
-    }
 }
 
 /// The estimate with the arrays of `betas` (precision `A`), tensors of precision `T` and `cdf`.
@@ -115,15 +105,21 @@ fn with_arrays<A: Trig, T: Real>(
             .collect();
         terms.push(row);
     }
-    let float = !keep;
-    let mean: T = extract(derived_array(betas, DerivedArray::SqrtAlphasCumprod)?[last], float);
-    let logvar: T = extract(derived_array(betas, DerivedArray::LogOneMinusAlphasCumprod)?[last], float);
+    let last_step = &steps[last];
     let mut prior = Vec::with_capacity(batch.images);
     let mut total = Vec::with_capacity(batch.images);
     for b in 0..batch.images {
         let kl: Vec<T> = batch.x_start[b * n..(b + 1) * n]
             .iter()
-            .map(|&x| normal_kl_point(mean * get(x), logvar, T::zero(), T::zero()))
+            .map(|&x| {
+                if keep {
+                    // float64 arrays kept: every term of the KL in T (no float32 tensor to promote to).
+                    let m = last_step.sqrt_alphas_cumprod * get(x);
+                    normal_kl_point(m, last_step.log_one_minus_alphas_cumprod, T::zero(), T::zero())
+                } else {
+                    prior_kl(last_step, get(x))
+                }
+            })
             .collect();
         let p = opmath_mean(&kl) / ln2;
         // vb stacked from t = T - 1 down to 0, summed over dim 1, plus the prior.
