@@ -7,7 +7,7 @@
 //! interpolation `frac ln(beta_t) + (1 - frac) posterior_log_variance_clipped_t`, `frac = (v + 1) / 2`.
 
 use super::arith::{Arith, Num, Val};
-use super::derived::Diffusion;
+use super::derived::{Diffusion, Step};
 use super::dyadic::f;
 use super::mp::{Ball, Ctx};
 use super::types::Exact;
@@ -145,26 +145,31 @@ pub(crate) fn prior(
     batch: usize,
 ) -> Result<Vec<Exact>, String> {
     let d = Diffusion::new(schedule, steps)?;
-    let row = x_start.len() / batch.max(1);
     arbitrary_precision(|c| {
         let s = d.step(c, steps - 1);
-        // KL(N(m, 1 - abar) || N(0, 1)) = ((-ln(1 - abar) - abar) + abar x^2) / 2 with m = sqrt(abar) x:
-        // the variance term -ln(1 - abar) - abar >= 0 (ln_1p where abar is small: no cancellation in the
-        // log; the difference is the ball's).
-        let ln_one_minus = s.element(c, DerivedArray::LogOneMinusAlphasCumprod);
-        let variance_term = c.sub(&ln_one_minus.neg(), &s.abar);
-        let per_nat = c.mul(&Ball::int(row as i64), &c.ln2());
-        x_start
-            .chunks(row.max(1))
-            .map(|xs| {
-                let squares =
-                    xs.iter().fold(Ball::exact(f(0.0)), |acc, &x| c.add(&acc, &c.sqr(&c.exact(&f(x)))));
-                let sum = c.add(&c.mul(&Ball::int(row as i64), &variance_term), &c.mul(&s.abar, &squares));
-                // mean over the row, halved, in bits: sum / (2 n ln 2).
-                round(c, &c.div(&sum, &per_nat).scale2(-1))
-            })
-            .collect()
+        prior_balls(c, &s, x_start, batch).iter().map(|p| round(c, p)).collect()
     })
+}
+
+/// `_prior_bpd` per row of `x_start` (`batch` rows) as balls, from the last timestep's quantities `s`
+/// (also a part of `vlb.rs`'s exact totals).
+pub(super) fn prior_balls(c: &Ctx, s: &Step, x_start: &[f64], batch: usize) -> Vec<Ball> {
+    let row = x_start.len() / batch.max(1);
+    // KL(N(m, 1 - abar) || N(0, 1)) = ((-ln(1 - abar) - abar) + abar x^2) / 2 with m = sqrt(abar) x:
+    // the variance term -ln(1 - abar) - abar >= 0 (ln_1p where abar is small: no cancellation in the
+    // log; the difference is the ball's).
+    let ln_one_minus = s.element(c, DerivedArray::LogOneMinusAlphasCumprod);
+    let variance_term = c.sub(&ln_one_minus.neg(), &s.abar);
+    let per_nat = c.mul(&Ball::int(row as i64), &c.ln2());
+    x_start
+        .chunks(row.max(1))
+        .map(|xs| {
+            let squares = xs.iter().fold(Ball::exact(f(0.0)), |acc, &x| c.add(&acc, &c.sqr(&c.exact(&f(x)))));
+            let sum = c.add(&c.mul(&Ball::int(row as i64), &variance_term), &c.mul(&s.abar, &squares));
+            // mean over the row, halved, in bits: sum / (2 n ln 2).
+            c.div(&sum, &per_nat).scale2(-1)
+        })
+        .collect()
 }
 
 #[cfg(test)]

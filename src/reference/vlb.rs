@@ -12,8 +12,7 @@
 //!   log-variance, `D = lvc - lv = frac (lvc - ln beta_t)` and `normal_kl = (g(D) + coef1^2 (x_start -
 //!   pred)^2 e^-lv) / 2` with `g(D) = e^D - 1 - D` by its series (`helpers::kl_g`);
 //! * at `t = 0`, `coef1 = 1` and `coef2 = 0` exactly, so the decoder's mean is `pred_xstart` itself;
-//! * the prior is `posterior.rs`'s exact `_prior_bpd`, correctly rounded, which enters each total as a
-//!   ball of one ulp around it.
+//! * the prior is `posterior.rs`'s exact `_prior_bpd` ([`prior_balls`]).
 //!
 //! One `v` per image and channel (broadcast over the pixels) lets the sums over pixels be formed exactly
 //! (`sum (x_start - pred)^2` is a dyadic number), so a term costs a few ball operations per channel; the
@@ -22,10 +21,11 @@
 
 use super::arith::{Arith, Num, Val};
 use super::derived::{Diffusion, Step};
-use super::dyadic::{exact_add, f, log2_abs, F};
+use super::dyadic::{exact_add, f, F};
 use super::gaussian::{cdf, delta};
 use super::helpers::{affine255, below_clamp, is_neg, kl_g};
 use super::mp::{Ball, Ctx};
+use super::posterior::prior_balls;
 use super::types::{Exact, Variant};
 use super::ziv::arbitrary_precision;
 use crate::upstream::derived::DerivedArray;
@@ -176,9 +176,6 @@ pub(crate) fn exact(b: &VlbBatch<'_>) -> Result<VlbExact, String> {
     let d = Diffusion::new(b.schedule, b.steps)?;
     let n = b.channels * b.pixels;
     let batch = b.x_start.len() / n;
-    // `_prior_bpd` per image, correctly rounded (posterior.rs); in the totals as a ball of one ulp (half
-    // an ulp is its error; a whole one covers log2_abs's 1e-15 at a power of two).
-    let prior = super::posterior::prior(b.schedule, b.steps, b.x_start, batch)?;
     arbitrary_precision(|c| {
         let steps = d.all_steps(c);
         // nats summed over an image -> bits/dim: divide by n ln 2.
@@ -192,10 +189,7 @@ pub(crate) fn exact(b: &VlbBatch<'_>) -> Result<VlbExact, String> {
             sum_kl.iter_mut().zip(&terms).for_each(|(acc, t)| *acc = c.add(acc, t));
             kl.push(terms.iter().map(|t| round(c, t)).collect::<Option<Vec<_>>>()?);
         }
-        let prior_balls: Vec<Ball> = prior
-            .iter()
-            .map(|p| c.exact(&f(p.value)).add_abs_err(log2_abs(&f(p.value)).floor() - 52.0))
-            .collect();
+        let prior_balls = prior_balls(c, &steps[steps.len() - 1], b.x_start, batch);
         let mut decoder = [Vec::new(), Vec::new()];
         let mut total = [Vec::new(), Vec::new()];
         let first = Shared::new(c, &steps[0]);
@@ -206,6 +200,7 @@ pub(crate) fn exact(b: &VlbBatch<'_>) -> Result<VlbExact, String> {
                 decoder[k].push(round(c, &dec)?);
             }
         }
-        Some(VlbExact { kl, decoder, prior: prior.clone(), total })
+        let prior = prior_balls.iter().map(|p| round(c, p)).collect::<Option<Vec<_>>>()?;
+        Some(VlbExact { kl, decoder, prior, total })
     })
 }
