@@ -10,6 +10,8 @@ import math
 import mpmath as mp
 import numpy as np
 
+from derived_arrays_mpmath import arrays  # the exact arrays, written once
+
 mp.mp.prec = 300
 
 
@@ -49,27 +51,7 @@ def upstream(betas):
 
 def exact(betas):
     """The same arrays as exact functions of the float64 betas (mpmath)."""
-    b = [mp.mpf(float(x)) for x in betas]
-    ac, p = [], mp.mpf(1)
-    for x in b:
-        p *= 1 - x
-        ac.append(p)
-    prev = [mp.mpf(1)] + ac[:-1]
-    post = [b[i] * (1 - prev[i]) / (1 - ac[i]) for i in range(len(b))]
-    return {
-        "alphas_cumprod": ac,
-        "alphas_cumprod_prev": prev,
-        "alphas_cumprod_next": ac[1:] + [mp.mpf(0)],
-        "sqrt_alphas_cumprod": [mp.sqrt(x) for x in ac],
-        "sqrt_one_minus_alphas_cumprod": [mp.sqrt(1 - x) for x in ac],
-        "log_one_minus_alphas_cumprod": [mp.log(1 - x) for x in ac],
-        "sqrt_recip_alphas_cumprod": [mp.sqrt(1 / x) for x in ac],
-        "sqrt_recipm1_alphas_cumprod": [mp.sqrt(1 / x - 1) for x in ac],
-        "posterior_variance": post,
-        "posterior_log_variance_clipped": [mp.log(x) for x in [post[1]] + post[1:]],
-        "posterior_mean_coef1": [b[i] * mp.sqrt(prev[i]) / (1 - ac[i]) for i in range(len(b))],
-        "posterior_mean_coef2": [(1 - prev[i]) * mp.sqrt(1 - b[i]) / (1 - ac[i]) for i in range(len(b))],
-    }
+    return arrays([mp.mpf(float(x)) for x in betas])
 
 
 def main():
