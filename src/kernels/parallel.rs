@@ -206,10 +206,11 @@ pub(crate) fn stage<T: Copy, F: Fn([T; N]) -> [T; M], const N: usize, const M: u
 /// than a whole number of steps: the batch's last).
 ///
 /// Why steps: LLVM gave the plain loop over `0..n` a scalar epilogue that ran the last 16 elements of
-/// every stage scalar even when `n` was a multiple of the vector width (~20% of the erf f32 kernel's
-/// time). [`stage`] takes 16 f32 (one AVX-512 register) or 32 f64 (four): the faster of 16 and 32 for
-/// each precision in a before/after measurement of the log-likelihood kernels (erf f64 +8% with 32;
-/// 8 f64 was vectorised badly); `normal_kl`'s single stage is faster with 16 in f64 (~5%).
+/// every stage scalar even when `n` was a multiple of the vector width (seen in a perf profile of the
+/// erf f32 kernel). [`stage`] takes 16 f32 (one AVX-512 register) or 32 f64 (four): the faster of 16
+/// and 32 for each precision in a before/after measurement under load with a scratch driver (8 f64 was
+/// vectorised badly), `normal_kl`'s single stage 16 in f64; re-measure with `cargo bench --bench
+/// kernels` on a quiet machine before changing them.
 #[inline(always)]
 pub(crate) fn stage_in_steps<T, F, const N: usize, const M: usize, const STEP: usize>(
     inputs: [&[T]; N],
