@@ -15,9 +15,10 @@ use sha2::{Digest, Sha256};
 /// (`stable/engine.rs`), the f32 CDFs under test (`upstream/cdf.rs`) and their elementary functions
 /// (`real.rs`, over `libm`). The reference is not fingerprinted: its values are certified, and the check
 /// recomputes every reference value the file records (as it does the error measures of `audit/cdf.rs`).
-pub const SOURCES: [(&str, &str); 7] = [
+pub const SOURCES: [(&str, &str); 8] = [
     ("src/audit/exhaustive/mod.rs", include_str!("mod.rs")),
     ("src/audit/exhaustive/scan.rs", include_str!("scan.rs")),
+    ("src/audit/exhaustive/tally.rs", include_str!("tally.rs")),
     ("src/audit/merge.rs", include_str!("../merge.rs")),
     ("src/audit/stats.rs", include_str!("../stats.rs")),
     ("src/stable/engine.rs", include_str!("../../stable/engine.rs")),

@@ -15,13 +15,12 @@
 
 mod fingerprint;
 mod scan;
+mod tally;
 
 pub use fingerprint::{compare, problems, results_sha256, Fingerprint, SOURCES};
-pub use scan::{
-    float_of_key, key_of_float, scan_shard, truth, ulps_off, Max, Maxima, Shard, TruthScan, VariantScan,
-    SHORTCUT_BOUNDS, TRUTH_STRIDE,
-};
-pub(crate) use scan::{merge_pair, overflow};
+pub use scan::{float_of_key, key_of_float, scan_shard, truth, Shard, SHORTCUT_BOUNDS};
+pub(crate) use tally::{merge_pair, overflow};
+pub use tally::{ulps_off, Max, Maxima, TruthScan, VariantScan, TRUTH_STRIDE};
 
 use super::cdf::{error, reference_truth, Measure};
 use super::stats::{worse, Label, Truth};

@@ -1,12 +1,10 @@
 //! The scan itself: every one of the 2^32 float32 inputs of both f32 CDF variants, in increasing numeric
-//! order (keys), each judged against the [`truth`] (the accurate f64 engine, Taylor polynomials near 0),
-//! and every [`TRUTH_STRIDE`]-th judged input's truth compared with the reference. Ranges scanned apart
-//! (chunks, shards) merge into the figures of one scan.
+//! order (keys), in blocks whose f32 results are computed first, each input judged against the [`truth`]
+//! (the accurate f64 engine, Taylor polynomials near 0) and tallied (`tally.rs`), every
+//! [`TRUTH_STRIDE`]-th judged input's truth compared with the reference.
 
-use super::super::stats::exceeds;
+use super::tally::{merge_pair, overflow, Pair, TruthScan, TRUTH_STRIDE};
 use super::FORMAT;
-use crate::golden::judge::ulp;
-use crate::reference;
 use crate::stable::engine;
 use crate::{Cdf, Error};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -43,13 +41,6 @@ const TAYLOR_BELOW: f64 = 1.0 / 4096.0;
 const UPPER_SHORTCUT: f64 = 6.0;
 /// Below this z both true values round to 0 in f32.
 const LOWER_SHORTCUT: f64 = -15.0;
-/// Half the smallest f32 subnormal: true values above it round to a nonzero f32.
-const F32_UNDERFLOW: f64 = f64::from_bits((1023 - 150) << 52);
-/// The smallest normal f32: the log error is measured where the true value is at least this.
-const F32_MIN_NORMAL: f64 = f32::MIN_POSITIVE as f64;
-/// True values below `1 - 2^-25` round to an f32 below 1 (that midpoint itself ties to 1).
-const F32_BELOW_ONE: f64 = 1.0 - f64::from_bits((1023 - 25) << 52);
-
 /// The true Phi and tanh formula at |z| < 2^-12, where `engine::phi` costs ~20x more than needed:
 /// `Phi = 1/2 + phi0 (z - z^3/6)`, truncation <= phi0 z^5/40 < 2^-66; `T = 1/2 + (s - s^3/3)/2` with
 /// `s = sqrt(2/pi) (z + 0.044715 z^3)`, truncation <= s^5/15 < 2^-65. Both far below half an f64 ulp of
@@ -95,248 +86,73 @@ fn shortcut(z: f64, erf: f32, tanh: f32) -> bool {
 /// The error bounds of all shortcut regions: (absolute, ulps, log).
 pub const SHORTCUT_BOUNDS: (f64, f64, f64) = (9.9e-10, 0.017, 9.9e-10);
 
-/// The binary exponent of the f32 ulp at a nonnegative `t` (subnormal spacing below the normal range).
-#[inline]
-fn ulp_f32_exponent(t: f64) -> i32 {
-    (((t.to_bits() >> 52) & 0x7ff) as i32 - 1023).max(-126) - 23
+/// Keys per block of [`scan_range`]: a block's f32 results are computed first, back to back, then
+/// tracked and judged.
+const BLOCK: usize = 1024;
+
+/// Keys of NaN inputs: the negative NaNs lie below -inf's key, the positive ones above +inf's.
+fn is_nan_key(k: u64) -> bool {
+    k < u64::from(key_of_float(f32::NEG_INFINITY)) || k > u64::from(key_of_float(f32::INFINITY))
 }
 
-/// A maximum and the key of the first input reaching it.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Max {
-    /// The error.
-    pub value: f64,
-    /// Key of the input.
-    pub key: u32,
-}
-
-/// Keeps the worse ([`exceeds`]: NaN worst); on ties the earlier (left) one, so results do not depend on
-/// chunking.
-fn max_of(left: Option<Max>, right: Option<Max>) -> Option<Max> {
-    match (left, right) {
-        (Some(l), Some(r)) if exceeds(r.value, l.value) => Some(r),
-        (Some(l), _) => Some(l),
-        (None, r) => r,
-    }
-}
-
-/// Maxima of one variant against one exact function.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Maxima {
-    /// Error in f32 ulps of the true value.
-    pub ulps: Option<Max>,
-    /// Absolute error.
-    pub abs: Option<Max>,
-    /// |ln F - ln P| where F > 0 and P is a normal f32.
-    pub log: Option<Max>,
-    /// Inputs where F = 0 but P rounds to a nonzero f32.
-    pub flushed_to_zero: u64,
-    /// Inputs where F = 1 but P rounds below 1.
-    pub flushed_to_one: u64,
-}
-
-impl Maxima {
-    /// Records the f32 result `f` against the true `t` at `key`.
-    #[inline]
-    pub(super) fn record(&mut self, key: u32, f: f64, t: f64) {
-        let abs = (f - t).abs();
-        let offer = |slot: &mut Option<Max>, value: f64| *slot = max_of(*slot, Some(Max { value, key }));
-        offer(&mut self.abs, abs);
-        // Multiplying by the inverse power of two is exact and cheaper than dividing.
-        offer(&mut self.ulps, abs * f64::from_bits(((1023 - ulp_f32_exponent(t)) as u64) << 52));
-        if f > 0.0 && t >= F32_MIN_NORMAL {
-            offer(&mut self.log, libm::log1p((f - t) / t).abs());
-        }
-        if f == 0.0 && t > F32_UNDERFLOW {
-            self.flushed_to_zero += 1;
-        }
-        if f == 1.0 && t < F32_BELOW_ONE {
-            self.flushed_to_one += 1;
-        }
-    }
-
-    /// Combines two ranges' maxima; `None` when a counter would overflow (only shard files edited by
-    /// hand can hold such counts: a whole scan has 2^32 inputs).
-    fn merge(&self, right: &Maxima) -> Option<Maxima> {
-        Some(Maxima {
-            ulps: max_of(self.ulps, right.ulps),
-            abs: max_of(self.abs, right.abs),
-            log: max_of(self.log, right.log),
-            flushed_to_zero: self.flushed_to_zero.checked_add(right.flushed_to_zero)?,
-            flushed_to_one: self.flushed_to_one.checked_add(right.flushed_to_one)?,
-        })
-    }
-}
-
-/// Every this-many-th key (of those judged in full) has its truth compared with the reference: about
-/// 2^19 inputs, every binade sampled densely, for a few seconds of reference work.
-pub const TRUTH_STRIDE: u32 = 1 << 10;
-
-/// The scan's truth against the reference over a key range: f64 ulps of the correctly rounded value.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct TruthScan {
-    /// Inputs compared.
-    pub points: u64,
-    /// Largest error of the Phi truth in f64 ulps (NaN: the reference refused) and its key.
-    pub phi: Option<Max>,
-    /// The same for the exact tanh formula.
-    pub formula: Option<Max>,
-}
-
-/// `|t - r|` in f64 ulps of the reference value `r` (NaN where the reference refused).
-pub fn ulps_off(t: f64, r: Result<reference::Exact, Error>) -> f64 {
-    r.map_or(f64::NAN, |r| (t - r.value).abs() / ulp(r.value, 53))
-}
-
-impl TruthScan {
-    /// Compares the truth `(phi, formula)` at `z` (key `key`) with the reference.
-    fn record(&mut self, key: u32, z: f64, (phi, formula): (f64, f64)) {
-        self.points += 1;
-        self.phi = max_of(self.phi, Some(Max { value: ulps_off(phi, reference::phi(z)), key }));
-        self.formula =
-            max_of(self.formula, Some(Max { value: ulps_off(formula, reference::tanh_cdf(z)), key }));
-    }
-
-    /// Combines with the comparison of another key range; `None` when the count would overflow.
-    pub(crate) fn merge(&self, right: &TruthScan) -> Option<TruthScan> {
-        Some(TruthScan {
-            points: self.points.checked_add(right.points)?,
-            phi: max_of(self.phi, right.phi),
-            formula: max_of(self.formula, right.formula),
-        })
-    }
-}
-
-/// The scan state of one variant over a contiguous key range.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct VariantScan {
-    /// Against the true Phi.
-    pub vs_phi: Maxima,
-    /// Against the exact tanh formula (tanh only).
-    pub vs_formula: Maxima,
-    /// Non-NaN inputs.
-    pub inputs: u64,
-    /// NaN inputs, and how many of them gave NaN.
-    pub nan_inputs: u64,
-    /// See `nan_inputs`.
-    pub nan_outputs: u64,
-    /// Largest key with F = 0, smallest with F > 0, smallest with F = 1, largest with F < 1.
-    pub last_zero: Option<u32>,
-    /// See `last_zero`.
-    pub first_positive: Option<u32>,
-    /// See `last_zero`.
-    pub first_one: Option<u32>,
-    /// See `last_zero`.
-    pub last_below_one: Option<u32>,
-    /// Steps between consecutive non-NaN inputs where F decreases.
-    pub decreases: u64,
-    /// The largest such decrease and the key of the input after it.
-    pub max_drop: Option<Max>,
-    /// First non-NaN input's key and result, and the last result, to count decreases across ranges.
-    pub first_key: Option<u32>,
-    /// See `first_key`.
-    pub first_value: Option<f32>,
-    /// See `first_value`.
-    pub last_value: Option<f32>,
-}
-
-impl VariantScan {
-    /// Records the result `f` at non-NaN input `key` (keys arrive in increasing order).
-    #[inline]
-    fn track(&mut self, key: u32, f: f32) {
-        self.inputs += 1;
-        if f == 0.0 {
-            self.last_zero = Some(key);
-        } else if f > 0.0 && self.first_positive.is_none() {
-            self.first_positive = Some(key);
-        }
-        if f == 1.0 {
-            if self.first_one.is_none() {
-                self.first_one = Some(key);
-            }
-        } else if f < 1.0 {
-            self.last_below_one = Some(key);
-        }
-        if let Some(prev) = self.last_value.filter(|&prev| f < prev) {
-            self.decreases += 1;
-            self.max_drop = max_of(self.max_drop, Some(Max { value: f64::from(prev) - f64::from(f), key }));
-        }
-        self.first_key = self.first_key.or(Some(key));
-        self.first_value = self.first_value.or(Some(f));
-        self.last_value = Some(f);
-    }
-
-    /// Combines with the scan of the range right after this one; `None` when a counter would overflow.
-    fn merge(&self, right: &VariantScan) -> Option<VariantScan> {
-        // The step from this range's last input to the right range's first one.
-        let step = match (self.last_value, right.first_value, right.first_key) {
-            (Some(l), Some(r), Some(key)) if r < l => Some(Max { value: f64::from(l) - f64::from(r), key }),
-            _ => None,
-        };
-        Some(VariantScan {
-            vs_phi: self.vs_phi.merge(&right.vs_phi)?,
-            vs_formula: self.vs_formula.merge(&right.vs_formula)?,
-            inputs: self.inputs.checked_add(right.inputs)?,
-            nan_inputs: self.nan_inputs.checked_add(right.nan_inputs)?,
-            nan_outputs: self.nan_outputs.checked_add(right.nan_outputs)?,
-            last_zero: right.last_zero.or(self.last_zero),
-            first_positive: self.first_positive.or(right.first_positive),
-            first_one: self.first_one.or(right.first_one),
-            last_below_one: right.last_below_one.or(self.last_below_one),
-            decreases: self.decreases.checked_add(right.decreases)?.checked_add(u64::from(step.is_some()))?,
-            max_drop: max_of(max_of(self.max_drop, step), right.max_drop),
-            first_key: self.first_key.or(right.first_key),
-            first_value: self.first_value.or(right.first_value),
-            last_value: right.last_value.or(self.last_value),
-        })
-    }
-}
-
-/// Both variants over one key range (index 0 erf, 1 tanh).
-pub(crate) type Pair = [VariantScan; 2];
-
-/// Combines the scans of two adjacent key ranges; `None` when a counter would overflow.
-pub(crate) fn merge_pair(left: &Pair, right: &Pair) -> Option<Pair> {
-    Some([left[0].merge(&right[0])?, left[1].merge(&right[1])?])
-}
-
-/// The error of a counter that would overflow when merging.
-pub(crate) fn overflow(file: &str) -> Error {
-    Error::Unusable {
-        file: file.into(),
-        field: "scans".into(),
-        problem: "a counter overflows when the ranges are merged (more inputs than 2^64)".into(),
-    }
+/// Whether [`shortcut`] holds for every input of a block (consecutive keys from `first`, so the inputs
+/// increase from the first to the last): checked on the block's ends and results, without a loop of
+/// per-input tests.
+fn block_shortcut(first: u32, erf: &[f32], tanh: &[f32]) -> bool {
+    let Some(last) = (erf.len() as u32).checked_sub(1).map(|l| first + l) else { return true };
+    let (lo, hi) = (f64::from(float_of_key(first)), f64::from(float_of_key(last)));
+    let all = |v: f32| erf.iter().chain(tanh).fold(true, |acc, &f| acc & (f == v));
+    (lo.abs() < CENTRE_SHORTCUT && hi.abs() < CENTRE_SHORTCUT && all(0.5))
+        || (lo > UPPER_SHORTCUT && all(1.0))
+        || (hi < LOWER_SHORTCUT && all(0.0))
 }
 
 /// Scans keys `[start, end)`: both variants and the truth check.
 pub(super) fn scan_range(start: u64, end: u64) -> (Pair, TruthScan) {
     let mut acc = Pair::default();
     let mut truth_check = TruthScan::default();
-    for k in start..end {
-        let key = k as u32;
-        let z = float_of_key(key);
-        let (erf, tanh) = (Cdf::Erf.eval(z), Cdf::Tanh.eval(z));
-        if z.is_nan() {
-            for (a, f) in acc.iter_mut().zip([erf, tanh]) {
-                a.nan_inputs += 1;
-                a.nan_outputs += u64::from(f.is_nan());
+    let mut results = [[0f32; BLOCK]; 2];
+    let mut lo = start;
+    while lo < end {
+        let n = (end - lo).min(BLOCK as u64) as usize;
+        for (i, k) in (lo..lo + n as u64).enumerate() {
+            let z = float_of_key(k as u32);
+            (results[0][i], results[1][i]) = (Cdf::Erf.eval(z), Cdf::Tanh.eval(z));
+        }
+        // NaN keys lie at both ends of the key range, so a block's non-NaN keys are contiguous.
+        let (a, b) = match (0..n).find(|&i| !is_nan_key(lo + i as u64)) {
+            Some(a) => (a, (a..n).find(|&i| is_nan_key(lo + i as u64)).unwrap_or(n)),
+            None => (n, n),
+        };
+        for i in (0..a).chain(b..n) {
+            for (v, r) in acc.iter_mut().zip(&results) {
+                v.nan_inputs += 1;
+                v.nan_outputs += u64::from(r[i].is_nan());
             }
+        }
+        let first = (lo + a as u64) as u32;
+        for (v, r) in acc.iter_mut().zip(&results) {
+            v.track(first, &r[a..b]);
+        }
+        if block_shortcut(first, &results[0][a..b], &results[1][a..b]) {
+            lo += n as u64;
             continue;
         }
-        acc[0].track(key, erf);
-        acc[1].track(key, tanh);
-        let zd = f64::from(z);
-        if shortcut(zd, erf, tanh) {
-            continue;
+        for (i, (&erf, &tanh)) in results[0][a..b].iter().zip(&results[1][a..b]).enumerate() {
+            let key = first + i as u32;
+            let zd = f64::from(float_of_key(key));
+            if shortcut(zd, erf, tanh) {
+                continue;
+            }
+            let (phi, formula) = truth(zd);
+            acc[0].vs_phi.record(key, erf.into(), phi);
+            acc[1].vs_phi.record(key, tanh.into(), phi);
+            acc[1].vs_formula.record(key, tanh.into(), formula);
+            if key.is_multiple_of(TRUTH_STRIDE) {
+                truth_check.record(key, zd, (phi, formula));
+            }
         }
-        let (phi, formula) = truth(zd);
-        acc[0].vs_phi.record(key, erf.into(), phi);
-        acc[1].vs_phi.record(key, tanh.into(), phi);
-        acc[1].vs_formula.record(key, tanh.into(), formula);
-        if key.is_multiple_of(TRUTH_STRIDE) {
-            truth_check.record(key, zd, (phi, formula));
-        }
+        lo += n as u64;
     }
     (acc, truth_check)
 }
@@ -429,10 +245,52 @@ mod tests {
     }
 
     #[test]
-    fn ulp_exponent_matches_the_judge() {
-        for t in [0.0, 1e-45, 1e-40, 0.3, 0.5, 0.999_999, 1.0] {
-            assert_eq!(libm::ldexp(1.0, ulp_f32_exponent(t)), crate::golden::judge::ulp(t, 24), "{t}");
+    fn blocks_agree_with_single_keys() {
+        // Blocks (BLOCK keys, their trackers and shortcuts) against one-key scans merged: the NaN / -inf
+        // boundary, the zero edge near z = -5.3, the one edge near z = 5.3, z = 0 and z = 6 (a
+        // shortcut boundary), each range crossing a block boundary.
+        let around = |z: f32, before: u64, len: u64| (key_of_float(z) as u64 - before, len);
+        for (lo, len) in [
+            around(f32::NEG_INFINITY, 700, 1500),
+            around(-5.3, 40_000, 80_000),
+            around(5.3, 40_000, 80_000),
+            around(0.0, 1500, 3000),
+            around(6.0, 1500, 3000),
+            (u64::from(key_of_float(f32::INFINITY)) - 500, 1000),
+        ] {
+            let whole = scan_range(lo, lo + len);
+            let keys = (lo..lo + len).map(|k| scan_range(k, k + 1));
+            let merged = keys.reduce(|a, b| (merge_pair(&a.0, &b.0).unwrap(), a.1.merge(&b.1).unwrap()));
+            assert_eq!(Some(whole), merged, "keys {lo}..+{len}");
         }
+    }
+
+    #[test]
+    fn nan_keys_are_counted_at_both_ends() {
+        let (lo, hi) = (u64::from(key_of_float(f32::NEG_INFINITY)), u64::from(key_of_float(f32::INFINITY)));
+        for (range, expected) in [((lo - 300, lo + 2000), (300, 2000)), ((hi - 999, hi + 401), (400, 1000))] {
+            for v in scan_range(range.0, range.1).0 {
+                assert_eq!((v.nan_inputs, v.nan_outputs, v.inputs), (expected.0, expected.0, expected.1));
+            }
+        }
+    }
+
+    #[test]
+    fn block_shortcuts_hold_for_every_input() {
+        let probe = |z: f32, len: u32| {
+            let first = key_of_float(z);
+            let zs: Vec<f32> = (first..first + len).map(float_of_key).collect();
+            let erf: Vec<f32> = zs.iter().map(|&z| Cdf::Erf.eval(z)).collect();
+            let tanh: Vec<f32> = zs.iter().map(|&z| Cdf::Tanh.eval(z)).collect();
+            let each = (0..zs.len()).all(|i| shortcut(f64::from(zs[i]), erf[i], tanh[i]));
+            (block_shortcut(first, &erf, &tanh), each)
+        };
+        for z in [-15.000_01, -15.0, 5.999_99, 6.0, -1e-9, 9.0e-10, 8.0, -20.0] {
+            let (block, each) = probe(z, 64);
+            assert!(!block || each, "z = {z}");
+        }
+        assert_eq!(probe(8.0, 64), (true, true));
+        assert_eq!(probe(-5.999, 64), (false, false));
     }
 
     #[test]
