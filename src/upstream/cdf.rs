@@ -34,11 +34,30 @@ impl Cdf {
     /// Evaluates this CDF at one point, in `T`.
     #[inline]
     pub fn eval<T: Real>(self, z: T) -> T {
+        self.of_argument(self.argument(z))
+    }
+
+    /// The argument of the elementary function, as upstream computes it: `sqrt(2/pi) * (z + 0.044715 *
+    /// (z*z*z))` (tanh), `z / sqrt(2)` (erf). Plain arithmetic, apart from [`Cdf::of_argument`] so that
+    /// array code can evaluate it over many inputs in vector lanes (the same IEEE operations, so the same
+    /// bits; for tiny z the tanh form's subnormal `z^3` costs a microcode assist per instruction, shared
+    /// by the lanes).
+    #[inline]
+    pub fn argument<T: Real>(self, z: T) -> T {
+        match self {
+            Cdf::Tanh => T::SQRT_2_OVER_PI * (z + T::TANH_CUBIC * (z * z * z)),
+            Cdf::Erf => z / T::SQRT_2,
+        }
+    }
+
+    /// The CDF from its [`Cdf::argument`] `a`: `0.5 * (1 + tanh(a))` or `0.5 * (1 + erf(a))`.
+    #[inline]
+    pub fn of_argument<T: Real>(self, a: T) -> T {
         let half = T::cast(0.5);
         let one = T::one();
         match self {
-            Cdf::Tanh => half * (one + (T::SQRT_2_OVER_PI * (z + T::TANH_CUBIC * (z * z * z))).tanh()),
-            Cdf::Erf => half * (one + (z / T::SQRT_2).erf()),
+            Cdf::Tanh => half * (one + a.tanh()),
+            Cdf::Erf => half * (one + a.erf()),
         }
     }
 }

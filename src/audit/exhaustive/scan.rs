@@ -115,9 +115,14 @@ pub(super) fn scan_range(start: u64, end: u64) -> (Pair, TruthScan) {
     let mut lo = start;
     while lo < end {
         let n = (end - lo).min(BLOCK as u64) as usize;
+        // Arguments first, in a loop of plain arithmetic the compiler runs in vector lanes, then the
+        // elementary functions: `Cdf::eval` split in two, the same operations on the same values.
         for (i, k) in (lo..lo + n as u64).enumerate() {
             let z = float_of_key(k as u32);
-            (results[0][i], results[1][i]) = (Cdf::Erf.eval(z), Cdf::Tanh.eval(z));
+            (results[0][i], results[1][i]) = (Cdf::Erf.argument(z), Cdf::Tanh.argument(z));
+        }
+        for (r, cdf) in results.iter_mut().zip(Cdf::ALL) {
+            r[..n].iter_mut().for_each(|a| *a = cdf.of_argument(*a));
         }
         // NaN keys lie at both ends of the key range, so a block's non-NaN keys are contiguous.
         let (a, b) = match (0..n).find(|&i| !is_nan_key(lo + i as u64)) {
