@@ -36,11 +36,15 @@ pub enum Function {
     /// `GaussianDiffusion._prior_bpd(x_start)`: `mean_flat(normal_kl(q_mean, q_logvar, 0, 0)) / ln 2` at
     /// `t = T - 1`, in bits per dimension, one value per batch element.
     PriorBpd,
+    /// `GaussianDiffusion._vb_terms_bpd(model, x_start, x_t, t, clip_denoised=False)["output"]` with the
+    /// model given as data (`START_X`: `pred_xstart`; `LEARNED_RANGE`: `model_var_values`): the decoder
+    /// NLL at `t = 0`, the posterior KL otherwise, in bits per dimension, one value per batch element.
+    VbTermsBpd,
 }
 
 impl Function {
     /// Every helper, in the order files and reports list them.
-    pub const ALL: [Function; 10] = [
+    pub const ALL: [Function; 11] = [
         Function::NormalKl,
         Function::MeanFlat,
         Function::StandardNormalCdf,
@@ -51,6 +55,7 @@ impl Function {
         Function::QPosteriorMeanVariance,
         Function::LearnedRangeLogVariance,
         Function::PriorBpd,
+        Function::VbTermsBpd,
     ];
 
     /// The upstream Python name, also the golden file's stem.
@@ -67,6 +72,8 @@ impl Function {
             Function::LearnedRangeLogVariance => "learned_range_log_variance",
             // Upstream's method is `_prior_bpd` (private by convention); the file drops the underscore.
             Function::PriorBpd => "prior_bpd",
+            // `_vb_terms_bpd`, likewise.
+            Function::VbTermsBpd => "vb_terms_bpd",
         }
     }
 
@@ -96,6 +103,16 @@ impl Function {
             }
             // Its timestep is T - 1 for every batch element, set by the method itself.
             Function::PriorBpd => &["schedule_name", "num_diffusion_timesteps", "x_start"],
+            // The model's two outputs (`pred_xstart`, `model_var_values`) are inputs: the model is data.
+            Function::VbTermsBpd => &[
+                "schedule_name",
+                "num_diffusion_timesteps",
+                "x_start",
+                "x_t",
+                "t",
+                "pred_xstart",
+                "model_var_values",
+            ],
         }
     }
 
@@ -109,7 +126,8 @@ impl Function {
             | Function::GaussianDiffusionArrays
             | Function::QPosteriorMeanVariance
             | Function::LearnedRangeLogVariance
-            | Function::PriorBpd => &Precision::NATIVE,
+            | Function::PriorBpd
+            | Function::VbTermsBpd => &Precision::NATIVE,
             _ => &Precision::ALL,
         }
     }
@@ -126,7 +144,10 @@ impl Function {
     pub fn is_diffusion(self) -> bool {
         matches!(
             self,
-            Function::QPosteriorMeanVariance | Function::LearnedRangeLogVariance | Function::PriorBpd
+            Function::QPosteriorMeanVariance
+                | Function::LearnedRangeLogVariance
+                | Function::PriorBpd
+                | Function::VbTermsBpd
         )
     }
 
@@ -157,7 +178,8 @@ impl Function {
             | Function::GaussianDiffusionArrays
             | Function::QPosteriorMeanVariance
             | Function::LearnedRangeLogVariance
-            | Function::PriorBpd => &[Variant::Upstream],
+            | Function::PriorBpd
+            | Function::VbTermsBpd => &[Variant::Upstream],
         }
     }
 
@@ -173,7 +195,8 @@ impl Function {
             | Function::GaussianDiffusionArrays
             | Function::QPosteriorMeanVariance
             | Function::LearnedRangeLogVariance
-            | Function::PriorBpd => &[],
+            | Function::PriorBpd
+            | Function::VbTermsBpd => &[],
         }
     }
 

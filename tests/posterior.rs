@@ -11,6 +11,7 @@ use ddpm_golden::golden::format::GoldenFile;
 use ddpm_golden::golden::judge::judge;
 use ddpm_golden::upstream::posterior::{extracted_steps, Frac, StepRecipe};
 use ddpm_golden::upstream::schedule::beta_schedule;
+use ddpm_golden::upstream::vb_terms::VbRecipe;
 use ddpm_golden::{Function, Real};
 
 fn load(function: Function) -> GoldenFile {
@@ -27,7 +28,7 @@ fn worst<T: Real>(function: Function, recipe: StepRecipe) -> f64 {
         let Ok(Inputs::Diffusion(call)) = case_inputs(function, case) else { panic!("{}", case.id) };
         let betas = beta_schedule::<f64>(call.schedule, call.steps.into());
         let steps = extracted_steps::<f64, T>(&betas, &call.t, recipe).unwrap();
-        let got = eval_diffusion::<T>(&call, &steps, Frac::UPSTREAM);
+        let got = eval_diffusion::<T>(&call, &steps, (Frac::UPSTREAM, VbRecipe::UPSTREAM));
         let (e, t) = (
             case.expected_for(function, Variant::Upstream),
             case.tolerance_for(precision, Variant::Upstream),
@@ -43,8 +44,12 @@ fn worst<T: Real>(function: Function, recipe: StepRecipe) -> f64 {
 #[test]
 fn upstream_and_float64_elements_are_admitted() {
     let keep = StepRecipe { skip_float: true, ..StepRecipe::UPSTREAM };
-    for function in [Function::QPosteriorMeanVariance, Function::LearnedRangeLogVariance, Function::PriorBpd]
-    {
+    for function in [
+        Function::QPosteriorMeanVariance,
+        Function::LearnedRangeLogVariance,
+        Function::PriorBpd,
+        Function::VbTermsBpd,
+    ] {
         for (name, recipe) in [("upstream", StepRecipe::UPSTREAM), ("float64 elements", keep)] {
             let (w32, w64) = (worst::<f32>(function, recipe), worst::<f64>(function, recipe));
             println!("{function} {name}: worst {w32:.3} (f32), {w64:.3} (f64) tolerance units");

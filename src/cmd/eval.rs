@@ -164,7 +164,8 @@ fn eval_scalar<T: Real>(function: Function, p: &[T]) -> Vec<Row> {
                 | Function::GaussianDiffusionArrays
                 | Function::QPosteriorMeanVariance
                 | Function::LearnedRangeLogVariance
-                | Function::PriorBpd => {
+                | Function::PriorBpd
+                | Function::VbTermsBpd => {
                     unreachable!(
                         "mean_flat is evaluated by eval_mean_flat; parse_function refuses the others"
                     )
@@ -233,7 +234,8 @@ fn exact_row(function: Function, variant: Option<Cdf>, p: &[f64], data: &[f64], 
         | Function::GaussianDiffusionArrays
         | Function::QPosteriorMeanVariance
         | Function::LearnedRangeLogVariance
-        | Function::PriorBpd => {
+        | Function::PriorBpd
+        | Function::VbTermsBpd => {
             Err("parse_function refuses schedules, derived arrays and diffusion methods".into())
         }
     };

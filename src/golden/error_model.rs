@@ -244,6 +244,13 @@ fn loglik_inputs(p: &Model, f: &LoglikFacts) -> Result<(f64, f64), Bound> {
 
 /// Bound on `|got - expected|` of upstream's log-likelihood evaluated in `p` with `cdf`.
 pub fn loglik_bound(p: &Model, cdf: Cdf, f: &LoglikFacts) -> Bound {
+    loglik_bound_with(p, cdf, f, (0.0, 0.0))
+}
+
+/// [`loglik_bound`] where `means` and `log_scales` are themselves computed, within `dmean` and
+/// `dlog_scale` of the exact ones (`_vb_terms_bpd`'s decoder): those errors move both CDF arguments
+/// `z = exp(-log_scale) (x - mean +- h)` by `exp(-log_scale) dmean + |z| dlog_scale` (first order).
+pub fn loglik_bound_with(p: &Model, cdf: Cdf, f: &LoglikFacts, (dmean, dlog_scale): (f64, f64)) -> Bound {
     let (c, v) = match loglik_inputs(p, f) {
         Ok(cv) => cv,
         Err(settled) => return settled,
@@ -253,8 +260,9 @@ pub fn loglik_bound(p: &Model, cdf: Cdf, f: &LoglikFacts) -> Bound {
     let hw_err = (p.half_width - h).abs();
     // Error of z = inv_stdv * (centered + -h): centered rounded, constant deviation, sum rounded, exp
     // within `func`, product rounded.
-    let z_err =
-        |z: f64, shifted: f64| v * (p.u * c.abs() + hw_err + p.u * shifted.abs()) + z.abs() * (p.func + p.u);
+    let z_err = |z: f64, shifted: f64| {
+        v * (p.u * c.abs() + hw_err + p.u * shifted.abs() + dmean) + z.abs() * (p.func + p.u + dlog_scale)
+    };
     let (zp, zm) = (v * (c + h), v * (c - h));
     let plus = || cdf_error(p, cdf, zp, z_err(zp, c + h));
     let minus = || cdf_error(p, cdf, zm, z_err(zm, c - h));

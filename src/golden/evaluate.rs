@@ -16,6 +16,7 @@ use crate::upstream::posterior::{
     extracted_steps, learned_range_log_variance, prior_kl, q_posterior_mean, Extracted, Frac, StepRecipe,
 };
 use crate::upstream::schedule::{beta_schedule, Schedule};
+use crate::upstream::vb_terms::{vb_term, VbRecipe, VbRow};
 use crate::{Cdf, Error, Function, Real};
 use ndarray::ArrayViewD;
 
@@ -141,13 +142,14 @@ fn diffusion_inputs(function: Function, case: &Case) -> Result<Inputs, Error> {
 
 /// A per-timestep method on `call` in precision `T` as a port computes it: `GaussianDiffusion`'s arrays
 /// derived from upstream's float64 schedule (in float32 from its rounding, for `float32_arrays`), the
-/// elements extracted as `recipe` says, the learned range with the map `frac` (nothing where
-/// `GaussianDiffusion` refuses the schedule). Upstream is `StepRecipe::UPSTREAM`, float64, `Frac::UPSTREAM`.
+/// elements extracted as `recipe` says, the learned range with the map `frac`, `_vb_terms_bpd` composed as
+/// `vb` says (nothing where `GaussianDiffusion` refuses the schedule). Upstream is `StepRecipe::UPSTREAM`,
+/// float64, `Frac::UPSTREAM`, `VbRecipe::UPSTREAM`.
 pub fn eval_diffusion_port<T: Real>(
     call: &DiffusionCall,
     recipe: StepRecipe,
     float32_arrays: bool,
-    frac: Frac,
+    (frac, vb): (Frac, VbRecipe),
 ) -> Vec<f64> {
     let betas = beta_schedule::<f64>(call.schedule, call.steps.into());
     let steps = if float32_arrays {
@@ -156,13 +158,17 @@ pub fn eval_diffusion_port<T: Real>(
     } else {
         extracted_steps::<f64, T>(&betas, &call.t, recipe)
     };
-    eval_diffusion::<T>(call, &steps.unwrap_or_default(), frac)
+    eval_diffusion::<T>(call, &steps.unwrap_or_default(), (frac, vb))
 }
 
 /// A per-timestep method on `call` in precision `T` from the extracted values `extracted` (one per batch
-/// element): the posterior's mean, variance and clipped log-variance, or the learned range's
-/// log-variance with the map `frac`.
-pub fn eval_diffusion<T: Real>(call: &DiffusionCall, extracted: &[Extracted<T>], frac: Frac) -> Vec<f64> {
+/// element): the posterior's mean, variance and clipped log-variance, the learned range's log-variance
+/// with the map `frac`, `_prior_bpd`, or `_vb_terms_bpd` composed as `vb` says.
+pub fn eval_diffusion<T: Real>(
+    call: &DiffusionCall,
+    extracted: &[Extracted<T>],
+    (frac, vb): (Frac, VbRecipe),
+) -> Vec<f64> {
     let row = call.row();
     if extracted.len() != call.t.len() {
         return Vec::new();
@@ -185,6 +191,19 @@ pub fn eval_diffusion<T: Real>(call: &DiffusionCall, extracted: &[Extracted<T>],
                 (opmath_mean(&kl) / T::cast(std::f64::consts::LN_2)).as_f64()
             })
             .collect(),
+        Function::VbTermsBpd => {
+            let wide: Vec<Vec<T>> = call.tensors.iter().map(|v| v.iter().map(|&x| t(x)).collect()).collect();
+            let rows = |k: usize| wide[k].chunks(row.max(1));
+            let (xs, xt, pred, var) = (rows(0), rows(1), rows(2), rows(3));
+            xs.zip(xt)
+                .zip(pred.zip(var))
+                .zip(extracted.iter().zip(&call.t))
+                .map(|(((x_start, x_t), (pred_xstart, model_var_values)), (e, &step))| {
+                    let r = VbRow { x_start, x_t, pred_xstart, model_var_values };
+                    vb_term(e, step, r, vb).as_f64()
+                })
+                .collect()
+        }
         _ => call.tensors[0]
             .iter()
             .enumerate()
@@ -233,9 +252,10 @@ pub fn case_inputs(function: Function, case: &Case) -> Result<Inputs, Error> {
             Inputs::BetaSchedule { schedule, steps }
         }
         Function::GaussianDiffusionArrays => derived_inputs(case)?,
-        Function::QPosteriorMeanVariance | Function::LearnedRangeLogVariance | Function::PriorBpd => {
-            diffusion_inputs(function, case)?
-        }
+        Function::QPosteriorMeanVariance
+        | Function::LearnedRangeLogVariance
+        | Function::PriorBpd
+        | Function::VbTermsBpd => diffusion_inputs(function, case)?,
         Function::MeanFlat => {
             let shape = match case.inputs.get("shape") {
                 Some(Input::Shape(s)) => s.clone(),
@@ -284,7 +304,7 @@ pub fn eval_fast<T: Real>(inputs: &Inputs, cdf: Cdf) -> Vec<f64> {
             }
         }
         Inputs::Diffusion(call) => {
-            eval_diffusion_port::<T>(call, StepRecipe::UPSTREAM, false, Frac::UPSTREAM)
+            eval_diffusion_port::<T>(call, StepRecipe::UPSTREAM, false, (Frac::UPSTREAM, VbRecipe::UPSTREAM))
         }
         // Upstream builds the schedule in float64; a float32 port holds it after `.float()`.
         Inputs::BetaSchedule { schedule, steps } => beta_schedule::<f64>(*schedule, (*steps).into())

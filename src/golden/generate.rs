@@ -497,6 +497,14 @@ fn constants(function: Function) -> IndexMap<String, String> {
         // The schedule's constants (its file lists them) and the learned range's (v + 1) / 2.
         Function::QPosteriorMeanVariance => &[("schedule", "get_named_beta_schedule.json constants")],
         Function::PriorBpd => &[("schedule", "get_named_beta_schedule.json constants"), ("bits", "1/ln(2)")],
+        // The decoder is the tanh log-likelihood's (its file lists those constants).
+        Function::VbTermsBpd => &[
+            ("schedule", "get_named_beta_schedule.json constants"),
+            ("frac", "(v+1)/2"),
+            ("decoder", "discretized_gaussian_log_likelihood.json tanh constants"),
+            ("log_scales", "log_variance/2"),
+            ("bits", "1/ln(2)"),
+        ],
         Function::LearnedRangeLogVariance => {
             &[("schedule", "get_named_beta_schedule.json constants"), ("frac", "(v+1)/2")]
         }

@@ -17,6 +17,7 @@ pub mod recipe;
 pub(crate) mod schedule_model;
 pub(crate) mod tolerance;
 pub mod validate;
+pub(crate) mod vb_terms_model;
 
 #[cfg(test)]
 mod stable_ulps;

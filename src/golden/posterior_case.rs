@@ -1,5 +1,5 @@
 //! Golden cases of the per-timestep methods (`q_posterior_mean_variance`, the learned-range
-//! log-variance): inputs as the file stores them, exact values from the reference, and per element the
+//! log-variance, `_prior_bpd`, `_vb_terms_bpd`): inputs as the file stores them, exact values from the reference, and per element the
 //! error model's bound (golden::posterior_model), whose band is the admissible interval.
 
 use indexmap::IndexMap;
@@ -13,6 +13,7 @@ use crate::golden::format::{Input, Tensor};
 use crate::golden::json_number::JsonF64;
 use crate::golden::posterior_model::{self, PriorFacts, StepBounds, StepValues, U32};
 use crate::golden::tolerance::Constraint;
+use crate::golden::vb_terms_model::{self, DecoderFacts, VbElement};
 use crate::reference::{self, Exact};
 use crate::upstream::derived::DerivedArray;
 
@@ -145,6 +146,9 @@ pub fn build(
     store_inputs(call, inputs);
     let (schedule, steps, ts) = (call.schedule, u64::from(call.steps), call.timesteps());
     let per_t = self::steps(call);
+    if call.function == Function::VbTermsBpd {
+        return vb_terms(call, &per_t, models);
+    }
     let row = call.row();
     let wide = |k: usize| -> Vec<f64> { call.tensors[k].iter().map(|&v| f64::from(v)).collect() };
     let (exact, elements): (Vec<Exact>, Vec<Element>) = match call.function {
@@ -188,6 +192,82 @@ pub fn build(
     let constraints = models
         .iter()
         .map(|p| exact.iter().zip(&elements).map(|(e, el)| bounded(e, el.bound(p, &cx))).collect())
+        .collect();
+    (exact, constraints)
+}
+
+/// `_vb_terms_bpd`'s case: the exact output per batch element (the tanh decoder's NLL at `t = 0`, the KL
+/// otherwise) and its bound per model (golden::vb_terms_model; the decoder's from each element's exact
+/// log-likelihood at the exact mean and log-scale).
+fn vb_terms(
+    call: &DiffusionCall,
+    per_t: &[(StepValues, StepBounds)],
+    models: &[Model],
+) -> (Vec<Exact>, Vec<Vec<Constraint>>) {
+    let inside = "catalog inputs are inside the reference's domain";
+    let wide: Vec<Vec<f64>> =
+        call.tensors.iter().map(|v| v.iter().map(|&x| f64::from(x)).collect()).collect();
+    let (schedule, steps, ts) = (call.schedule, u64::from(call.steps), call.timesteps());
+    let exact = reference::vb_terms_bpd(schedule, steps, &ts, &wide[0], &wide[2], &wide[3]).expect(inside);
+    let n = call.row();
+    let rows: Vec<Vec<VbElement>> = (0..ts.len())
+        .map(|b| {
+            (b * n..(b + 1) * n)
+                .map(|k| VbElement {
+                    x_start: wide[0][k],
+                    x_t: wide[1][k],
+                    pred_xstart: wide[2][k],
+                    v: wide[3][k],
+                })
+                .collect()
+        })
+        .collect();
+    // The decoder's exact log-likelihoods at t = 0 (the mean is pred_xstart: coef1 = 1, coef2 = 0 there).
+    let facts: Vec<Vec<DecoderFacts>> = rows
+        .iter()
+        .zip(&ts)
+        .zip(per_t)
+        .map(|((row, &t), (c, _))| {
+            if t != 0 {
+                return Vec::new();
+            }
+            row.iter()
+                .map(|el| {
+                    let frac = (el.v + 1.0) / 2.0;
+                    let lv = frac * c.log_beta + (1.0 - frac) * c.log_variance_clipped;
+                    let r = reference::discretized_gaussian_log_likelihood(
+                        el.x_start,
+                        el.pred_xstart,
+                        0.5 * lv,
+                        reference::Variant::Tanh,
+                    )
+                    .expect(inside);
+                    DecoderFacts {
+                        branch: r.branch,
+                        log_prob: r.log_prob_unclamped.value,
+                        expected: r.value.value,
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let constraints = models
+        .iter()
+        .map(|p| {
+            exact
+                .iter()
+                .enumerate()
+                .map(|(b, e)| {
+                    let (c, bounds) = &per_t[b];
+                    let abs = if ts[b] == 0 {
+                        vb_terms_model::decoder_bound(p, c, bounds, &rows[b], &facts[b], e.value)
+                    } else {
+                        vb_terms_model::kl_bound(p, c, bounds, &rows[b], e.value)
+                    };
+                    bounded(e, abs)
+                })
+                .collect()
+        })
         .collect();
     (exact, constraints)
 }

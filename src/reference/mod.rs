@@ -388,6 +388,28 @@ pub fn prior_bpd(
         .map_err(|r| domain_error("prior_bpd", format!("{} T = {steps}", schedule.name()), r))
 }
 
+/// improved-diffusion's `_vb_terms_bpd(model, x_start, x_t, t, clip_denoised=False)["output"]` with the
+/// model given as data (`START_X`, `LEARNED_RANGE`), exactly (src/reference/vlb.rs): per row of the `[B,
+/// ...]` row-major tensors (`B = ts.len()`) the tanh decoder's NLL at `t = 0`, the KL of the posteriors
+/// otherwise, in bits per dimension. `x_t` does not enter: the two posterior means share `coef2 x_t`.
+/// Refused as the other per-timestep methods, and `model_var_values` outside `[-1, 1]`.
+pub fn vb_terms_bpd(
+    schedule: schedule::Schedule,
+    steps: u64,
+    ts: &[u64],
+    x_start: &[f64],
+    pred_xstart: &[f64],
+    model_var_values: &[f64],
+) -> Result<Vec<Exact>, Error> {
+    diffusion_args("vb_terms_bpd", steps, ts, &[x_start, pred_xstart, model_var_values])?;
+    let inputs = || format!("{} T = {steps}, t = {ts:?}", schedule.name());
+    if model_var_values.iter().any(|v| !(-1.0..=1.0).contains(v)) {
+        return Err(domain_error("vb_terms_bpd", inputs(), "model_var_values outside [-1, 1]".into()));
+    }
+    vlb::vb_terms(schedule, steps, ts, x_start, pred_xstart, model_var_values)
+        .map_err(|r| domain_error("vb_terms_bpd", inputs(), r))
+}
+
 /// The exact per-timestep values `[coef1, coef2, variance, log_variance_clipped, log_beta]` of
 /// `GaussianDiffusion`'s arrays at `t` (the error model's magnitudes).
 pub fn posterior_step(schedule: schedule::Schedule, steps: u64, t: u64) -> Result<[Exact; 5], Error> {

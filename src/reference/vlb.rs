@@ -14,9 +14,11 @@
 //! * at `t = 0`, `coef1 = 1` and `coef2 = 0` exactly, so the decoder's mean is `pred_xstart` itself;
 //! * the prior is `posterior.rs`'s exact `_prior_bpd` ([`prior_balls`]).
 //!
-//! One `v` per image and channel (broadcast over the pixels) lets the sums over pixels be formed exactly
-//! (`sum (x_start - pred)^2` is a dyadic number), so a term costs a few ball operations per channel; the
-//! decoder's log-likelihoods are evaluated element by element (`gaussian::{cdf, delta}`, the clamp decided
+//! The terms are sums over segments of elements that share one `v`: the audit's batch has one `v` per
+//! image and channel (broadcast over the pixels), so the sums over pixels are formed exactly (`sum
+//! (x_start - pred)^2` is a dyadic number) and a term costs a few ball operations per channel; the golden
+//! function `_vb_terms_bpd` ([`vb_terms`]) has one `v` per element, a segment each. The decoder's
+//! log-likelihoods are evaluated element by element (`gaussian::{cdf, delta}`, the clamp decided
 //! rigorously as in `helpers`).
 
 use super::arith::{Arith, Num, Val};
@@ -124,34 +126,35 @@ fn square(x: &F) -> F {
     F::from_parts(sig * sig, 2 * x.repr().exponent())
 }
 
-/// The sum over one image of `normal_kl(true posterior, model)` at timestep `s.t > 0`, in nats.
-fn kl_sum(c: &Ctx, b: &VlbBatch<'_>, s: &Shared, t: usize, image: usize) -> Ball {
-    let n = b.channels * b.pixels;
-    let batch = b.x_start.len() / n;
+/// A run of elements that share one `model_var_values` value: `(v, x_start, pred_xstart)`.
+type Segment<'a> = (f64, &'a [f64], &'a [f64]);
+
+/// The sum over `segments` of `normal_kl(true posterior, model)` at the timestep of `s` (`t > 0`), in nats.
+fn kl_sum<'a>(c: &Ctx, s: &Shared, segments: impl Iterator<Item = Segment<'a>>) -> Ball {
     let mut total = Ball::int(0);
-    for ch in 0..b.channels {
-        let (lv, d) = s.learned_range(c, b.model_var_values[(t * batch + image) * b.channels + ch]);
-        let at = image * n + ch * b.pixels;
-        let x = &b.x_start[at..at + b.pixels];
-        let p = &b.pred_xstart[t * b.x_start.len() + at..][..b.pixels];
+    for (v, x, p) in segments {
+        let (lv, d) = s.learned_range(c, v);
         let spread = c.mul(&c.mul(&s.coef1_sq, &c.exp(&lv.neg())), &c.exact(&sum_sq_diff(x, p)));
-        let gap = c.mul(&Ball::int(b.pixels as i64), &kl_g(c, &d));
+        let gap = c.mul(&Ball::int(x.len() as i64), &kl_g(c, &d));
         total = c.add(&total, &c.add(&gap, &spread).scale2(-1));
     }
     total
 }
 
-/// The sum over one image of the decoder's log-likelihoods (`t = 0`, mean `pred_xstart`, log-scale `lv /
-/// 2`), in nats; `None` when the clamp cannot be decided at this precision.
-fn decoder_sum(c: &Ctx, b: &VlbBatch<'_>, s: &Shared, image: usize, variant: Variant) -> Option<Ball> {
-    let n = b.channels * b.pixels;
+/// The sum over `segments` of the decoder's log-likelihoods (`t = 0`, mean `pred_xstart`, log-scale
+/// `lv / 2`), in nats; `None` when the clamp cannot be decided at this precision.
+fn decoder_sum<'a>(
+    c: &Ctx,
+    s: &Shared,
+    segments: impl Iterator<Item = Segment<'a>>,
+    variant: Variant,
+) -> Option<Ball> {
     let mut total = Ball::int(0);
-    for ch in 0..b.channels {
-        let (lv, _) = s.learned_range(c, b.model_var_values[image * b.channels + ch]);
+    for (v, xs, means) in segments {
+        let (lv, _) = s.learned_range(c, v);
         // inv_stdv / 255 = exp(-lv / 2) / 255; the bin edges are inv (255 (x - mean) +- 1) / 255.
         let inv255 = c.div(&c.exp(&lv.scale2(-1).neg()), &Ball::int(255));
-        for k in image * n + ch * b.pixels..image * n + (ch + 1) * b.pixels {
-            let (x, mean) = (b.x_start[k], b.pred_xstart[k]);
+        for (&x, &mean) in xs.iter().zip(means) {
             let centered = exact_add(&f(x), &-f(mean));
             let (n_plus, n_min) = (affine255(&centered, 1), affine255(&centered, -1));
             let (hi, lo) = (c.mul(&inv255, &c.exact(&n_plus)), c.mul(&inv255, &c.exact(&n_min)));
@@ -171,6 +174,57 @@ fn decoder_sum(c: &Ctx, b: &VlbBatch<'_>, s: &Shared, image: usize, variant: Var
     Some(total)
 }
 
+/// The segments of image `image` at timestep `t` of the batch: one per channel (its `v` broadcast over
+/// the pixels).
+fn channels<'a>(b: &'a VlbBatch<'_>, t: usize, image: usize) -> impl Iterator<Item = Segment<'a>> + 'a {
+    let n = b.channels * b.pixels;
+    let batch = b.x_start.len() / n;
+    (0..b.channels).map(move |ch| {
+        let at = image * n + ch * b.pixels;
+        let v = b.model_var_values[(t * batch + image) * b.channels + ch];
+        (v, &b.x_start[at..at + b.pixels], &b.pred_xstart[t * b.x_start.len() + at..][..b.pixels])
+    })
+}
+
+/// See [`super::vb_terms_bpd`]: one `_vb_terms_bpd` output per batch element (`ts.len()` rows of the
+/// tensors, `model_var_values` per element): the tanh decoder's NLL at `t = 0`, the KL otherwise, in bits.
+pub(crate) fn vb_terms(
+    schedule: Schedule,
+    steps: u64,
+    ts: &[u64],
+    x_start: &[f64],
+    pred_xstart: &[f64],
+    model_var_values: &[f64],
+) -> Result<Vec<Exact>, String> {
+    let d = Diffusion::new(schedule, steps)?;
+    let n = x_start.len() / ts.len().max(1);
+    arbitrary_precision(|c| {
+        let scale = c.mul(&Ball::int(n as i64), &c.ln2());
+        let mut shared: Vec<(u64, std::rc::Rc<Shared>)> = Vec::new();
+        let mut out = Vec::with_capacity(ts.len());
+        for (row, &t) in ts.iter().enumerate() {
+            let s = match shared.iter().find(|(u, _)| *u == t) {
+                Some((_, s)) => s.clone(),
+                None => {
+                    let s = std::rc::Rc::new(Shared::new(c, &d.step(c, t)));
+                    shared.push((t, s.clone()));
+                    s
+                }
+            };
+            // One segment per element: model_var_values varies element by element.
+            let segments = (row * n..(row + 1) * n)
+                .map(|k| (model_var_values[k], &x_start[k..k + 1], &pred_xstart[k..k + 1]));
+            let nats = if t == 0 {
+                decoder_sum(c, &s, segments, Variant::Tanh)?.neg()
+            } else {
+                kl_sum(c, &s, segments)
+            };
+            out.push(round(c, &c.div(&nats, &scale))?);
+        }
+        Some(out)
+    })
+}
+
 /// See [`super::variational_bound`]; the arguments are checked there.
 pub(crate) fn exact(b: &VlbBatch<'_>) -> Result<VlbExact, String> {
     let d = Diffusion::new(b.schedule, b.steps)?;
@@ -185,7 +239,7 @@ pub(crate) fn exact(b: &VlbBatch<'_>) -> Result<VlbExact, String> {
         let mut sum_kl = vec![Ball::int(0); batch];
         for (t, s) in steps.iter().enumerate().skip(1) {
             let shared = Shared::new(c, s);
-            let terms: Vec<Ball> = (0..batch).map(|i| bpd(&kl_sum(c, b, &shared, t, i))).collect();
+            let terms: Vec<Ball> = (0..batch).map(|i| bpd(&kl_sum(c, &shared, channels(b, t, i)))).collect();
             sum_kl.iter_mut().zip(&terms).for_each(|(acc, t)| *acc = c.add(acc, t));
             kl.push(terms.iter().map(|t| round(c, t)).collect::<Option<Vec<_>>>()?);
         }
@@ -195,7 +249,7 @@ pub(crate) fn exact(b: &VlbBatch<'_>) -> Result<VlbExact, String> {
         let first = Shared::new(c, &steps[0]);
         for (k, variant) in VARIANTS.into_iter().enumerate() {
             for i in 0..batch {
-                let dec = bpd(&decoder_sum(c, b, &first, i, variant)?).neg();
+                let dec = bpd(&decoder_sum(c, &first, channels(b, 0, i), variant)?).neg();
                 total[k].push(round(c, &c.add(&c.add(&prior_balls[i], &sum_kl[i]), &dec))?);
                 decoder[k].push(round(c, &dec)?);
             }

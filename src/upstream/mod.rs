@@ -10,3 +10,4 @@ pub mod mean_flat;
 pub mod normal_kl;
 pub mod posterior;
 pub mod schedule;
+pub mod vb_terms;

@@ -16,6 +16,7 @@ use crate::upstream::mean_flat::opmath_mean;
 use crate::upstream::normal_kl::normal_kl_point;
 use crate::upstream::posterior::{Frac, StepRecipe};
 use crate::upstream::schedule::{beta_schedule, beta_schedule_with, Recipe};
+use crate::upstream::vb_terms::VbRecipe;
 use crate::{Cdf, Function, Real};
 use num_traits::float::FloatCore;
 
@@ -126,11 +127,19 @@ pub enum Mutant {
     MaxLogOfFloat32Beta,
     /// `_prior_bpd` in nats: the division by `ln 2` forgotten.
     PriorInNats,
+    /// `_vb_terms_bpd` with `where(t == 0, kl, decoder_nll)`: each term where the other belongs.
+    VbWhereSwapped,
+    /// `_vb_terms_bpd`'s decoder with `log_scales = log_variance` (the 0.5 forgotten).
+    VbLogScalesUnhalved,
+    /// `_vb_terms_bpd` in nats: the division by `ln 2` forgotten.
+    VbInNats,
+    /// `_vb_terms_bpd`'s decoder with the erf CDF where upstream's uses the tanh approximation.
+    VbDecoderErf,
 }
 
 impl Mutant {
     /// Every mutant, in table order.
-    pub const ALL: [Mutant; 49] = [
+    pub const ALL: [Mutant; 53] = [
         Mutant::TanhDeclaredErf,
         Mutant::ErfDeclaredTanh,
         Mutant::ErfWithoutSqrt2,
@@ -180,6 +189,10 @@ impl Mutant {
         Mutant::TimestepOneEarly,
         Mutant::MaxLogOfFloat32Beta,
         Mutant::PriorInNats,
+        Mutant::VbWhereSwapped,
+        Mutant::VbLogScalesUnhalved,
+        Mutant::VbInNats,
+        Mutant::VbDecoderErf,
     ];
 
     /// A short kebab-case name.
@@ -234,6 +247,10 @@ impl Mutant {
             Mutant::TimestepOneEarly => "timestep-one-early",
             Mutant::MaxLogOfFloat32Beta => "max-log-of-float32-beta",
             Mutant::PriorInNats => "prior-in-nats",
+            Mutant::VbWhereSwapped => "vb-where-swapped",
+            Mutant::VbLogScalesUnhalved => "vb-log-scales-unhalved",
+            Mutant::VbInNats => "vb-terms-in-nats",
+            Mutant::VbDecoderErf => "vb-decoder-erf",
         }
     }
 
@@ -261,13 +278,18 @@ impl Mutant {
             DerivedNoClipping | DerivedFloor1e20 | DerivedPrevOffByOne | DerivedInFloat32 => {
                 &[Function::GaussianDiffusionArrays]
             }
-            PosteriorUnclipped | PosteriorArraysInFloat32 => {
-                &[Function::QPosteriorMeanVariance, Function::LearnedRangeLogVariance]
+            PosteriorUnclipped => &[Function::QPosteriorMeanVariance, Function::LearnedRangeLogVariance],
+            PosteriorArraysInFloat32 => {
+                &[Function::QPosteriorMeanVariance, Function::LearnedRangeLogVariance, Function::VbTermsBpd]
             }
-            TimestepOneEarly => {
-                &[Function::QPosteriorMeanVariance, Function::LearnedRangeLogVariance, Function::PriorBpd]
-            }
+            TimestepOneEarly => &[
+                Function::QPosteriorMeanVariance,
+                Function::LearnedRangeLogVariance,
+                Function::PriorBpd,
+                Function::VbTermsBpd,
+            ],
             PriorInNats => &[Function::PriorBpd],
+            VbWhereSwapped | VbLogScalesUnhalved | VbInNats | VbDecoderErf => &[Function::VbTermsBpd],
             LearnedRangeFracRaw | MaxLogOfFloat32Beta => &[Function::LearnedRangeLogVariance],
             _ => &[Function::DiscretizedGaussianLogLikelihood],
         }
@@ -486,7 +508,13 @@ fn diffusion<T: Real>(m: Mutant, call: &DiffusionCall) -> Vec<f64> {
         ..StepRecipe::UPSTREAM
     };
     let frac = if m == Mutant::LearnedRangeFracRaw { Frac::Raw } else { Frac::UPSTREAM };
-    let out = eval_diffusion_port::<T>(call, recipe, m == Mutant::PosteriorArraysInFloat32, frac);
+    let vb = VbRecipe {
+        cdf: if m == Mutant::VbDecoderErf { Cdf::Erf } else { Cdf::Tanh },
+        where_swapped: m == Mutant::VbWhereSwapped,
+        log_scales_unhalved: m == Mutant::VbLogScalesUnhalved,
+        nats: m == Mutant::VbInNats,
+    };
+    let out = eval_diffusion_port::<T>(call, recipe, m == Mutant::PosteriorArraysInFloat32, (frac, vb));
     let nats = m == Mutant::PriorInNats;
     out.into_iter()
         .map(|v| if nats { (T::cast(v) * T::cast(std::f64::consts::LN_2)).as_f64() } else { v })

@@ -11,6 +11,7 @@ mod mean_flat;
 mod normal_kl;
 mod posterior;
 mod schedule;
+mod vb_terms;
 
 pub use loglik::pixel;
 
@@ -80,7 +81,7 @@ impl DiffusionCall {
         let n = self.tensors.first().map_or(0, Vec::len);
         match self.function {
             Function::QPosteriorMeanVariance => n + 2 * self.t.len(),
-            Function::PriorBpd => self.t.len(),
+            Function::PriorBpd | Function::VbTermsBpd => self.t.len(),
             _ => n,
         }
     }
@@ -213,6 +214,7 @@ pub fn cases(function: Function, seed: u64) -> Vec<CaseSpec> {
         Function::QPosteriorMeanVariance | Function::LearnedRangeLogVariance | Function::PriorBpd => {
             posterior::cases(function, seed)
         }
+        Function::VbTermsBpd => vb_terms::cases(seed),
     }
 }
 

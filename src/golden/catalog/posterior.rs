@@ -15,20 +15,21 @@ use crate::upstream::schedule::{beta_schedule, Schedule};
 use crate::Function;
 
 /// The batch layout of every case: 4 timesteps, 3 channels, 5 x 5 pixels (300 elements).
-const SHAPE: [usize; 4] = [4, 3, 5, 5];
+pub(super) const SHAPE: [usize; 4] = [4, 3, 5, 5];
 
 /// Counter ranges of the case with catalog index `k` (each case draws from its own range).
-fn base(function: Function, k: u64) -> u64 {
+pub(super) fn base(function: Function, k: u64) -> u64 {
     let salt = match function {
         Function::LearnedRangeLogVariance => 1 << 40,
         Function::PriorBpd => 2 << 40,
+        Function::VbTermsBpd => 3 << 40,
         _ => 0,
     };
     salt + (k + 1) * (1 << 20)
 }
 
 /// `x_start` on the pixel grid `k / 127.5 - 1`, `k` uniform in 0..=255, rounded to f32.
-fn pixels(seed: u64, from: u64, n: usize) -> Vec<f32> {
+pub(super) fn pixels(seed: u64, from: u64, n: usize) -> Vec<f32> {
     (0..n as u64)
         .map(|i| {
             let k = (f64::from(unit_f32(seed, from + i)) * 256.0).floor();
@@ -38,7 +39,7 @@ fn pixels(seed: u64, from: u64, n: usize) -> Vec<f32> {
 }
 
 /// A standard normal draw (Box-Muller on two counters).
-fn normal(seed: u64, i: u64) -> f64 {
+pub(super) fn normal(seed: u64, i: u64) -> f64 {
     let u1 = 1.0 - f64::from(unit_f32(seed, 2 * i));
     let u2 = f64::from(unit_f32(seed, 2 * i + 1));
     (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
@@ -46,7 +47,14 @@ fn normal(seed: u64, i: u64) -> f64 {
 
 /// `x_t` as `q_sample` draws it: `sqrt(abar_t) x_start + sqrt(1 - abar_t) noise`, rounded to f32 (abar
 /// from upstream's float64 schedule: only the inputs' realism depends on it).
-fn noised(schedule: Schedule, steps: u32, t: &[u32], x_start: &[f32], seed: u64, from: u64) -> Vec<f32> {
+pub(super) fn noised(
+    schedule: Schedule,
+    steps: u32,
+    t: &[u32],
+    x_start: &[f32],
+    seed: u64,
+    from: u64,
+) -> Vec<f32> {
     let betas = beta_schedule::<f64>(schedule, steps.into());
     let abar: Vec<f64> = betas.iter().scan(1.0, |a, b| Some(*a * (1.0 - b)).inspect(|v| *a = *v)).collect();
     let row = x_start.len() / t.len();
@@ -61,7 +69,7 @@ fn noised(schedule: Schedule, steps: u32, t: &[u32], x_start: &[f32], seed: u64,
 }
 
 /// `model_var_values` uniform in [-1, 1] (f32), with -1, 1 and 0 as the first three.
-fn var_values(seed: u64, from: u64, n: usize) -> Vec<f32> {
+pub(super) fn var_values(seed: u64, from: u64, n: usize) -> Vec<f32> {
     (0..n as u64)
         .map(|i| match i {
             0 => -1.0,
@@ -88,7 +96,7 @@ fn call(function: Function, schedule: Schedule, steps: u32, t: Vec<u32>, seed: u
 }
 
 /// A step uniform in `lo..hi` from counter `i`.
-fn step_in(seed: u64, i: u64, lo: u32, hi: u32) -> u32 {
+pub(super) fn step_in(seed: u64, i: u64, lo: u32, hi: u32) -> u32 {
     (uniform(seed, i, f64::from(lo), f64::from(hi)) as u32).min(hi - 1)
 }
 
