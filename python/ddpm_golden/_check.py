@@ -70,7 +70,10 @@ def check(
     `q_posterior_mean_variance`: `fn(schedule_name, num_diffusion_timesteps, x_start, x_t, t)` returning
     upstream's tuple; `learned_range_log_variance`: `fn(schedule_name, num_diffusion_timesteps,
     model_var_values, t)` returning `p_mean_variance`'s "log_variance" under LEARNED_RANGE; `prior_bpd`:
-    `fn(schedule_name, num_diffusion_timesteps, x_start)` returning `_prior_bpd`'s [B] bits). dtype:
+    `fn(schedule_name, num_diffusion_timesteps, x_start)` returning `_prior_bpd`'s [B] bits;
+    `vb_terms_bpd`: `fn(schedule_name, num_diffusion_timesteps, x_start, x_t, t, pred_xstart,
+    model_var_values)` returning `_vb_terms_bpd(...)["output"]`'s [B] bits, the model given as data with
+    START_X and LEARNED_RANGE, clip_denoised=False). dtype:
     "float32" / "float64", or a NumPy, torch or JAX dtype (which also names the framework). variant: the
     CDF the port uses, "tanh" (improved-diffusion's
     approximation) or "erf" (required for the CDF and the log-likelihood; "stable" for the true-Gaussian

@@ -6,8 +6,9 @@ alone, its 0-d arguments as Python floats as upstream passes them); a batch that
 raises is retried case by case, so that every raise names its case and a raise confined to special cases
 leaves the finite verdict standing. A batch that returns something other than one value per case gives no
 verdict (case by case, a reducing port would look elementwise). The methods of `GaussianDiffusion`
-(`q_posterior_mean_variance`, `learned_range_log_variance`) are called once per case as
-`fn(schedule_name, num_diffusion_timesteps, <tensors>, t)` with `t` an integer array; the posterior
+(`q_posterior_mean_variance`, `learned_range_log_variance`, `prior_bpd`, `vb_terms_bpd`) are called once
+per case as `fn(schedule_name, num_diffusion_timesteps, <tensors and t in upstream's order>)` with `t` an
+integer array; the posterior
 returns its tuple, read as the mean's elements then each batch element's variance and clipped
 log-variance. Nothing here
 judges a value: the values go to the Rust verifier. `get_named_beta_schedule` is called once per case as
@@ -45,20 +46,27 @@ UPSTREAM_CALLS = {
     "learned_range_log_variance": (("schedule_name", "num_diffusion_timesteps", "model_var_values", "t"), ()),
     # `_prior_bpd(x_start)`: its timestep is T - 1, set by the method.
     "prior_bpd": (("schedule_name", "num_diffusion_timesteps", "x_start"), ()),
+    # `_vb_terms_bpd(model, x_start, x_t, t, clip_denoised=False)["output"]` with the model given as data:
+    # START_X's `pred_xstart` and LEARNED_RANGE's `model_var_values` (an adapter builds the model,
+    # `lambda x, ts: th.cat([pred_xstart, model_var_values], dim=1)`: docs/golden-format.md).
+    "vb_terms_bpd": (
+        ("schedule_name", "num_diffusion_timesteps", "x_start", "x_t", "t", "pred_xstart", "model_var_values"),
+        (),
+    ),
 }
 
 # The helpers whose cases build a diffusion: a schedule name and a step count, then tensors and `t`.
-DIFFUSION = ("q_posterior_mean_variance", "learned_range_log_variance", "prior_bpd")
+DIFFUSION = ("q_posterior_mean_variance", "learned_range_log_variance", "prior_bpd", "vb_terms_bpd")
 
 
 def result_count(function, case):
     """How many values a case's result has: one per step for a schedule or a derived array; for the
     diffusion methods every element, and for the posterior also its variance and clipped log-variance per
-    batch element; one per batch element for the prior."""
+    batch element; one per batch element for the prior and `_vb_terms_bpd`."""
     if function in ("get_named_beta_schedule", "gaussian_diffusion_arrays"):
         return case["num_diffusion_timesteps"]
     tensor = next(v for v in case.values() if isinstance(v, np.ndarray) and v.ndim > 1)
-    if function == "prior_bpd":  # one value in bits per batch element
+    if function in ("prior_bpd", "vb_terms_bpd"):  # one value in bits per batch element
         return tensor.shape[0]
     return tensor.size + 2 * len(case["t"]) if function == "q_posterior_mean_variance" else tensor.size
 

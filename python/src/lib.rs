@@ -49,6 +49,7 @@ fn embedded(function: Function) -> &'static str {
         Function::QPosteriorMeanVariance => include_str!("../../golden/q_posterior_mean_variance.json"),
         Function::LearnedRangeLogVariance => include_str!("../../golden/learned_range_log_variance.json"),
         Function::PriorBpd => include_str!("../../golden/prior_bpd.json"),
+        Function::VbTermsBpd => include_str!("../../golden/vb_terms_bpd.json"),
     }
 }
 

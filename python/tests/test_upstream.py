@@ -10,16 +10,16 @@ Sources (read at these commits; only the code of the functions is copied, docstr
   `continuous_gaussian_log_likelihood`;
 - openai/improved-diffusion, commit 6051920c0865d53146db7841bfba43c3e67edef6,
   `improved_diffusion/gaussian_diffusion.py`: the posterior arrays of `GaussianDiffusion.__init__`,
-  `_extract_into_tensor`, `q_posterior_mean_variance`, the LEARNED_RANGE branch of `p_mean_variance` and
-  `_prior_bpd` (with `q_mean_variance`),
+  `_extract_into_tensor`, `q_posterior_mean_variance`, the START_X and LEARNED_RANGE branches of
+  `p_mean_variance`, `_prior_bpd` (with `q_mean_variance`) and `_vb_terms_bpd`,
   restated operation for operation (same operations, same order, same dtypes: float64 NumPy arrays,
   the element indexed then `.float()`ed) rather than copied; the schedule is test_schedule.py's.
 
 Each helper is one `Upstream` entry of `UPSTREAM`: the golden function it is judged as, the variant, an
 adapter where the calling convention differs, and how special cases (NaN or infinite inputs) are
 treated. The schedule and the derived arrays of `gaussian_diffusion.py`, called once per case with names,
-are judged in test_schedule.py and test_derived.py; `_vb_terms_bpd` joins this list when its golden file
-exists.
+are judged in test_schedule.py and test_derived.py. `_vb_terms_bpd` takes a model: its adapter builds one
+that returns the case's `pred_xstart` and `model_var_values` (docs/golden-format.md, "`_vb_terms_bpd`").
 """
 
 import functools
@@ -162,7 +162,11 @@ def diffusion(schedule_name, num_diffusion_timesteps):
 
 def q_posterior_mean_variance(schedule_name, num_diffusion_timesteps, x_start, x_t, t):
     """`GaussianDiffusion.q_posterior_mean_variance(x_start, x_t, t)` of the case's diffusion."""
-    d = diffusion(schedule_name, num_diffusion_timesteps)
+    return posterior_of(diffusion(schedule_name, num_diffusion_timesteps), x_start, x_t, t)
+
+
+def posterior_of(d, x_start, x_t, t):
+    """`q_posterior_mean_variance` of the diffusion `d`."""
     assert x_start.shape == x_t.shape
     posterior_mean = (
         extract_into_tensor(d.posterior_mean_coef1, t, x_t.shape) * x_start
@@ -193,6 +197,51 @@ def prior_bpd(schedule_name, num_diffusion_timesteps, x_start):
     qt_log_variance = extract_into_tensor(d.log_one_minus_alphas_cumprod, t, x_start.shape)
     kl_prior = normal_kl(mean1=qt_mean, logvar1=qt_log_variance, mean2=0.0, logvar2=0.0)
     return mean_flat(kl_prior) / np.log(2.0)
+
+
+def p_mean_variance(schedule_name, num_diffusion_timesteps, model, x, t, clip_denoised=True):
+    """`GaussianDiffusion.p_mean_variance(model, x, t, clip_denoised)` with `ModelMeanType.START_X` and
+    `ModelVarType.LEARNED_RANGE` (the branches this diffusion takes; no denoised_fn, no model_kwargs,
+    `rescale_timesteps=False`): the model's output split in two along the channels."""
+    d = diffusion(schedule_name, num_diffusion_timesteps)
+    B, C = x.shape[:2]
+    assert t.shape == (B,)
+    model_output = model(x, t)
+    assert model_output.shape == (B, C * 2, *x.shape[2:])
+    model_output, model_var_values = th.split(model_output, C, dim=1)
+    model_log_variance = learned_range_log_variance(schedule_name, num_diffusion_timesteps, model_var_values, t)
+    pred_xstart = model_output.clamp(-1, 1) if clip_denoised else model_output
+    model_mean, _, _ = posterior_of(d, pred_xstart, x, t)
+    assert model_mean.shape == model_log_variance.shape == pred_xstart.shape == x.shape
+    return {"mean": model_mean, "log_variance": model_log_variance, "pred_xstart": pred_xstart}
+
+
+def vb_terms_parts(schedule_name, num_diffusion_timesteps, model, x_start, x_t, t, clip_denoised=True):
+    """`_vb_terms_bpd`'s two terms before `th.where`: the posterior KL and the decoder NLL, in bits."""
+    d = diffusion(schedule_name, num_diffusion_timesteps)
+    true_mean, _, true_log_variance_clipped = posterior_of(d, x_start, x_t, t)
+    out = p_mean_variance(schedule_name, num_diffusion_timesteps, model, x_t, t, clip_denoised=clip_denoised)
+    kl = normal_kl(true_mean, true_log_variance_clipped, out["mean"], out["log_variance"])
+    kl = mean_flat(kl) / np.log(2.0)
+    decoder_nll = -discretized_gaussian_log_likelihood(
+        x_start, means=out["mean"], log_scales=0.5 * out["log_variance"]
+    )
+    assert decoder_nll.shape == x_start.shape
+    decoder_nll = mean_flat(decoder_nll) / np.log(2.0)
+    return kl, decoder_nll
+
+
+def vb_terms_bpd(schedule_name, num_diffusion_timesteps, x_start, x_t, t, pred_xstart, model_var_values):
+    """The adapter a port of the method writes: the model is the case's data, `_vb_terms_bpd(model,
+    x_start, x_t, t, clip_denoised=False)["output"]` (the decoder NLL at t = 0, the KL otherwise)."""
+
+    def model(x, ts):
+        return th.cat([pred_xstart, model_var_values], dim=1)
+
+    kl, decoder_nll = vb_terms_parts(
+        schedule_name, num_diffusion_timesteps, model, x_start, x_t, t, clip_denoised=False
+    )
+    return th.where((t == 0), decoder_nll, kl)
 
 
 # ---- the list the test runs ----
@@ -236,6 +285,7 @@ UPSTREAM = (
     Upstream(q_posterior_mean_variance, "q_posterior_mean_variance"),
     Upstream(learned_range_log_variance, "learned_range_log_variance"),
     Upstream(prior_bpd, "prior_bpd"),
+    Upstream(vb_terms_bpd, "vb_terms_bpd"),
 )
 
 
@@ -293,6 +343,18 @@ def raw_frac(schedule_name, num_diffusion_timesteps, model_var_values, t):
     return learned_range_log_variance(schedule_name, num_diffusion_timesteps, 2 * model_var_values - 1, t)
 
 
+def where_swapped(schedule_name, num_diffusion_timesteps, x_start, x_t, t, pred_xstart, model_var_values):
+    """A port of `_vb_terms_bpd` whose `th.where` returns the KL at t = 0 and the decoder NLL after."""
+
+    def model(x, ts):
+        return th.cat([pred_xstart, model_var_values], dim=1)
+
+    kl, decoder_nll = vb_terms_parts(
+        schedule_name, num_diffusion_timesteps, model, x_start, x_t, t, clip_denoised=False
+    )
+    return th.where((t == 0), kl, decoder_nll)
+
+
 @pytest.mark.parametrize("dtype", (th.float32, th.float64), ids=("float32", "float64"))
 @pytest.mark.parametrize(
     "port, function",
@@ -300,8 +362,9 @@ def raw_frac(schedule_name, num_diffusion_timesteps, model_var_values, t):
         (unclipped_posterior, "q_posterior_mean_variance"),
         (raw_frac, "learned_range_log_variance"),
         (prior_in_nats, "prior_bpd"),
+        (where_swapped, "vb_terms_bpd"),
     ),
-    ids=("unclipped-posterior", "raw-frac", "prior-in-nats"),
+    ids=("unclipped-posterior", "raw-frac", "prior-in-nats", "vb-where-swapped"),
 )
 def test_wrong_diffusion_ports_fail(port, function, dtype):
     report = ddpm_golden.check(port, function=function, dtype=dtype)

@@ -233,6 +233,7 @@ pub fn parse_outputs(file: &str, text: &str, golden: &GoldenFile) -> Result<Outp
                 Function::QPosteriorMeanVariance => {
                     "the mean's elements, then the variance and the clipped log-variance per batch element"
                 }
+                Function::PriorBpd | Function::VbTermsBpd => "one value in bits per batch element",
                 _ => "the result's elements, row-major",
             };
             let list =

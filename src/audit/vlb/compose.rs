@@ -1,27 +1,21 @@
 //! improved-diffusion's bits/dim estimate composed as upstream composes it (openai/improved-diffusion
 //! `improved_diffusion/gaussian_diffusion.py` at 6051920c0865d53146db7841bfba43c3e67edef6:
 //! `_vb_terms_bpd`, `_prior_bpd`, `calc_bpd_loop`), from the crate's upstream pieces, generic over the
-//! tensors' precision. The crate has no `_vb_terms_bpd` of its own (issue 17, function 5, is not built),
-//! so the order of operations is restated here:
+//! tensors' precision:
 //!
-//! * `q_posterior_mean_variance(x_start, x_t, t)` and `p_mean_variance`'s learned range and posterior
-//!   mean of `pred_xstart` (`upstream::posterior`, on the coefficients `_extract_into_tensor` hands over);
-//! * `t > 0`: `mean_flat(normal_kl(true_mean, true_log_variance_clipped, model_mean,
-//!   model_log_variance)) / np.log(2.0)`; `t = 0`: `mean_flat(-discretized_gaussian_log_likelihood(x_start,
-//!   means=model_mean, log_scales=0.5 * model_log_variance)) / np.log(2.0)` (torch divides by the
-//!   float64 scalar rounded to the tensors' dtype);
+//! * every term is `upstream::vb_terms::vb_term` (the golden function `vb_terms_bpd`'s code under test:
+//!   `_vb_terms_bpd` with the model given as data, both `where` branches), on the coefficients
+//!   `_extract_into_tensor` hands over, with the configuration's CDF for the decoder;
 //! * `_prior_bpd`: `mean_flat(normal_kl(sqrt_alphas_cumprod[T-1] x_start, log_one_minus_alphas_cumprod[T-1],
 //!   0, 0)) / np.log(2.0)` (`upstream::posterior::prior_kl`, torch's promotion included);
 //! * `calc_bpd_loop`: the terms stacked from `t = T - 1` down to 0, `vb.sum(dim=1) + prior_bpd`.
 
 use super::data::{Batch, STEPS};
-use crate::upstream::loglik::log_likelihood_point;
 use crate::upstream::mean_flat::{opmath_mean, pairwise_sum};
 use crate::upstream::normal_kl::normal_kl_point;
-use crate::upstream::posterior::{
-    extracted_steps, learned_range_log_variance, prior_kl, q_posterior_mean, Frac, StepRecipe,
-};
+use crate::upstream::posterior::{extracted_steps, prior_kl, StepRecipe};
 use crate::upstream::schedule::{beta_schedule, Trig};
+use crate::upstream::vb_terms::{vb_term, VbRecipe, VbRow};
 use crate::{Cdf, Error, Real};
 use serde::Serialize;
 
@@ -74,33 +68,29 @@ fn with_arrays<A: Trig, T: Real>(
     let get = |v: f32| T::cast(f64::from(v));
     let ln2 = T::cast(std::f64::consts::LN_2);
     let channels = n / super::data::PIXELS;
+    let vb = VbRecipe { cdf, ..VbRecipe::UPSTREAM };
     let mut terms = Vec::with_capacity(steps.len());
     for (t, e) in steps.iter().enumerate() {
         let row: Vec<f64> = (0..batch.images)
             .map(|b| {
-                let values: Vec<T> = (0..n)
+                let at = t * batch.images * n + b * n;
+                let tensor = |v: &[f32]| -> Vec<T> { v.iter().map(|&x| get(x)).collect() };
+                let (x_start, x_t) = (tensor(&batch.x_start[b * n..][..n]), tensor(&batch.x_t[at..][..n]));
+                let pred_xstart = tensor(&batch.pred_xstart[at..][..n]);
+                // One model_var_values per image and channel, broadcast over its pixels.
+                let model_var_values: Vec<T> = (0..n)
                     .map(|k| {
-                        let i = b * n + k;
-                        let (x0, xt) = (get(batch.x_start[i]), get(batch.x_t[t * batch.images * n + i]));
-                        let v = get(batch.model_var_values
-                            [(t * batch.images + b) * channels + k / super::data::PIXELS]);
-                        let model_mean =
-                            q_posterior_mean(e, get(batch.pred_xstart[t * batch.images * n + i]), xt);
-                        let lv =
-                            learned_range_log_variance(v, e.log_beta, e.log_variance_clipped, Frac::UPSTREAM);
-                        if t == 0 {
-                            -log_likelihood_point(x0, model_mean, T::cast(0.5) * lv, cdf)
-                        } else {
-                            normal_kl_point(
-                                q_posterior_mean(e, x0, xt),
-                                e.log_variance_clipped,
-                                model_mean,
-                                lv,
-                            )
-                        }
+                        get(batch.model_var_values
+                            [(t * batch.images + b) * channels + k / super::data::PIXELS])
                     })
                     .collect();
-                (opmath_mean(&values) / ln2).as_f64()
+                let r = VbRow {
+                    x_start: &x_start,
+                    x_t: &x_t,
+                    pred_xstart: &pred_xstart,
+                    model_var_values: &model_var_values,
+                };
+                vb_term(e, t as u32, r, vb).as_f64()
             })
             .collect();
         terms.push(row);
