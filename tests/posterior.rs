@@ -9,7 +9,7 @@ use ddpm_golden::golden::catalog::Inputs;
 use ddpm_golden::golden::evaluate::{case_inputs, eval_diffusion};
 use ddpm_golden::golden::format::GoldenFile;
 use ddpm_golden::golden::judge::judge;
-use ddpm_golden::upstream::posterior::{extracted_steps, Frac, StepRecipe};
+use ddpm_golden::upstream::posterior::{extracted_steps, StepRecipe};
 use ddpm_golden::upstream::schedule::beta_schedule;
 use ddpm_golden::upstream::vb_terms::VbRecipe;
 use ddpm_golden::{Function, Real};
@@ -28,7 +28,7 @@ fn worst<T: Real>(function: Function, recipe: StepRecipe) -> f64 {
         let Ok(Inputs::Diffusion(call)) = case_inputs(function, case) else { panic!("{}", case.id) };
         let betas = beta_schedule::<f64>(call.schedule, call.steps.into());
         let steps = extracted_steps::<f64, T>(&betas, &call.t, recipe).unwrap();
-        let got = eval_diffusion::<T>(&call, &steps, (Frac::UPSTREAM, VbRecipe::UPSTREAM));
+        let got = eval_diffusion::<T>(&call, &steps, VbRecipe::UPSTREAM);
         let (e, t) = (
             case.expected_for(function, Variant::Upstream),
             case.tolerance_for(precision, Variant::Upstream),

@@ -13,7 +13,7 @@ use crate::upstream::loglik::log_likelihood_point;
 use crate::upstream::mean_flat::{mean_flat, opmath_mean};
 use crate::upstream::normal_kl::{broadcast_map, normal_kl_point};
 use crate::upstream::posterior::{
-    extracted_steps, learned_range_log_variance, prior_kl, q_posterior_mean, Extracted, Frac, StepRecipe,
+    extracted_steps, learned_range_log_variance, prior_kl, q_posterior_mean, Extracted, StepRecipe,
 };
 use crate::upstream::schedule::{beta_schedule, Schedule};
 use crate::upstream::vb_terms::{vb_term, VbRecipe, VbRow};
@@ -142,14 +142,14 @@ fn diffusion_inputs(function: Function, case: &Case) -> Result<Inputs, Error> {
 
 /// A per-timestep method on `call` in precision `T` as a port computes it: `GaussianDiffusion`'s arrays
 /// derived from upstream's float64 schedule (in float32 from its rounding, for `float32_arrays`), the
-/// elements extracted as `recipe` says, the learned range with the map `frac`, `_vb_terms_bpd` composed as
-/// `vb` says (nothing where `GaussianDiffusion` refuses the schedule). Upstream is `StepRecipe::UPSTREAM`,
-/// float64, `Frac::UPSTREAM`, `VbRecipe::UPSTREAM`.
+/// elements extracted as `recipe` says, the model's outputs (the learned range's map, `_vb_terms_bpd`'s
+/// composition) used as `vb` says (nothing where `GaussianDiffusion` refuses the schedule). Upstream is
+/// `StepRecipe::UPSTREAM`, float64, `VbRecipe::UPSTREAM`.
 pub fn eval_diffusion_port<T: Real>(
     call: &DiffusionCall,
     recipe: StepRecipe,
     float32_arrays: bool,
-    (frac, vb): (Frac, VbRecipe),
+    vb: VbRecipe,
 ) -> Vec<f64> {
     let betas = beta_schedule::<f64>(call.schedule, call.steps.into());
     let steps = if float32_arrays {
@@ -158,17 +158,13 @@ pub fn eval_diffusion_port<T: Real>(
     } else {
         extracted_steps::<f64, T>(&betas, &call.t, recipe)
     };
-    eval_diffusion::<T>(call, &steps.unwrap_or_default(), (frac, vb))
+    eval_diffusion::<T>(call, &steps.unwrap_or_default(), vb)
 }
 
 /// A per-timestep method on `call` in precision `T` from the extracted values `extracted` (one per batch
 /// element): the posterior's mean, variance and clipped log-variance, the learned range's log-variance
-/// with the map `frac`, `_prior_bpd`, or `_vb_terms_bpd` composed as `vb` says.
-pub fn eval_diffusion<T: Real>(
-    call: &DiffusionCall,
-    extracted: &[Extracted<T>],
-    (frac, vb): (Frac, VbRecipe),
-) -> Vec<f64> {
+/// with the map `vb.frac`, `_prior_bpd`, or `_vb_terms_bpd` composed as `vb` says.
+pub fn eval_diffusion<T: Real>(call: &DiffusionCall, extracted: &[Extracted<T>], vb: VbRecipe) -> Vec<f64> {
     let row = call.row();
     if extracted.len() != call.t.len() {
         return Vec::new();
@@ -209,7 +205,7 @@ pub fn eval_diffusion<T: Real>(
             .enumerate()
             .map(|(k, &v)| {
                 let e = &extracted[k / row];
-                learned_range_log_variance(t(v), e.log_beta, e.log_variance_clipped, frac).as_f64()
+                learned_range_log_variance(t(v), e.log_beta, e.log_variance_clipped, vb.frac).as_f64()
             })
             .collect(),
     }
@@ -304,7 +300,7 @@ pub fn eval_fast<T: Real>(inputs: &Inputs, cdf: Cdf) -> Vec<f64> {
             }
         }
         Inputs::Diffusion(call) => {
-            eval_diffusion_port::<T>(call, StepRecipe::UPSTREAM, false, (Frac::UPSTREAM, VbRecipe::UPSTREAM))
+            eval_diffusion_port::<T>(call, StepRecipe::UPSTREAM, false, VbRecipe::UPSTREAM)
         }
         // Upstream builds the schedule in float64; a float32 port holds it after `.float()`.
         Inputs::BetaSchedule { schedule, steps } => beta_schedule::<f64>(*schedule, (*steps).into())

@@ -258,3 +258,37 @@ pub(crate) fn exact(b: &VlbBatch<'_>) -> Result<VlbExact, String> {
         Some(VlbExact { kl, decoder, prior, total })
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `vb_terms` (one segment per element) gives the terms of the audit's bound (one segment per
+    /// channel) when `v` is constant over each channel.
+    #[test]
+    fn per_element_terms_match_the_bound_per_channel() {
+        let (steps, channels, pixels) = (3u64, 2usize, 2usize);
+        let x_start = [-1.0, 0.5, 1.0, -0.25];
+        let pred: Vec<f64> =
+            (0..steps as usize * 4).map(|k| [-0.98, 0.52, 0.97, -0.2][k % 4] - 0.01 * k as f64).collect();
+        let v = [-1.0, 0.5, 0.25, 1.0, 0.0, -0.5];
+        let batch = VlbBatch {
+            schedule: Schedule::Cosine,
+            steps,
+            channels,
+            pixels,
+            x_start: &x_start,
+            pred_xstart: &pred,
+            model_var_values: &v,
+        };
+        let bound = exact(&batch).unwrap();
+        for t in 0..steps as usize {
+            let per_element: Vec<f64> = (0..4).map(|k| v[t * channels + k / pixels]).collect();
+            let got =
+                vb_terms(Schedule::Cosine, steps, &[t as u64], &x_start, &pred[t * 4..][..4], &per_element)
+                    .unwrap();
+            let want = if t == 0 { &bound.decoder[1][0] } else { &bound.kl[t - 1][0] };
+            assert_eq!(got[0], *want, "t = {t}");
+        }
+    }
+}

@@ -36,10 +36,12 @@ pub struct VbRow<'a, T> {
     pub model_var_values: &'a [T],
 }
 
-/// How a port composes the terms; [`VbRecipe::UPSTREAM`] is upstream, the other settings are the port
-/// bugs the mutants in `verify::mutants` apply.
+/// How a port turns the model's outputs into the terms; [`VbRecipe::UPSTREAM`] is upstream, the other
+/// settings are the port bugs the mutants in `verify::mutants` apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VbRecipe {
+    /// The learned range's map from `model_var_values` to `frac`.
+    pub frac: Frac,
     /// The decoder's CDF (upstream: the tanh approximation).
     pub cdf: Cdf,
     /// `where(t == 0, kl, decoder_nll)`: the two terms swapped.
@@ -52,8 +54,13 @@ pub struct VbRecipe {
 
 impl VbRecipe {
     /// Upstream's composition.
-    pub const UPSTREAM: VbRecipe =
-        VbRecipe { cdf: Cdf::Tanh, where_swapped: false, log_scales_unhalved: false, nats: false };
+    pub const UPSTREAM: VbRecipe = VbRecipe {
+        frac: Frac::UPSTREAM,
+        cdf: Cdf::Tanh,
+        where_swapped: false,
+        log_scales_unhalved: false,
+        nats: false,
+    };
 }
 
 /// `(kl, decoder_nll)` of one batch element in bits (before `where`), from the coefficients `e` of its
@@ -69,7 +76,7 @@ pub fn vb_terms<T: Real>(e: &Extracted<T>, row: VbRow<'_, T>, recipe: VbRecipe) 
             row.model_var_values[k],
             e.log_beta,
             e.log_variance_clipped,
-            Frac::UPSTREAM,
+            recipe.frac,
         );
         kl.push(normal_kl_point(true_mean, e.log_variance_clipped, model_mean, lv));
         let log_scales = if recipe.log_scales_unhalved { lv } else { T::cast(0.5) * lv };

@@ -278,8 +278,7 @@ impl Mutant {
             DerivedNoClipping | DerivedFloor1e20 | DerivedPrevOffByOne | DerivedInFloat32 => {
                 &[Function::GaussianDiffusionArrays]
             }
-            PosteriorUnclipped => &[Function::QPosteriorMeanVariance, Function::LearnedRangeLogVariance],
-            PosteriorArraysInFloat32 => {
+            PosteriorUnclipped | PosteriorArraysInFloat32 => {
                 &[Function::QPosteriorMeanVariance, Function::LearnedRangeLogVariance, Function::VbTermsBpd]
             }
             TimestepOneEarly => &[
@@ -290,7 +289,8 @@ impl Mutant {
             ],
             PriorInNats => &[Function::PriorBpd],
             VbWhereSwapped | VbLogScalesUnhalved | VbInNats | VbDecoderErf => &[Function::VbTermsBpd],
-            LearnedRangeFracRaw | MaxLogOfFloat32Beta => &[Function::LearnedRangeLogVariance],
+            LearnedRangeFracRaw => &[Function::LearnedRangeLogVariance, Function::VbTermsBpd],
+            MaxLogOfFloat32Beta => &[Function::LearnedRangeLogVariance],
             _ => &[Function::DiscretizedGaussianLogLikelihood],
         }
     }
@@ -507,14 +507,14 @@ fn diffusion<T: Real>(m: Mutant, call: &DiffusionCall) -> Vec<f64> {
         log_beta_of_float32: m == Mutant::MaxLogOfFloat32Beta,
         ..StepRecipe::UPSTREAM
     };
-    let frac = if m == Mutant::LearnedRangeFracRaw { Frac::Raw } else { Frac::UPSTREAM };
     let vb = VbRecipe {
+        frac: if m == Mutant::LearnedRangeFracRaw { Frac::Raw } else { Frac::UPSTREAM },
         cdf: if m == Mutant::VbDecoderErf { Cdf::Erf } else { Cdf::Tanh },
         where_swapped: m == Mutant::VbWhereSwapped,
         log_scales_unhalved: m == Mutant::VbLogScalesUnhalved,
         nats: m == Mutant::VbInNats,
     };
-    let out = eval_diffusion_port::<T>(call, recipe, m == Mutant::PosteriorArraysInFloat32, (frac, vb));
+    let out = eval_diffusion_port::<T>(call, recipe, m == Mutant::PosteriorArraysInFloat32, vb);
     let nats = m == Mutant::PriorInNats;
     out.into_iter()
         .map(|v| if nats { (T::cast(v) * T::cast(std::f64::consts::LN_2)).as_f64() } else { v })
