@@ -4,7 +4,7 @@
 //! each diffusion with two models:
 //!
 //! * `near`: `pred_xstart` within about 1e-6 of `x_start` and `model_var_values` within 1e-5 of -1 (the
-//!   model's variance at the posterior's): the KL terms are 1e-9 bits and below, where upstream's float32
+//!   model's variance at the posterior's): the KL terms are 4e-8 bits and below, where upstream's float32
 //!   `normal_kl` is rounding noise of 1e-7 (vlb-semantics 6);
 //! * `far`: for `t > 0` a `pred_xstart` uniform in [-1, 1] and `model_var_values` uniform in [-1, 1] with
 //!   -1, 1 and 0 among them (KL terms of bits to thousands of bits); at `t = 0`, where the decoder is
