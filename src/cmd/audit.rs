@@ -37,7 +37,7 @@ struct ReportArgs {
     /// Seed of the sampled sweeps (the committed report uses the default).
     #[arg(long)]
     seed: Option<u64>,
-    /// Also scan all 2^32 float32 inputs of both f32 CDF variants (1-2 minutes on two cores).
+    /// Also scan all 2^32 float32 inputs of both f32 CDF variants (under a minute on two idle cores).
     #[arg(long)]
     exhaustive: bool,
     /// Scan only shard i of n (e.g. 0/4) and write its result file; merge with `audit merge`.
