@@ -14,7 +14,7 @@ use ddpm_golden::audit::stats::{exceeds, top_k, Summary, TOP_K};
 use ddpm_golden::audit::vlb::{self, data::Batch, KL_STEPS};
 use ddpm_golden::audit::{report, run, Audit, Precision, Settings};
 use ddpm_golden::golden::judge::ulp;
-use ddpm_golden::reference::{self, Variant};
+use ddpm_golden::reference::{self, Extraction, Variant};
 use ddpm_golden::stable::engine;
 use ddpm_golden::Cdf;
 use std::path::{Path, PathBuf};
@@ -327,9 +327,11 @@ fn term_from_elements(one: &Batch, t: u64, variant: Variant) -> f64 {
     let (x0, xt, pred) = (wide(&one.x_start), row(&one.x_t), row(&one.pred_xstart));
     let c = vlb::data::CHANNELS;
     let v: Vec<f64> = (0..n).map(|k| f64::from(one.model_var_values[t as usize * c + k / (n / c)])).collect();
-    let truth = reference::q_posterior_mean_variance(schedule, steps, &[t], &x0, &xt).unwrap();
-    let model = reference::q_posterior_mean_variance(schedule, steps, &[t], &pred, &xt).unwrap();
-    let lv = reference::learned_range_log_variance(schedule, steps, &[t], &v).unwrap();
+    let truth =
+        reference::q_posterior_mean_variance(schedule, steps, Extraction::Exact, &[t], &x0, &xt).unwrap();
+    let model =
+        reference::q_posterior_mean_variance(schedule, steps, Extraction::Exact, &[t], &pred, &xt).unwrap();
+    let lv = reference::learned_range_log_variance(schedule, steps, Extraction::Exact, &[t], &v).unwrap();
     let lvc = truth.log_variance_clipped[0].value;
     let per_element: Vec<f64> = (0..n)
         .map(|k| {

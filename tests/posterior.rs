@@ -1,8 +1,6 @@
-//! The per-timestep goldens admit upstream's own extraction (`.float()` of the float64 elements) and a
-//! float64 port that keeps the float64 elements (one rounding fewer), and say by how much. (A learned
-//! range whose `max_log` is the float32 log of the float32 beta is not admitted: near `beta = 0.999`,
-//! `log(f32(beta))` is off by a float32 rounding of beta, about 6e-8 absolute, where `.float()` of the
-//! log allows 6e-8 of `|log beta| = 1e-3`; it is the mutant `max-log-of-float32-beta`.) And
+//! The per-timestep goldens (expected values on `f32(exact element)`, docs/golden-format.md) admit
+//! upstream's own extraction (`.float()` of the float64 elements) in both precisions and say by how much;
+//! a float64 port that keeps the float64 elements fails them, by how much is measured. And
 //! `_vb_terms_bpd`'s near-zero KL terms, where upstream's float32 is noise, are admitted absolutely.
 
 use ddpm_golden::functions::{Precision, Variant};
@@ -20,11 +18,12 @@ fn load(function: Function) -> GoldenFile {
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
-/// The worst tolerance units of `recipe`'s port in `T` over `function`'s cases; panics on a failure.
-fn worst<T: Real>(function: Function, recipe: StepRecipe) -> f64 {
+/// The worst tolerance units of `recipe`'s port in `T` over `function`'s cases, and how many values fail.
+fn measure<T: Real>(function: Function, recipe: StepRecipe) -> (f64, usize) {
     let file = load(function);
     let precision = Precision::of::<T>();
-    let mut worst = 0.0f64;
+    let (mut worst, mut failed) = (0.0f64, 0usize);
+    // Values with a zero tolerance (unambiguous exact float32 values) that miss count as failures only.
     for case in &file.cases {
         let Ok(Inputs::Diffusion(call)) = case_inputs(function, case) else { panic!("{}", case.id) };
         let betas = beta_schedule::<f64>(call.schedule, call.steps.into());
@@ -35,26 +34,51 @@ fn worst<T: Real>(function: Function, recipe: StepRecipe) -> f64 {
             case.tolerance_for(precision, Variant::Upstream),
         );
         for v in judge(e.unwrap(), t.unwrap(), &got, precision) {
-            assert!(v.pass, "{} {} {recipe:?}: {v:?}", case.id, T::NAME);
-            worst = worst.max(v.tol_units);
+            failed += usize::from(!v.pass);
+            if v.tol_units.is_finite() {
+                worst = worst.max(v.tol_units);
+            }
         }
     }
-    worst
+    (worst, failed)
 }
 
+const PER_TIMESTEP: [Function; 4] = [
+    Function::QPosteriorMeanVariance,
+    Function::LearnedRangeLogVariance,
+    Function::PriorBpd,
+    Function::VbTermsBpd,
+];
+
+/// Upstream passes in both precisions, with margin (measured: below 0.5 tolerance units everywhere).
 #[test]
-fn upstream_and_float64_elements_are_admitted() {
+fn upstream_extraction_is_admitted() {
+    for function in PER_TIMESTEP {
+        let (w32, f32s) = measure::<f32>(function, StepRecipe::UPSTREAM);
+        let (w64, f64s) = measure::<f64>(function, StepRecipe::UPSTREAM);
+        println!("{function} upstream: worst {w32:.3} (f32), {w64:.3} (f64) tolerance units");
+        assert_eq!((f32s, f64s), (0, 0), "{function}");
+        assert!(w32 < 0.5 && w64 < 0.5, "{function}: {w32} {w64}");
+    }
+}
+
+/// A float64 port that keeps the float64 elements (no `.float()`) fails the posterior, the learned range
+/// and `_vb_terms_bpd`: the expected values take `f32(exact element)`, and the f64 tolerance is a float64
+/// evaluation's (plus the rare ambiguous elements), about 1e8 times below a float32 rounding of a
+/// coefficient. The prior admits it: its float32-evaluated variance terms (upstream's own, also for float64
+/// tensors) dwarf the float64 `sqrt_alphas_cumprod`'s effect. In float32 the port is upstream itself.
+#[test]
+fn float64_elements_fail_where_float_matters() {
     let keep = StepRecipe { skip_float: true, ..StepRecipe::UPSTREAM };
-    for function in [
-        Function::QPosteriorMeanVariance,
-        Function::LearnedRangeLogVariance,
-        Function::PriorBpd,
-        Function::VbTermsBpd,
-    ] {
-        for (name, recipe) in [("upstream", StepRecipe::UPSTREAM), ("float64 elements", keep)] {
-            let (w32, w64) = (worst::<f32>(function, recipe), worst::<f64>(function, recipe));
-            println!("{function} {name}: worst {w32:.3} (f32), {w64:.3} (f64) tolerance units");
+    for function in PER_TIMESTEP {
+        let (w64, failed) = measure::<f64>(function, keep);
+        println!("{function} float64 elements: worst {w64:.3e} (f64) tolerance units, {failed} values fail");
+        if function == Function::PriorBpd {
+            assert_eq!(failed, 0);
+        } else {
+            assert!(failed > 0 && w64 > 1e3, "{function}: {w64} {failed}");
         }
+        assert_eq!(measure::<f32>(function, keep), measure::<f32>(function, StepRecipe::UPSTREAM));
     }
 }
 

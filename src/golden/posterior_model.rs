@@ -1,18 +1,15 @@
-//! The error model of the per-timestep methods (docs/error-model.md, "Posterior and learned range"):
-//! how far upstream's float64 array elements can be from the exact ones (golden::derived_model's bound
-//! of the derived arrays), what `_extract_into_tensor`'s `.float()` adds (float32 rounding, in every precision: upstream
-//! rounds the element to float32 whatever the tensors' dtype), and the formulas' own roundings in the
-//! tensors' precision.
+//! The error model of the per-timestep methods (docs/error-model.md, "Posterior and learned range"). The
+//! expected values take every extracted coefficient as `f32(exact element)` (upstream's `.float()` of an
+//! element that equals the exact one to float64 accuracy), so what upstream adds is: the float32 ambiguity
+//! of an element (where upstream's float64 element, within golden::derived_model's bound of the exact
+//! one, can round to a neighbouring float32), and the formulas' own roundings in the tensors' precision.
 
 use crate::functions::Precision;
 use crate::golden::derived_model::Chain;
 use crate::golden::error_model::{self, normal_kl_bound, Bound, KlFacts, Model, SAFETY};
 use crate::upstream::derived::DerivedArray;
 
-/// float32's unit roundoff: the `.float()` of an extracted element.
-pub const U32: f64 = 5.960464477539063e-8;
-
-/// Exact magnitudes of one step's per-timestep values (from the reference).
+/// Per-timestep values of one step (the formulas' coefficients: `f32(exact element)`, from the reference).
 #[derive(Debug, Clone, Copy)]
 pub struct StepValues {
     /// `posterior_mean_coef1[t]`.
@@ -27,9 +24,8 @@ pub struct StepValues {
     pub log_beta: f64,
 }
 
-/// Bounds on `|extracted - exact|` of the same five values as a port's formulas receive them: upstream's
-/// float64 element (its bound from [`float64_bounds`]) rounded to float32 by `.float()`. A float64 port
-/// that keeps the float64 element is within it too (it skips one rounding).
+/// Bounds on `|extracted - f32(exact)|` of the same five values as upstream's formulas receive them:
+/// 0 except where the element is ambiguous ([`ambiguity`]).
 pub type StepBounds = StepValues;
 
 /// Absolute bounds on upstream's float64 elements at step `t` (first order, doubled): the derived
@@ -47,15 +43,29 @@ pub fn float64_bounds(chain: &Chain, t: usize) -> StepBounds {
     }
 }
 
-/// The bounds after `.float()`: `b + u32 (|exact| + b)` for each value (exactly 0 stays 0).
-pub fn extracted(b: &StepBounds, exact: &StepValues) -> StepBounds {
-    let f = |b: f64, v: f64| b + U32 * (v.abs() + b);
+/// How far `.float()` of upstream's float64 element can land from `rounded = f32(exact)`, the element
+/// lying within `bound` of `exact` (the exact element rounded to f64): the farthest float32 that a value
+/// of `[exact - bound, exact + bound]` rounds to (0 where no float32 rounding boundary lies in it: the
+/// element is then unambiguous). The interval is widened by two f64 ulps at each end, for the rounding
+/// of `exact` and of the sum.
+pub fn ambiguity(exact: f64, bound: f64, rounded: f64) -> f64 {
+    let (lo, hi) = ((exact - bound).next_down().next_down(), (exact + bound).next_up().next_up());
+    let far = |v: f64| (f64::from(v as f32) - rounded).abs();
+    far(lo).max(far(hi))
+}
+
+/// [`ambiguity`] of each value: float64 bounds `b`, exact values `exact`, their float32 roundings `rounded`.
+pub fn ambiguities(b: &StepBounds, exact: &StepValues, rounded: &StepValues) -> StepBounds {
     StepBounds {
-        coef1: f(b.coef1, exact.coef1),
-        coef2: f(b.coef2, exact.coef2),
-        variance: f(b.variance, exact.variance),
-        log_variance_clipped: f(b.log_variance_clipped, exact.log_variance_clipped),
-        log_beta: f(b.log_beta, exact.log_beta),
+        coef1: ambiguity(exact.coef1, b.coef1, rounded.coef1),
+        coef2: ambiguity(exact.coef2, b.coef2, rounded.coef2),
+        variance: ambiguity(exact.variance, b.variance, rounded.variance),
+        log_variance_clipped: ambiguity(
+            exact.log_variance_clipped,
+            b.log_variance_clipped,
+            rounded.log_variance_clipped,
+        ),
+        log_beta: ambiguity(exact.log_beta, b.log_beta, rounded.log_beta),
     }
 }
 
@@ -79,33 +89,34 @@ pub fn learned_range_bound(p: &Model, e: &StepBounds, c: &StepValues, v: f64, lv
     frac.abs() * e.log_beta + rest.abs() * e.log_variance_clipped + SAFETY * p.u * rounding
 }
 
-/// What the prior's bound needs at `t = T - 1`: the exact `sqrt_alphas_cumprod` and
-/// `log_one_minus_alphas_cumprod` and the bounds of their extracted (`.float()`) versions.
+/// What the prior's bound needs at `t = T - 1`: `sqrt_alphas_cumprod` and `log_one_minus_alphas_cumprod`
+/// as the formulas receive them (`f32(exact element)`) and their ambiguities.
 #[derive(Debug, Clone, Copy)]
 pub struct PriorFacts {
     /// `sqrt(alphas_cumprod[T - 1])`.
     pub sqrt_abar: f64,
     /// `log(1 - alphas_cumprod[T - 1])`.
     pub log_one_minus: f64,
-    /// Bound on the extracted `sqrt_alphas_cumprod[T - 1]`.
+    /// Ambiguity of the extracted `sqrt_alphas_cumprod[T - 1]`.
     pub e_sqrt: f64,
-    /// Bound on the extracted `log_one_minus_alphas_cumprod[T - 1]`.
+    /// Ambiguity of the extracted `log_one_minus_alphas_cumprod[T - 1]`.
     pub e_log: f64,
 }
 
-/// Bound on one row of `_prior_bpd` in `p` (the row's exact inputs `xs`, its exact value `bits`): per
-/// element the extracted inputs' errors through the KL's derivatives (`d/dm = m`, `d/dlogvar1 = (e^lv -
-/// 1) / 2 = -abar / 2`) and `normal_kl`'s own roundings (error_model: absolute, so that the near-zero KL
+/// Bound on one row of `_prior_bpd` in `p` (the row's exact inputs `xs`, its expected value `bits`): per
+/// element the extracted inputs' ambiguities through the KL's derivatives (`d/dm = m`, `d/dlogvar1 =
+/// (e^lv - 1) / 2 = -abar / 2`) and `normal_kl`'s own roundings (error_model: absolute, so that the near-zero KL
 /// terms of the cosine schedule, ~1e-11 against roundings of ~1e-7 in float32, are bounded absolutely;
 /// its variance terms in float32 in every precision, as torch evaluates them),
 /// then `mean_flat`'s summation and the division by the precision's `ln 2` (two roundings).
 pub fn prior_bound(p: &Model, f: &PriorFacts, xs: &[f64], bits: f64) -> f64 {
-    let abar = f.sqrt_abar * f.sqrt_abar;
+    // 1 - e^lv, the alphas_cumprod the extracted log-variance stands for (no cancellation: exp_m1).
+    let abar = -f.log_one_minus.exp_m1();
     let n = xs.len().max(1) as f64;
     let (mut propagated, mut evaluation, mut kls) = (0.0, 0.0, Vec::with_capacity(xs.len()));
     for &x in xs {
         let m = f.sqrt_abar * x;
-        let kl = 0.5 * ((-f.log_one_minus - abar) + abar * x * x);
+        let kl = 0.5 * ((-f.log_one_minus - abar) + m * m);
         let dm = f.e_sqrt * x.abs() + p.u * m.abs();
         propagated += m.abs() * dm + 0.5 * abar * f.e_log;
         let facts = KlFacts { mean1: m, logvar1: f.log_one_minus, mean2: 0.0, logvar2: 0.0, expected: kl };

@@ -22,9 +22,10 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use super::arith::{Arith, Num, Val};
-use super::mp::{Ball, Ctx};
+use super::dyadic::f;
+use super::mp::{round_ball_f32, Ball, Ctx};
 use super::schedule::sin;
-use super::types::Exact;
+use super::types::{Exact, Extraction};
 use super::ziv::arbitrary_precision;
 use crate::upstream::derived::DerivedArray;
 use crate::upstream::schedule::Schedule;
@@ -91,6 +92,25 @@ impl Step {
     /// `ln(betas[t])`, the upper end of the learned-range log-variance (`np.log(self.betas)`).
     pub fn log_beta(&self, c: &Ctx) -> Ball {
         c.ln(&self.beta)
+    }
+
+    /// `array[t]` as the formulas receive it (`how`): the element, or its float32 rounding as an exact
+    /// ball; `None` while the element's ball straddles a float32 rounding boundary (Ziv's loop retries).
+    pub fn extracted(&self, c: &Ctx, array: DerivedArray, how: Extraction) -> Option<Ball> {
+        extract(self.element(c, array), how)
+    }
+
+    /// `ln(betas[t])` as the formulas receive it (`np.log(self.betas)` extracted, `how`).
+    pub fn extracted_log_beta(&self, c: &Ctx, how: Extraction) -> Option<Ball> {
+        extract(self.log_beta(c), how)
+    }
+}
+
+/// A ball as extracted: itself, or its certified float32 rounding (exact: a float32 is a dyadic).
+fn extract(b: Ball, how: Extraction) -> Option<Ball> {
+    match how {
+        Extraction::Exact => Some(b),
+        Extraction::Float32 => round_ball_f32(&b).map(|v| Ball::exact(f(f64::from(v)))),
     }
 }
 
@@ -273,13 +293,19 @@ fn finalize(c: &Ctx, b: &Ball) -> Option<Exact> {
     c.finalize(&Val::Lin(b.clone())).map(Exact::from)
 }
 
-/// `array[t]`, correctly rounded, by Ziv's loop.
-pub(crate) fn value(schedule: Schedule, steps: u64, array: DerivedArray, t: u64) -> Result<Exact, String> {
+/// `array[t]` as extracted (`how`: the element, or its float32 rounding), correctly rounded, by Ziv's loop.
+pub(crate) fn value(
+    schedule: Schedule,
+    steps: u64,
+    array: DerivedArray,
+    t: u64,
+    how: Extraction,
+) -> Result<Exact, String> {
     let d = Diffusion::new(schedule, steps)?;
     if t >= steps {
         return Err(format!("timestep {t} is not below T = {steps}"));
     }
-    arbitrary_precision(|c| finalize(c, &d.step(c, t).element(c, array)))
+    arbitrary_precision(|c| finalize(c, &d.step(c, t).extracted(c, array, how)?))
 }
 
 /// `ln(betas[t])` (upstream's `np.log(self.betas)`, the learned-range variance's upper end), correctly
@@ -315,7 +341,7 @@ pub(crate) fn arrays(
         .map(|(column, &a)| {
             (0..steps)
                 .zip(column)
-                .map(|(t, got)| got.map_or_else(|| value(schedule, steps, a, t), Ok))
+                .map(|(t, got)| got.map_or_else(|| value(schedule, steps, a, t, Extraction::Exact), Ok))
                 .collect()
         })
         .collect()
@@ -393,7 +419,7 @@ mod tests {
     fn matches_mpmath_to_40_digits() {
         for (schedule, steps, name, t, digits) in MPMATH {
             let array = DerivedArray::from_name(name).unwrap();
-            let got = value(schedule, steps, array, t).unwrap();
+            let got = value(schedule, steps, array, t, Extraction::Exact).unwrap();
             assert_eq!(got.digits, digits, "{schedule:?} T = {steps} {} [{t}]", array.name());
             assert_eq!(got.value, digits.parse::<f64>().unwrap());
         }
@@ -407,7 +433,7 @@ mod tests {
                 for t in [0, 1, steps / 2, steps - 2, steps - 1] {
                     assert_eq!(
                         column[t as usize],
-                        value(schedule, steps, a, t).unwrap(),
+                        value(schedule, steps, a, t, Extraction::Exact).unwrap(),
                         "{} [{t}]",
                         a.name()
                     );
@@ -444,7 +470,7 @@ mod tests {
         assert!(Diffusion::new(Schedule::Cosine, 1).is_err());
         assert!(Diffusion::new(Schedule::Linear, 20).is_err());
         assert!(Diffusion::new(Schedule::Linear, 21).is_ok());
-        assert!(value(Schedule::Cosine, 10, DerivedArray::AlphasCumprod, 10).is_err());
+        assert!(value(Schedule::Cosine, 10, DerivedArray::AlphasCumprod, 10, Extraction::Exact).is_err());
     }
 
     #[test]

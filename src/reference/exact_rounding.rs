@@ -6,7 +6,7 @@
 use dashu_int::ops::{BitTest, DivRem, UnsignedAbs};
 use dashu_int::{IBig, Sign, UBig};
 
-use super::dyadic::{exact_add, log2_abs, F, MAX_BITS};
+use super::dyadic::{exact_add, f, log2_abs, F, MAX_BITS};
 
 /// Number of significant decimal digits in `Exact::digits`.
 pub(crate) const DIGITS: usize = 40;
@@ -38,6 +38,27 @@ fn round_up(twice_rem: &UBig, den: &UBig, odd: bool, tie: Tie) -> bool {
 pub(crate) fn round_f64(x: &F) -> f64 {
     let neg = x.repr().significand().sign() == Sign::Negative;
     round_ratio_f64(neg, &x.repr().significand().unsigned_abs(), x.repr().exponent(), &UBig::ONE, Tie::Even)
+}
+
+/// Round an exact dyadic value to the nearest `f32`, ties to even: the `f64` rounding first, then to
+/// float32; rounding twice errs only where the `f64` lands on a float32 midpoint that `x` is not, and
+/// there the side of `x` decides (float32 midpoints are `f64` values).
+pub(crate) fn round_f32(x: &F) -> f32 {
+    let v = round_f64(x);
+    let y = v as f32;
+    if !v.is_finite() || f64::from(y) == v {
+        return y;
+    }
+    let n = if f64::from(y) < v { y.next_up() } else { y.next_down() };
+    if (f64::from(y) + f64::from(n)) / 2.0 != v {
+        return y;
+    }
+    let (lo, hi) = if y < n { (y, n) } else { (n, y) };
+    match x.partial_cmp(&f(v)) {
+        Some(std::cmp::Ordering::Greater) => hi,
+        Some(std::cmp::Ordering::Less) => lo,
+        _ => y,
+    }
 }
 
 /// Round `(-1)^neg m 2^e / den` (exact rational, `den > 0`) to the nearest `f64`.

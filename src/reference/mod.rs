@@ -72,7 +72,7 @@ pub use posterior::Posterior;
 #[cfg_attr(not(test), allow(unused_imports))]
 // for the unit tests measuring accuracy against exact values
 pub(crate) use types::ulps_between;
-pub use types::{Branch, Exact, LoglikExact, Variant};
+pub use types::{Branch, Exact, Extraction, LoglikExact, Variant};
 pub use vlb::{VlbBatch, VlbExact, VARIANTS as VLB_VARIANTS};
 
 use crate::upstream::derived as derived_array;
@@ -290,14 +290,16 @@ pub fn derived_arrays(
     })
 }
 
-/// Element `t` of one derived array (as [`derived_arrays`]), correctly rounded.
+/// Element `t` of one derived array (as [`derived_arrays`]) as `extraction` gives it (the element, or
+/// `f32(exact element)`), correctly rounded.
 pub fn derived_value(
     schedule: schedule::Schedule,
     steps: u64,
     array: derived_array::DerivedArray,
     t: u64,
+    extraction: Extraction,
 ) -> Result<Exact, Error> {
-    derived::value(schedule, steps, array, t).map_err(|r| {
+    derived::value(schedule, steps, array, t, extraction).map_err(|r| {
         domain_error(
             "derived_value",
             format!("schedule = {}, steps = {steps}, array = {}, t = {t}", schedule.name(), array.name()),
@@ -343,59 +345,65 @@ fn diffusion_args(what: &'static str, steps: u64, ts: &[u64], data: &[&[f64]]) -
 }
 
 /// improved-diffusion's `q_posterior_mean_variance(x_start, x_t, t)` of `GaussianDiffusion(betas =
-/// get_named_beta_schedule(schedule, steps))`, exactly (src/reference/posterior.rs): `x_start` and
-/// `x_t` are `[B, ...]` row-major with `B = ts.len()`.
+/// get_named_beta_schedule(schedule, steps))`, exactly on the coefficients as `extraction` gives them
+/// (src/reference/posterior.rs): `x_start` and `x_t` are `[B, ...]` row-major with `B = ts.len()`.
 pub fn q_posterior_mean_variance(
     schedule: schedule::Schedule,
     steps: u64,
+    extraction: Extraction,
     ts: &[u64],
     x_start: &[f64],
     x_t: &[f64],
 ) -> Result<Posterior, Error> {
     diffusion_args("q_posterior_mean_variance", steps, ts, &[x_start, x_t])?;
-    posterior::q_posterior(schedule, steps, ts, x_start, x_t).map_err(|r| {
+    posterior::q_posterior(schedule, steps, extraction, ts, x_start, x_t).map_err(|r| {
         domain_error("q_posterior_mean_variance", format!("{} T = {steps}, t = {ts:?}", schedule.name()), r)
     })
 }
 
-/// The `log_variance` of `p_mean_variance` with `ModelVarType.LEARNED_RANGE`, exactly:
+/// The `log_variance` of `p_mean_variance` with `ModelVarType.LEARNED_RANGE`, exactly (coefficients as
+/// `extraction` gives them):
 /// `frac ln(beta_t) + (1 - frac) posterior_log_variance_clipped_t`, `frac = (v + 1) / 2`, per element of
 /// the `[B, ...]` row-major `model_var_values` (`B = ts.len()`).
 pub fn learned_range_log_variance(
     schedule: schedule::Schedule,
     steps: u64,
+    extraction: Extraction,
     ts: &[u64],
     model_var_values: &[f64],
 ) -> Result<Vec<Exact>, Error> {
     diffusion_args("learned_range_log_variance", steps, ts, &[model_var_values])?;
-    posterior::learned_range(schedule, steps, ts, model_var_values).map_err(|r| {
+    posterior::learned_range(schedule, steps, extraction, ts, model_var_values).map_err(|r| {
         domain_error("learned_range_log_variance", format!("{} T = {steps}, t = {ts:?}", schedule.name()), r)
     })
 }
 
 /// improved-diffusion's `_prior_bpd(x_start)` of `GaussianDiffusion(betas = get_named_beta_schedule(
-/// schedule, steps))`, exactly: per row of the `[B, ...]` row-major `x_start`, the mean over the row of
+/// schedule, steps))`, exactly (coefficients as `extraction` gives them): per row of the `[B, ...]` row-major `x_start`, the mean over the row of
 /// `normal_kl(sqrt(abar) x, ln(1 - abar), 0, 0)` at `abar = alphas_cumprod[T - 1]`, divided by `ln 2`.
 pub fn prior_bpd(
     schedule: schedule::Schedule,
     steps: u64,
+    extraction: Extraction,
     x_start: &[f64],
     batch: usize,
 ) -> Result<Vec<Exact>, Error> {
     let ts = vec![steps.saturating_sub(1); batch];
     diffusion_args("prior_bpd", steps, &ts, &[x_start])?;
-    posterior::prior(schedule, steps, x_start, batch)
+    posterior::prior(schedule, steps, extraction, x_start, batch)
         .map_err(|r| domain_error("prior_bpd", format!("{} T = {steps}", schedule.name()), r))
 }
 
 /// improved-diffusion's `_vb_terms_bpd(model, x_start, x_t, t, clip_denoised=False)["output"]` with the
-/// model given as data (`START_X`, `LEARNED_RANGE`), exactly (src/reference/vlb.rs): per row of the `[B,
+/// model given as data (`START_X`, `LEARNED_RANGE`), exactly on the coefficients as `extraction` gives
+/// them (src/reference/vlb.rs): per row of the `[B,
 /// ...]` row-major tensors (`B = ts.len()`) the tanh decoder's NLL at `t = 0`, the KL of the posteriors
 /// otherwise, in bits per dimension. `x_t` does not enter: the two posterior means share `coef2 x_t`.
 /// Refused as the other per-timestep methods, and `model_var_values` outside `[-1, 1]`.
 pub fn vb_terms_bpd(
     schedule: schedule::Schedule,
     steps: u64,
+    extraction: Extraction,
     ts: &[u64],
     x_start: &[f64],
     pred_xstart: &[f64],
@@ -406,15 +414,21 @@ pub fn vb_terms_bpd(
     if model_var_values.iter().any(|v| !(-1.0..=1.0).contains(v)) {
         return Err(domain_error("vb_terms_bpd", inputs(), "model_var_values outside [-1, 1]".into()));
     }
-    vlb::vb_terms(schedule, steps, ts, x_start, pred_xstart, model_var_values)
+    vlb::vb_terms(schedule, steps, extraction, ts, x_start, pred_xstart, model_var_values)
         .map_err(|r| domain_error("vb_terms_bpd", inputs(), r))
 }
 
-/// The exact per-timestep values `[coef1, coef2, variance, log_variance_clipped, log_beta]` of
-/// `GaussianDiffusion`'s arrays at `t` (the error model's magnitudes).
-pub fn posterior_step(schedule: schedule::Schedule, steps: u64, t: u64) -> Result<[Exact; 5], Error> {
+/// The per-timestep values `[coef1, coef2, variance, log_variance_clipped, log_beta]` of
+/// `GaussianDiffusion`'s arrays at `t` as extracted (exact, or `f32(exact element)`), correctly rounded
+/// (the error model's magnitudes and float32 ambiguities).
+pub fn posterior_step(
+    schedule: schedule::Schedule,
+    steps: u64,
+    t: u64,
+    extraction: Extraction,
+) -> Result<[Exact; 5], Error> {
     diffusion_args("posterior_step", steps, &[t], &[&[0.0]])?;
-    posterior::step_values(schedule, steps, t)
+    posterior::step_values(schedule, steps, t, extraction)
         .map_err(|r| domain_error("posterior_step", format!("{} T = {steps}, t = {t}", schedule.name()), r))
 }
 

@@ -30,7 +30,7 @@ use dashu_int::{IBig, Sign};
 
 use super::arith::{Arith, Memo, Num, Val};
 use super::dyadic::{abs_f, exact_add, log2_abs, lsum, scale2, F, FIRST_ORDER, MAX_BITS, SLACK};
-use super::exact_rounding::{dec_digits, fmt_digits, round_f64, special_digits, DIGITS};
+use super::exact_rounding::{dec_digits, fmt_digits, round_f32, round_f64, special_digits, DIGITS};
 
 /// `exp` refuses arguments above `2^EXP_MAX_L2` in magnitude (no input of the documented domain
 /// needs more than ~2^21; far beyond, dashu overflows or takes very long).
@@ -371,6 +371,14 @@ fn endpoints(b: &Ball) -> Option<(F, F)> {
     let k = (b.lrel + 1.0).ceil().max(-4.0 * MAX_BITS as f64) as isize;
     let rad = scale2(&abs_f(&b.mid), k);
     Some((exact_add(&b.mid, &-rad.clone()), exact_add(&b.mid, &rad)))
+}
+
+/// The certified float32 rounding of a ball's value (ties to even), or `None` while the ball
+/// straddles a float32 rounding boundary at this precision (Ziv's loop then retries).
+pub(crate) fn round_ball_f32(b: &Ball) -> Option<f32> {
+    let (lo, hi) = endpoints(b)?;
+    let (a, z) = (round_f32(&lo), round_f32(&hi));
+    (a == z && a.is_sign_negative() == z.is_sign_negative()).then_some(a)
 }
 
 /// Certified `(f64, digits)` of a value, or `None` if the ball is too wide at this precision.

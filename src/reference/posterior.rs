@@ -1,16 +1,19 @@
-//! The exact posterior `q(x_{t-1} | x_t, x_0)` of improved-diffusion's `GaussianDiffusion` and the
-//! learned-range log-variance of `p_mean_variance`, from the exact schedule (constants read as reals):
-//! the per-timestep coefficients are the exact derived arrays' balls (src/reference/derived.rs,
-//! [`Diffusion::step`]), never rounded before the final result of a case, which is certified by Ziv's
-//! loop as a whole (one precision for every element, doubled until every element rounds). What is
-//! specific here: the mean over the tensors, `coef1 x_start + coef2 x_t`, and the learned range's
-//! interpolation `frac ln(beta_t) + (1 - frac) posterior_log_variance_clipped_t`, `frac = (v + 1) / 2`.
+//! The posterior `q(x_{t-1} | x_t, x_0)` of improved-diffusion's `GaussianDiffusion`, the
+//! learned-range log-variance of `p_mean_variance` and `_prior_bpd`, from the exact schedule (constants
+//! read as reals): the per-timestep coefficients are the exact derived arrays' balls (src/reference/derived.rs,
+//! [`Diffusion::step`]) as the formulas receive them ([`Extraction`]: the exact elements, or their
+//! certified float32 roundings, upstream's `.float()`), combined in exact arithmetic and rounded once per
+//! value; a case is certified by Ziv's loop as a whole (one precision for every element, doubled until
+//! every coefficient's float32 rounding is decided and every element rounds). What is specific here: the
+//! mean over the tensors, `coef1 x_start + coef2 x_t`, and the learned range's interpolation `frac
+//! ln(beta_t) + (1 - frac) posterior_log_variance_clipped_t`, `frac = (v + 1) / 2`.
 
 use super::arith::{Arith, Num, Val};
 use super::derived::{Diffusion, Step};
 use super::dyadic::f;
+use super::helpers::kl_g;
 use super::mp::{Ball, Ctx};
-use super::types::Exact;
+use super::types::{Exact, Extraction};
 use super::ziv::arbitrary_precision;
 use crate::upstream::derived::DerivedArray;
 use crate::upstream::schedule::Schedule;
@@ -24,27 +27,29 @@ struct Coefs {
     log_beta: Ball,
 }
 
-fn coefs(c: &Ctx, d: &Diffusion, t: u64) -> Coefs {
+/// The coefficients at `t` as extracted (`None`: a float32 rounding not decided at this precision).
+fn coefs(c: &Ctx, d: &Diffusion, t: u64, how: Extraction) -> Option<Coefs> {
     let s = d.step(c, t);
-    Coefs {
-        coef1: s.element(c, DerivedArray::PosteriorMeanCoef1),
-        coef2: s.element(c, DerivedArray::PosteriorMeanCoef2),
-        variance: s.element(c, DerivedArray::PosteriorVariance),
-        log_variance_clipped: s.element(c, DerivedArray::PosteriorLogVarianceClipped),
-        log_beta: s.log_beta(c),
-    }
+    let e = |a| s.extracted(c, a, how);
+    Some(Coefs {
+        coef1: e(DerivedArray::PosteriorMeanCoef1)?,
+        coef2: e(DerivedArray::PosteriorMeanCoef2)?,
+        variance: e(DerivedArray::PosteriorVariance)?,
+        log_variance_clipped: e(DerivedArray::PosteriorLogVarianceClipped)?,
+        log_beta: s.extracted_log_beta(c, how)?,
+    })
 }
 
 /// The coefficients of each batch element's timestep (each distinct `t` formed once).
-fn per_timestep(c: &Ctx, d: &Diffusion, ts: &[u64]) -> Vec<std::rc::Rc<Coefs>> {
+fn per_timestep(c: &Ctx, d: &Diffusion, ts: &[u64], how: Extraction) -> Option<Vec<std::rc::Rc<Coefs>>> {
     let mut done: Vec<(u64, std::rc::Rc<Coefs>)> = Vec::new();
     ts.iter()
         .map(|&t| match done.iter().find(|(u, _)| *u == t) {
-            Some((_, k)) => k.clone(),
+            Some((_, k)) => Some(k.clone()),
             None => {
-                let k = std::rc::Rc::new(coefs(c, d, t));
+                let k = std::rc::Rc::new(coefs(c, d, t, how)?);
                 done.push((t, k.clone()));
-                k
+                Some(k)
             }
         })
         .collect()
@@ -70,12 +75,17 @@ pub struct Posterior {
     pub log_variance_clipped: Vec<Exact>,
 }
 
-/// The exact per-timestep values `(coef1, coef2, variance, log_variance_clipped, log_beta)` at `t`,
-/// correctly rounded (for the error model's magnitudes and the tests).
-pub(crate) fn step_values(schedule: Schedule, steps: u64, t: u64) -> Result<[Exact; 5], String> {
+/// The per-timestep values `(coef1, coef2, variance, log_variance_clipped, log_beta)` at `t` as
+/// extracted (`how`), correctly rounded (for the error model's magnitudes and the tests).
+pub(crate) fn step_values(
+    schedule: Schedule,
+    steps: u64,
+    t: u64,
+    how: Extraction,
+) -> Result<[Exact; 5], String> {
     let d = Diffusion::new(schedule, steps)?;
     arbitrary_precision(|c| {
-        let k = coefs(c, &d, t);
+        let k = coefs(c, &d, t, how)?;
         Some([
             round(c, &k.coef1)?,
             round(c, &k.coef2)?,
@@ -90,6 +100,7 @@ pub(crate) fn step_values(schedule: Schedule, steps: u64, t: u64) -> Result<[Exa
 pub(crate) fn q_posterior(
     schedule: Schedule,
     steps: u64,
+    how: Extraction,
     ts: &[u64],
     x_start: &[f64],
     x_t: &[f64],
@@ -97,7 +108,7 @@ pub(crate) fn q_posterior(
     let row = x_start.len() / ts.len().max(1);
     let d = Diffusion::new(schedule, steps)?;
     arbitrary_precision(|c| {
-        let per_t = per_timestep(c, &d, ts);
+        let per_t = per_timestep(c, &d, ts, how)?;
         let mut mean = Vec::with_capacity(x_start.len());
         for (k, (&a, &b)) in x_start.iter().zip(x_t).enumerate() {
             let co = &per_t[k / row];
@@ -115,13 +126,14 @@ pub(crate) fn q_posterior(
 pub(crate) fn learned_range(
     schedule: Schedule,
     steps: u64,
+    how: Extraction,
     ts: &[u64],
     model_var_values: &[f64],
 ) -> Result<Vec<Exact>, String> {
     let row = model_var_values.len() / ts.len().max(1);
     let d = Diffusion::new(schedule, steps)?;
     arbitrary_precision(|c| {
-        let per_t = per_timestep(c, &d, ts);
+        let per_t = per_timestep(c, &d, ts, how)?;
         model_var_values
             .iter()
             .enumerate()
@@ -141,35 +153,46 @@ pub(crate) fn learned_range(
 pub(crate) fn prior(
     schedule: Schedule,
     steps: u64,
+    how: Extraction,
     x_start: &[f64],
     batch: usize,
 ) -> Result<Vec<Exact>, String> {
     let d = Diffusion::new(schedule, steps)?;
     arbitrary_precision(|c| {
         let s = d.step(c, steps - 1);
-        prior_balls(c, &s, x_start, batch).iter().map(|p| round(c, p)).collect()
+        prior_balls(c, &s, how, x_start, batch)?.iter().map(|p| round(c, p)).collect()
     })
 }
 
 /// `_prior_bpd` per row of `x_start` (`batch` rows) as balls, from the last timestep's quantities `s`
-/// (also a part of `vlb.rs`'s exact totals).
-pub(super) fn prior_balls(c: &Ctx, s: &Step, x_start: &[f64], batch: usize) -> Vec<Ball> {
+/// as extracted (`how`; also a part of `vlb.rs`'s exact totals, with the exact elements).
+pub(super) fn prior_balls(
+    c: &Ctx,
+    s: &Step,
+    how: Extraction,
+    x_start: &[f64],
+    batch: usize,
+) -> Option<Vec<Ball>> {
     let row = x_start.len() / batch.max(1);
-    // KL(N(m, 1 - abar) || N(0, 1)) = ((-ln(1 - abar) - abar) + abar x^2) / 2 with m = sqrt(abar) x:
-    // the variance term -ln(1 - abar) - abar >= 0 (ln_1p where abar is small: no cancellation in the
-    // log; the difference is the ball's).
-    let ln_one_minus = s.element(c, DerivedArray::LogOneMinusAlphasCumprod);
-    let variance_term = c.sub(&ln_one_minus.neg(), &s.abar);
+    // KL(N(k x, e^lv) || N(0, 1)) = (g(lv) + k^2 x^2) / 2 with k = sqrt_alphas_cumprod[T - 1], lv =
+    // log_one_minus_alphas_cumprod[T - 1] and g(lv) = e^lv - 1 - lv >= 0 by its series (no cancellation;
+    // for the exact elements g(lv) = -ln(1 - abar) - abar and k^2 = abar).
+    let k = s.extracted(c, DerivedArray::SqrtAlphasCumprod, how)?;
+    let lv = s.extracted(c, DerivedArray::LogOneMinusAlphasCumprod, how)?;
+    let (variance_term, k2) = (kl_g(c, &lv), c.sqr(&k));
     let per_nat = c.mul(&Ball::int(row as i64), &c.ln2());
-    x_start
-        .chunks(row.max(1))
-        .map(|xs| {
-            let squares = xs.iter().fold(Ball::exact(f(0.0)), |acc, &x| c.add(&acc, &c.sqr(&c.exact(&f(x)))));
-            let sum = c.add(&c.mul(&Ball::int(row as i64), &variance_term), &c.mul(&s.abar, &squares));
-            // mean over the row, halved, in bits: sum / (2 n ln 2).
-            c.div(&sum, &per_nat).scale2(-1)
-        })
-        .collect()
+    Some(
+        x_start
+            .chunks(row.max(1))
+            .map(|xs| {
+                let squares =
+                    xs.iter().fold(Ball::exact(f(0.0)), |acc, &x| c.add(&acc, &c.sqr(&c.exact(&f(x)))));
+                let sum = c.add(&c.mul(&Ball::int(row as i64), &variance_term), &c.mul(&k2, &squares));
+                // mean over the row, halved, in bits: sum / (2 n ln 2).
+                c.div(&sum, &per_nat).scale2(-1)
+            })
+            .collect(),
+    )
 }
 
 #[cfg(test)]
@@ -180,7 +203,7 @@ mod tests {
     #[test]
     fn linear_step_values_are_the_rationals() {
         // t = 0: coef1 = beta_0 / beta_0 = 1 exactly, coef2 = 0, variance = 0, log beta_0 = ln 1e-4.
-        let v = step_values(Schedule::Linear, 1000, 0).unwrap();
+        let v = step_values(Schedule::Linear, 1000, 0, Extraction::Exact).unwrap();
         assert_eq!(v[0].value, 1.0);
         assert_eq!(v[1].value, 0.0);
         assert_eq!(v[2].value, 0.0);
@@ -189,7 +212,7 @@ mod tests {
         // t = 1: variance = beta_1 (1 - abar_0) / (1 - abar_1) = beta_1 beta_0 / (beta_0 + beta_1 - beta_0 beta_1).
         let (b0, b1) = (1e-4f64, 1198.0 / 9990000.0);
         let pv1 = b1 * b0 / (b0 + b1 - b0 * b1);
-        let v1 = step_values(Schedule::Linear, 1000, 1).unwrap();
+        let v1 = step_values(Schedule::Linear, 1000, 1, Extraction::Exact).unwrap();
         assert!((v1[2].value / pv1 - 1.0).abs() < 1e-14, "{} vs {pv1}", v1[2].value);
         // Element 0 of the clipped log-variance is element 1's.
         assert_eq!(v[3].value, v1[3].value);
@@ -198,16 +221,17 @@ mod tests {
 
     #[test]
     fn the_posterior_mean_and_learned_range_follow_their_coefficients() {
-        let p = q_posterior(Schedule::Cosine, 50, &[0, 49], &[0.5, -0.25], &[0.75, 1.5]).unwrap();
-        let s0 = step_values(Schedule::Cosine, 50, 0).unwrap();
-        let s49 = step_values(Schedule::Cosine, 50, 49).unwrap();
+        let p = q_posterior(Schedule::Cosine, 50, Extraction::Exact, &[0, 49], &[0.5, -0.25], &[0.75, 1.5])
+            .unwrap();
+        let s0 = step_values(Schedule::Cosine, 50, 0, Extraction::Exact).unwrap();
+        let s49 = step_values(Schedule::Cosine, 50, 49, Extraction::Exact).unwrap();
         // t = 0: the mean is x_start itself (coef1 = 1, coef2 = 0).
         assert_eq!(p.mean[0].value, 0.5);
         let want = s49[0].value * -0.25 + s49[1].value * 1.5;
         assert!((p.mean[1].value - want).abs() < 1e-15, "{} vs {want}", p.mean[1].value);
         assert_eq!(p.variance[0].value, 0.0);
         assert_eq!(p.log_variance_clipped[0].value, s0[3].value);
-        let lr = learned_range(Schedule::Cosine, 50, &[49], &[-1.0, 1.0, 0.0]).unwrap();
+        let lr = learned_range(Schedule::Cosine, 50, Extraction::Exact, &[49], &[-1.0, 1.0, 0.0]).unwrap();
         assert_eq!(lr[0].value, s49[3].value);
         assert_eq!(lr[1].value, s49[4].value);
         let mid = 0.5 * (s49[3].value + s49[4].value);

@@ -5,6 +5,17 @@
 use super::dyadic::f;
 use super::exact_rounding::{finalize_exact, special_digits};
 
+/// What the per-timestep formulas receive of a derived array's element (`_extract_into_tensor`): the
+/// exact element (the true function: the audit's variational bound) or its float32 rounding (upstream's
+/// `.float()`, `f32(exact element)`: the golden files, docs/golden-format.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Extraction {
+    /// The exact element.
+    Exact,
+    /// The exact element rounded to the nearest float32 (ties to even).
+    Float32,
+}
+
 /// A correctly rounded `f64` together with at least 40 correct significant decimal digits.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Exact {

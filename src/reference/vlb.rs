@@ -28,7 +28,7 @@ use super::gaussian::{cdf, delta};
 use super::helpers::{affine255, below_clamp, is_neg, kl_g};
 use super::mp::{Ball, Ctx};
 use super::posterior::prior_balls;
-use super::types::{Exact, Variant};
+use super::types::{Exact, Extraction, Variant};
 use super::ziv::arbitrary_precision;
 use crate::upstream::derived::DerivedArray;
 use crate::upstream::schedule::Schedule;
@@ -98,10 +98,12 @@ struct Shared {
 }
 
 impl Shared {
-    fn new(c: &Ctx, s: &Step) -> Shared {
-        let lvc = s.element(c, DerivedArray::PosteriorLogVarianceClipped);
-        let span = c.sub(&lvc, &s.log_beta(c));
-        Shared { lvc, span, coef1_sq: c.sqr(&s.element(c, DerivedArray::PosteriorMeanCoef1)) }
+    /// From the step's elements as extracted (`how`); `None` while a float32 rounding is undecided.
+    fn new(c: &Ctx, s: &Step, how: Extraction) -> Option<Shared> {
+        let lvc = s.extracted(c, DerivedArray::PosteriorLogVarianceClipped, how)?;
+        let span = c.sub(&lvc, &s.extracted_log_beta(c, how)?);
+        let coef1 = s.extracted(c, DerivedArray::PosteriorMeanCoef1, how)?;
+        Some(Shared { lvc, span, coef1_sq: c.sqr(&coef1) })
     }
 
     /// `(lv, D)` of the learned range at `v`: `lv = lvc - D`, `D = frac (lvc - ln beta_t)`.
@@ -187,10 +189,12 @@ fn channels<'a>(b: &'a VlbBatch<'_>, t: usize, image: usize) -> impl Iterator<It
 }
 
 /// See [`super::vb_terms_bpd`]: one `_vb_terms_bpd` output per batch element (`ts.len()` rows of the
-/// tensors, `model_var_values` per element): the tanh decoder's NLL at `t = 0`, the KL otherwise, in bits.
+/// tensors, `model_var_values` per element): the tanh decoder's NLL at `t = 0`, the KL otherwise, in bits,
+/// on the coefficients as extracted (`how`).
 pub(crate) fn vb_terms(
     schedule: Schedule,
     steps: u64,
+    how: Extraction,
     ts: &[u64],
     x_start: &[f64],
     pred_xstart: &[f64],
@@ -206,7 +210,7 @@ pub(crate) fn vb_terms(
             let s = match shared.iter().find(|(u, _)| *u == t) {
                 Some((_, s)) => s.clone(),
                 None => {
-                    let s = std::rc::Rc::new(Shared::new(c, &d.step(c, t)));
+                    let s = std::rc::Rc::new(Shared::new(c, &d.step(c, t), how)?);
                     shared.push((t, s.clone()));
                     s
                 }
@@ -238,15 +242,15 @@ pub(crate) fn exact(b: &VlbBatch<'_>) -> Result<VlbExact, String> {
         let mut kl = Vec::with_capacity(steps.len());
         let mut sum_kl = vec![Ball::int(0); batch];
         for (t, s) in steps.iter().enumerate().skip(1) {
-            let shared = Shared::new(c, s);
+            let shared = Shared::new(c, s, Extraction::Exact)?;
             let terms: Vec<Ball> = (0..batch).map(|i| bpd(&kl_sum(c, &shared, channels(b, t, i)))).collect();
             sum_kl.iter_mut().zip(&terms).for_each(|(acc, t)| *acc = c.add(acc, t));
             kl.push(terms.iter().map(|t| round(c, t)).collect::<Option<Vec<_>>>()?);
         }
-        let prior_balls = prior_balls(c, &steps[steps.len() - 1], b.x_start, batch);
+        let prior_balls = prior_balls(c, &steps[steps.len() - 1], Extraction::Exact, b.x_start, batch)?;
         let mut decoder = [Vec::new(), Vec::new()];
         let mut total = [Vec::new(), Vec::new()];
-        let first = Shared::new(c, &steps[0]);
+        let first = Shared::new(c, &steps[0], Extraction::Exact)?;
         for (k, variant) in VARIANTS.into_iter().enumerate() {
             for i in 0..batch {
                 let dec = bpd(&decoder_sum(c, &first, channels(b, 0, i), variant)?).neg();
@@ -284,9 +288,16 @@ mod tests {
         let bound = exact(&batch).unwrap();
         for t in 0..steps as usize {
             let per_element: Vec<f64> = (0..4).map(|k| v[t * channels + k / pixels]).collect();
-            let got =
-                vb_terms(Schedule::Cosine, steps, &[t as u64], &x_start, &pred[t * 4..][..4], &per_element)
-                    .unwrap();
+            let got = vb_terms(
+                Schedule::Cosine,
+                steps,
+                Extraction::Exact,
+                &[t as u64],
+                &x_start,
+                &pred[t * 4..][..4],
+                &per_element,
+            )
+            .unwrap();
             let want = if t == 0 { &bound.decoder[1][0] } else { &bound.kl[t - 1][0] };
             assert_eq!(got[0], *want, "t = {t}");
         }

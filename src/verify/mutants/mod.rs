@@ -4,21 +4,19 @@
 //! `special` family (NaN and infinite inputs), which `verify --specials report` sets apart.
 
 use crate::functions::{Precision, Variant};
-use crate::golden::catalog::{DiffusionCall, Inputs, SPECIAL};
-use crate::golden::evaluate::{case_inputs, eval_diffusion_port, eval_fast};
+use crate::golden::catalog::{Inputs, SPECIAL};
+use crate::golden::evaluate::{case_inputs, eval_fast};
 use crate::golden::format::{Case, GoldenFile, Tolerance};
 use crate::golden::generate::broadcast_points;
 use crate::golden::judge::{judge, values};
 use crate::upstream::continuous::LN_SQRT_2PI;
-use crate::upstream::derived::{derived_array, derived_array_with, DerivedRecipe};
 use crate::upstream::loglik::{bin_cdfs, Branch};
 use crate::upstream::mean_flat::opmath_mean;
 use crate::upstream::normal_kl::normal_kl_point;
-use crate::upstream::posterior::{Frac, StepRecipe};
-use crate::upstream::schedule::{beta_schedule, beta_schedule_with, Recipe};
-use crate::upstream::vb_terms::VbRecipe;
 use crate::{Cdf, Function, Real};
 use num_traits::float::FloatCore;
+
+mod diffusion;
 
 /// One plausible port bug.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,6 +123,9 @@ pub enum Mutant {
     /// The learned range's `max_log` as the float32 log of the float32 beta, not `.float()` of the
     /// float64 `np.log(betas)[t]`.
     MaxLogOfFloat32Beta,
+    /// The extracted elements kept in float64 (`_extract_into_tensor` without `.float()`): a bug only in a
+    /// float64 port (in float32 the promotion rounds the element as `.float()` does).
+    ExtractedWithoutFloat,
     /// `_prior_bpd` in nats: the division by `ln 2` forgotten.
     PriorInNats,
     /// `_vb_terms_bpd` with `where(t == 0, kl, decoder_nll)`: each term where the other belongs.
@@ -139,7 +140,7 @@ pub enum Mutant {
 
 impl Mutant {
     /// Every mutant, in table order.
-    pub const ALL: [Mutant; 53] = [
+    pub const ALL: [Mutant; 54] = [
         Mutant::TanhDeclaredErf,
         Mutant::ErfDeclaredTanh,
         Mutant::ErfWithoutSqrt2,
@@ -188,6 +189,7 @@ impl Mutant {
         Mutant::PosteriorArraysInFloat32,
         Mutant::TimestepOneEarly,
         Mutant::MaxLogOfFloat32Beta,
+        Mutant::ExtractedWithoutFloat,
         Mutant::PriorInNats,
         Mutant::VbWhereSwapped,
         Mutant::VbLogScalesUnhalved,
@@ -246,6 +248,7 @@ impl Mutant {
             Mutant::PosteriorArraysInFloat32 => "diffusion-arrays-in-float32",
             Mutant::TimestepOneEarly => "timestep-one-early",
             Mutant::MaxLogOfFloat32Beta => "max-log-of-float32-beta",
+            Mutant::ExtractedWithoutFloat => "extracted-without-float",
             Mutant::PriorInNats => "prior-in-nats",
             Mutant::VbWhereSwapped => "vb-where-swapped",
             Mutant::VbLogScalesUnhalved => "vb-log-scales-unhalved",
@@ -291,6 +294,11 @@ impl Mutant {
             VbWhereSwapped | VbLogScalesUnhalved | VbInNats | VbDecoderErf => &[Function::VbTermsBpd],
             LearnedRangeFracRaw => &[Function::LearnedRangeLogVariance, Function::VbTermsBpd],
             MaxLogOfFloat32Beta => &[Function::LearnedRangeLogVariance],
+            // Not `_prior_bpd`: its float64 `sqrt_alphas_cumprod` moves the prior by ~6e-8 abar x^2,
+            // far below the float32 evaluation of its variance terms that upstream's own float64 run has.
+            ExtractedWithoutFloat => {
+                &[Function::QPosteriorMeanVariance, Function::LearnedRangeLogVariance, Function::VbTermsBpd]
+            }
             _ => &[Function::DiscretizedGaussianLogLikelihood],
         }
     }
@@ -300,10 +308,14 @@ impl Mutant {
     /// similar magnitude; bfloat16 rounds 1/255 to 1/256 and 0.999 to 1 (no edge branch on [-1, 1]);
     /// float16 rounds 1e-12, 1e-10 and 1e-15 to 0 (its clamp is at 0) and has no NaN-only mutant of its
     /// own; the half-precision mutants claim the native precisions, and so do the mutants of helpers
-    /// judged in those only (the schedule, the derived arrays, the per-timestep methods).
+    /// judged in those only (the schedule, the derived arrays, the per-timestep methods); a float64 port
+    /// that skips `.float()` claims float64 only.
     pub fn precisions(self) -> &'static [Precision] {
         use Mutant::*;
         use Precision::*;
+        if self == ExtractedWithoutFloat {
+            return &[F64];
+        }
         if self.functions().iter().all(|f| f.precisions() == Precision::NATIVE.as_slice()) {
             return &Precision::NATIVE;
         }
@@ -400,36 +412,14 @@ impl Mutant {
                     vec![all; rows.len()]
                 }
             }
-            (ScheduleOffByOne | ScheduleNoMaxBeta, Inputs::BetaSchedule { schedule, steps }) => {
-                let recipe =
-                    Recipe { shift: u64::from(self == ScheduleOffByOne), max_beta: self == ScheduleOffByOne };
-                let betas = beta_schedule_with::<f64>(*schedule, (*steps).into(), recipe);
-                betas.into_iter().map(|b| T::cast(b).as_f64()).collect()
+            (_, Inputs::BetaSchedule { schedule, steps }) => {
+                diffusion::schedule::<T>(self, *schedule, *steps)
             }
-            (ScheduleInFloat32, Inputs::BetaSchedule { schedule, steps }) => {
-                let betas = beta_schedule_with::<f32>(*schedule, (*steps).into(), Recipe::UPSTREAM);
-                betas.into_iter().map(f64::from).collect()
-            }
-            (
-                DerivedNoClipping | DerivedFloor1e20 | DerivedPrevOffByOne,
-                Inputs::DerivedArray { schedule, steps, array },
-            ) => {
-                let recipe = DerivedRecipe {
-                    clip_first: !matches!(self, DerivedNoClipping | DerivedFloor1e20),
-                    prev_shifted: self != DerivedPrevOffByOne,
-                    floor_1e20: self == DerivedFloor1e20,
-                };
-                let betas = beta_schedule::<f64>(*schedule, (*steps).into());
-                let values = derived_array_with(&betas, *array, recipe).unwrap_or_default();
-                values.into_iter().map(|v| T::cast(v).as_f64()).collect()
-            }
-            (DerivedInFloat32, Inputs::DerivedArray { schedule, steps, array }) => {
-                let betas: Vec<f32> =
-                    beta_schedule::<f64>(*schedule, (*steps).into()).into_iter().map(|b| b as f32).collect();
-                derived_array(&betas, *array).unwrap_or_default().into_iter().map(f64::from).collect()
+            (_, Inputs::DerivedArray { schedule, steps, array }) => {
+                diffusion::derived::<T>(self, *schedule, *steps, *array)
             }
             // Upstream's extraction for the mutants not of these methods.
-            (_, Inputs::Diffusion(call)) => diffusion::<T>(self, call),
+            (_, Inputs::Diffusion(call)) => diffusion::per_timestep::<T>(self, call),
             // A mutant applied to another helper's inputs behaves like upstream.
             _ => eval_fast::<T>(inputs, Cdf::Erf),
         }
@@ -497,28 +487,6 @@ fn continuous<T: Real>(m: Mutant, x: T, mean: T, log_scale: T) -> T {
         ContinuousLn2PiForLnSqrt2Pi => half_square - T::cast(2.0 * LN_SQRT_2PI),
         _ => half_square - T::cast(LN_SQRT_2PI),
     }
-}
-
-/// A per-timestep method with the mutant's one mistake (golden::evaluate::eval_diffusion_port).
-fn diffusion<T: Real>(m: Mutant, call: &DiffusionCall) -> Vec<f64> {
-    let recipe = StepRecipe {
-        arrays: DerivedRecipe { clip_first: m != Mutant::PosteriorUnclipped, ..DerivedRecipe::UPSTREAM },
-        index_minus_one: m == Mutant::TimestepOneEarly,
-        log_beta_of_float32: m == Mutant::MaxLogOfFloat32Beta,
-        ..StepRecipe::UPSTREAM
-    };
-    let vb = VbRecipe {
-        frac: if m == Mutant::LearnedRangeFracRaw { Frac::Raw } else { Frac::UPSTREAM },
-        cdf: if m == Mutant::VbDecoderErf { Cdf::Erf } else { Cdf::Tanh },
-        where_swapped: m == Mutant::VbWhereSwapped,
-        log_scales_unhalved: m == Mutant::VbLogScalesUnhalved,
-        nats: m == Mutant::VbInNats,
-    };
-    let out = eval_diffusion_port::<T>(call, recipe, m == Mutant::PosteriorArraysInFloat32, vb);
-    let nats = m == Mutant::PriorInNats;
-    out.into_iter()
-        .map(|v| if nats { (T::cast(v) * T::cast(std::f64::consts::LN_2)).as_f64() } else { v })
-        .collect()
 }
 
 /// One row of the kill table: a mutant in a claimed precision, and the cases that caught it.
