@@ -355,6 +355,42 @@ def where_swapped(schedule_name, num_diffusion_timesteps, x_start, x_t, t, pred_
     return th.where((t == 0), kl, decoder_nll)
 
 
+def without_float(port):
+    """The port run with `_extract_into_tensor` keeping the float64 element (no `.float()`): in float64 the
+    goldens (expected values on `f32(exact element)`) must reject it; `_prior_bpd` is not among them (its
+    float32-evaluated variance terms, upstream's own, dwarf the effect: docs/golden-format.md)."""
+
+    def keeping_float64(arr, timesteps, broadcast_shape):
+        res = th.from_numpy(arr).to(device=timesteps.device)[timesteps]
+        return res.reshape(-1, *([1] * (len(broadcast_shape) - 1))).expand(broadcast_shape)
+
+    @functools.wraps(port)
+    def run(*args, **kwargs):
+        global extract_into_tensor
+        upstream = extract_into_tensor
+        extract_into_tensor = keeping_float64
+        try:
+            return port(*args, **kwargs)
+        finally:
+            extract_into_tensor = upstream
+
+    return run
+
+
+@pytest.mark.parametrize(
+    "port, function",
+    (
+        (q_posterior_mean_variance, "q_posterior_mean_variance"),
+        (learned_range_log_variance, "learned_range_log_variance"),
+        (vb_terms_bpd, "vb_terms_bpd"),
+    ),
+    ids=("posterior", "learned-range", "vb-terms"),
+)
+def test_float64_port_without_float_fails(port, function):
+    report = ddpm_golden.check(without_float(port), function=function, dtype=th.float64)
+    assert not report.passed and report.judged > 0, report
+
+
 @pytest.mark.parametrize("dtype", (th.float32, th.float64), ids=("float32", "float64"))
 @pytest.mark.parametrize(
     "port, function",
