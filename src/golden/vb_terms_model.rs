@@ -1,6 +1,6 @@
 //! The error model of `_vb_terms_bpd` (docs/error-model.md, "`_vb_terms_bpd`"), one batch element at a
-//! time, composed of the per-timestep pieces (golden::posterior_model: the extracted coefficients'
-//! bounds, `.float()` included, the posterior mean's and the learned range's roundings) and the two
+//! time, composed of the per-timestep pieces (golden::posterior_model: the float32 coefficients
+//! `f32(exact element)` and their ambiguities, the posterior mean's and the learned range's roundings) and the two
 //! helpers' own models (golden::error_model): `normal_kl`'s for the KL branch, the tanh log-likelihood's
 //! at `log_scales = 0.5 * log_variance` for the decoder branch, then `mean_flat` and the division by the
 //! precision's `ln 2`. Every bound is absolute: where the model matches the posterior the exact KL is
@@ -51,8 +51,8 @@ fn row_bound(p: &Model, terms: &[f64], own: &[f64], bits: f64) -> f64 {
 /// Bound on the KL branch (`t > 0`) of one batch element in `p`: per element `normal_kl`'s own roundings
 /// at the exact arguments, plus the propagated errors of its computed arguments: the two posterior means
 /// share `coef2 x_t` (one product, bit for bit the same in both), so `true_mean - model_mean` carries the
-/// extracted `coef1`'s error times `x_start - pred_xstart` and four roundings; `true_log_variance_clipped`
-/// its extraction; the learned range its bound. Through the KL's derivatives: `d/dg = g e^-lv`
+/// extracted `coef1`'s ambiguity times `x_start - pred_xstart` and four roundings; `true_log_variance_clipped`
+/// its ambiguity; the learned range its bound. Through the KL's derivatives: `d/dg = g e^-lv`
 /// (plus the square's second-order term), `d/dlogvar1 = (e^D - 1) / 2`, `d/dlogvar2 = (1 - e^D - g^2
 /// e^-lv) / 2` with `g` the means' difference and `D = logvar1 - logvar2`.
 pub fn kl_bound(p: &Model, c: &StepValues, e: &StepBounds, row: &[VbElement], bits: f64) -> f64 {

@@ -425,6 +425,16 @@ mod tests {
         }
     }
 
+    /// `Extraction::Float32` is the float32 rounding of the element (mpmath's 40 digits, parsed to f32).
+    #[test]
+    fn float32_extraction_rounds_the_exact_element() {
+        for (schedule, steps, name, t, digits) in MPMATH {
+            let array = DerivedArray::from_name(name).unwrap();
+            let got = value(schedule, steps, array, t, Extraction::Float32).unwrap();
+            assert_eq!(got.value, f64::from(digits.parse::<f32>().unwrap()), "{name} [{t}]");
+        }
+    }
+
     #[test]
     fn one_pass_over_all_steps_agrees_with_each_step_alone() {
         for (schedule, steps) in [(Schedule::Cosine, 7u64), (Schedule::Linear, 23)] {

@@ -195,3 +195,21 @@ pub(crate) fn special_digits(v: f64) -> String {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rounding through f64 would land on the float32 midpoint `1 + 2^-24` and tie to 1; the value lies
+    /// above it, so its float32 is `1 + 2^-23` (and below it, 1).
+    #[test]
+    fn float32_rounding_is_not_double_rounding() {
+        let midpoint = exact_add(&F::ONE, &F::from_parts(IBig::ONE, -24));
+        let above = exact_add(&midpoint, &F::from_parts(IBig::ONE, -80));
+        let below = exact_add(&midpoint, &F::from_parts(-IBig::ONE, -80));
+        assert_eq!(round_f64(&above) as f32, 1.0);
+        assert_eq!(round_f32(&above), 1.0 + f32::EPSILON);
+        assert_eq!(round_f32(&below), 1.0);
+        assert_eq!(round_f32(&midpoint), 1.0);
+    }
+}
