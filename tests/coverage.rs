@@ -57,7 +57,7 @@ fn every_combination_has_a_mutant() {
         };
         assert!(
             Mutant::ALL.iter().any(claims),
-            "{} {} {}: no mutant claims it (add one to src/verify/mutants.rs)",
+            "{} {} {}: no mutant claims it (add one to src/verify/mutants/)",
             c.function,
             c.variant,
             c.precision

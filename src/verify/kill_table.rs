@@ -14,7 +14,7 @@ pub fn kill_table_markdown(rows: &[Kill]) -> String {
          interval of the precision and variant it claims. A figure is the number of cases that kill it\n\
          **outside the `special` family** (NaN and infinite inputs, which `verify --specials report` sets\n\
          apart); the special cases that kill it follow in their own column. `–`: not claimed in that\n\
-         precision (the mutant computes what a correct port does there; src/verify/mutants.rs says why).\n\
+         precision (the mutant computes what a correct port does there; src/verify/mutants/mod.rs says why).\n\
          A mutant survives if no case fails; the test fails if any survives, and if a probability-floor\n\
          mutant is killed by fewer than 100 non-special float32 cases.\n\n\
          | mutant | claims | golden file | f32 | f64 | f16 | bf16 | special (f32/f64/f16/bf16) | first non-special cases that kill it |\n\
