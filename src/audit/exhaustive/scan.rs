@@ -96,15 +96,14 @@ fn is_nan_key(k: u64) -> bool {
 }
 
 /// Whether [`shortcut`] holds for every input of a block (consecutive keys from `first`, so the inputs
-/// increase from the first to the last): checked on the block's ends and results, without a loop of
-/// per-input tests.
+/// increase from the first to the last): all results equal and [`shortcut`] at both ends suffice, since
+/// each shortcut region is an interval of z and each of its result values (1/2, 1, 0) belongs to one.
 fn block_shortcut(first: u32, erf: &[f32], tanh: &[f32]) -> bool {
-    let Some(last) = (erf.len() as u32).checked_sub(1).map(|l| first + l) else { return true };
-    let (lo, hi) = (f64::from(float_of_key(first)), f64::from(float_of_key(last)));
-    let all = |v: f32| erf.iter().chain(tanh).fold(true, |acc, &f| acc & (f == v));
-    (lo.abs() < CENTRE_SHORTCUT && hi.abs() < CENTRE_SHORTCUT && all(0.5))
-        || (lo > UPPER_SHORTCUT && all(1.0))
-        || (hi < LOWER_SHORTCUT && all(0.0))
+    let (Some(&v), Some(last)) = (erf.first(), (erf.len() as u32).checked_sub(1).map(|l| first + l)) else {
+        return true;
+    };
+    let same = erf.iter().chain(tanh).fold(true, |acc, &f| acc & (f == v));
+    same && [first, last].into_iter().all(|k| shortcut(f64::from(float_of_key(k)), v, v))
 }
 
 /// Scans keys `[start, end)`: both variants and the truth check.
