@@ -151,18 +151,14 @@ fn cases<'py>(py: Python<'py>, function: &str) -> PyResult<Cases<'py>> {
             // A method of GaussianDiffusion: the schedule as above, the tensors with their shape, `t` as
             // a [B] column of whole steps (exact in f32).
             Inputs::Diffusion(call) => {
-                let index = Schedule::ALL.iter().position(|&s| s == call.schedule).unwrap_or_default();
+                let mut named = schedule_columns(call.schedule, call.steps);
                 let mut tensors = call.tensors.into_iter();
-                function
-                    .inputs()
-                    .iter()
-                    .map(|&name| match name {
-                        "schedule_name" => (name, vec![Vec::new()], vec![index as f32]),
-                        "num_diffusion_timesteps" => (name, vec![Vec::new()], vec![call.steps as f32]),
-                        "t" => (name, vec![vec![call.t.len()]], call.t.iter().map(|&t| t as f32).collect()),
-                        _ => (name, vec![call.shape.clone()], tensors.next().unwrap_or_default()),
-                    })
-                    .collect()
+                // After schedule_name and num_diffusion_timesteps: `t` and the tensors, in the table's order.
+                named.extend(function.inputs().iter().skip(2).map(|&name| match name {
+                    "t" => (name, vec![vec![call.t.len()]], call.t.iter().map(|&t| t as f32).collect()),
+                    _ => (name, vec![call.shape.clone()], tensors.next().unwrap_or_default()),
+                }));
+                named
             }
             scalars => {
                 scalars.named_scalars().into_iter().map(|(n, v)| (n, vec![Vec::new()], vec![v])).collect()

@@ -203,6 +203,15 @@ impl Bound {
             Bound::Unconstrained
         }
     }
+
+    /// The bound as a number, infinite when unconstrained (the inverse of [`Bound::finite`]), for
+    /// composite models that add bounds.
+    pub fn or_inf(self) -> f64 {
+        match self {
+            Bound::Abs(a) => a,
+            Bound::Unconstrained => f64::INFINITY,
+        }
+    }
 }
 
 /// Exact facts about a log-likelihood case that the bound is computed from.

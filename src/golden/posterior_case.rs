@@ -207,7 +207,8 @@ pub fn build(
 
 /// `_vb_terms_bpd`'s case: the exact output per batch element (the tanh decoder's NLL at `t = 0`, the KL
 /// otherwise) and its bound per model (golden::vb_terms_model; the decoder's from each element's exact
-/// log-likelihood at the exact mean and log-scale).
+/// log-likelihood at the exact mean and the log-scale of the step's values rounded to f64: a magnitude
+/// for the bound, not the golden value).
 fn vb_terms(
     call: &DiffusionCall,
     per_t: &[(StepValues, StepBounds)],
@@ -233,7 +234,8 @@ fn vb_terms(
                 .collect()
         })
         .collect();
-    // The decoder's exact log-likelihoods at t = 0 (the mean is pred_xstart: coef1 = 1, coef2 = 0 there).
+    // The decoder's log-likelihoods at t = 0 (the mean is pred_xstart: coef1 = 1, coef2 = 0 there), exact
+    // at the f64 log-scale.
     let facts: Vec<Vec<DecoderFacts>> = rows
         .iter()
         .zip(&ts)
@@ -244,8 +246,7 @@ fn vb_terms(
             }
             row.iter()
                 .map(|el| {
-                    let frac = (el.v + 1.0) / 2.0;
-                    let lv = frac * c.log_beta + (1.0 - frac) * c.log_variance_clipped;
+                    let lv = vb_terms_model::learned_range(c, el.v);
                     let r = reference::discretized_gaussian_log_likelihood(
                         el.x_start,
                         el.pred_xstart,

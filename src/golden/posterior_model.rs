@@ -6,7 +6,7 @@
 
 use crate::functions::Precision;
 use crate::golden::derived_model::Chain;
-use crate::golden::error_model::{self, normal_kl_bound, Bound, KlFacts, Model, SAFETY};
+use crate::golden::error_model::{self, normal_kl_bound, KlFacts, Model, SAFETY};
 use crate::upstream::derived::DerivedArray;
 
 /// Per-timestep values of one step (the formulas' coefficients: `f32(exact element)`, from the reference).
@@ -125,18 +125,12 @@ pub fn prior_bound(p: &Model, f: &PriorFacts, xs: &[f64], bits: f64) -> f64 {
         // not take part in type promotion. The variance terms' float32 roundings are added to the model's.
         let variance_only = KlFacts { mean1: 0.0, expected: 0.5 * (-f.log_one_minus - abar), ..facts };
         for (model, facts) in [(*p, facts), (Model::of(Precision::F32), variance_only)] {
-            evaluation += match normal_kl_bound(&model, &facts) {
-                Bound::Abs(a) => a,
-                Bound::Unconstrained => f64::INFINITY,
-            };
+            evaluation += normal_kl_bound(&model, &facts).or_inf();
         }
         kls.push(kl);
     }
     let mean = kls.iter().sum::<f64>() / n;
-    let summation = match error_model::mean_bound(p, &kls, mean) {
-        Bound::Abs(a) => a,
-        Bound::Unconstrained => f64::INFINITY,
-    };
+    let summation = error_model::mean_bound(p, &kls, mean).or_inf();
     (SAFETY * propagated + evaluation) / n / std::f64::consts::LN_2
         + summation / std::f64::consts::LN_2
         + SAFETY * 2.0 * p.u * bits.abs()

@@ -8,7 +8,7 @@
 //! to the tiny value.
 
 use crate::golden::error_model::{
-    self, loglik_bound_with, normal_kl_bound, Bound, KlFacts, LoglikFacts, Model, SAFETY,
+    self, loglik_bound_with, normal_kl_bound, KlFacts, LoglikFacts, Model, SAFETY,
 };
 use crate::golden::posterior_model::{learned_range_bound, mean_bound, StepBounds, StepValues};
 use crate::Cdf;
@@ -28,7 +28,7 @@ pub struct VbElement {
 }
 
 /// The learned range's log-variance at `v` from the step's exact values (a magnitude for the bounds).
-fn learned_range(c: &StepValues, v: f64) -> f64 {
+pub(crate) fn learned_range(c: &StepValues, v: f64) -> f64 {
     let frac = (v + 1.0) / 2.0;
     frac * c.log_beta + (1.0 - frac) * c.log_variance_clipped
 }
@@ -41,10 +41,7 @@ fn row_bound(p: &Model, terms: &[f64], own: &[f64], bits: f64) -> f64 {
     let mean_own = own.iter().sum::<f64>() / n;
     let reach: Vec<f64> = terms.iter().zip(own).map(|(t, e)| t.abs() + e).collect();
     let mean = terms.iter().sum::<f64>() / n;
-    let summation = match error_model::mean_bound(p, &reach, mean) {
-        Bound::Abs(a) => a,
-        Bound::Unconstrained => f64::INFINITY,
-    };
+    let summation = error_model::mean_bound(p, &reach, mean).or_inf();
     (mean_own + summation) / LN_2 + SAFETY * 2.0 * p.u * (bits.abs() + (mean_own + summation) / LN_2)
 }
 
@@ -74,10 +71,7 @@ pub fn kl_bound(p: &Model, c: &StepValues, e: &StepBounds, row: &[VbElement], bi
             + 0.5 * (d.exp_m1() + g * g * inv).abs() * e_lv;
         let facts =
             KlFacts { mean1: m1, logvar1: c.log_variance_clipped, mean2: m2, logvar2: lv, expected: kl };
-        let evaluation = match normal_kl_bound(p, &facts) {
-            Bound::Abs(a) => a,
-            Bound::Unconstrained => f64::INFINITY,
-        };
+        let evaluation = normal_kl_bound(p, &facts).or_inf();
         terms.push(kl);
         own.push(SAFETY * propagated + evaluation);
     }
@@ -122,10 +116,7 @@ pub fn decoder_bound(
             log_prob: f.log_prob,
             expected: f.expected,
         };
-        let b = match loglik_bound_with(p, Cdf::Tanh, &lf, (dmean, dlog_scale)) {
-            Bound::Abs(a) => a,
-            Bound::Unconstrained => f64::INFINITY,
-        };
+        let b = loglik_bound_with(p, Cdf::Tanh, &lf, (dmean, dlog_scale)).or_inf();
         terms.push(-f.expected);
         own.push(b);
     }

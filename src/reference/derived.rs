@@ -20,6 +20,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use super::arith::{Arith, Num, Val};
 use super::dyadic::f;
@@ -288,9 +289,27 @@ impl Source {
     }
 }
 
-/// Certified `(f64, digits)` of a ball, or `None` to retry at a higher precision.
-fn finalize(c: &Ctx, b: &Ball) -> Option<Exact> {
+/// Certified `(f64, digits)` of a ball (an exact zero is 0), or `None` to retry at a higher precision.
+pub(super) fn round(c: &Ctx, b: &Ball) -> Option<Exact> {
+    if b.is_zero() && b.is_exact() {
+        return Some(Exact::of_f64(0.0));
+    }
     c.finalize(&Val::Lin(b.clone())).map(Exact::from)
+}
+
+/// `make(t)` for each of `ts`, each distinct timestep formed once and shared (batches repeat timesteps).
+pub(super) fn per_timestep<K>(ts: &[u64], mut make: impl FnMut(u64) -> Option<K>) -> Option<Vec<Rc<K>>> {
+    let mut done: Vec<(u64, Rc<K>)> = Vec::new();
+    ts.iter()
+        .map(|&t| match done.iter().find(|(u, _)| *u == t) {
+            Some((_, k)) => Some(k.clone()),
+            None => {
+                let k = Rc::new(make(t)?);
+                done.push((t, k.clone()));
+                Some(k)
+            }
+        })
+        .collect()
 }
 
 /// `array[t]` as extracted (`how`: the element, or its float32 rounding), correctly rounded, by Ziv's loop.
@@ -305,7 +324,7 @@ pub(crate) fn value(
     if t >= steps {
         return Err(format!("timestep {t} is not below T = {steps}"));
     }
-    arbitrary_precision(|c| finalize(c, &d.step(c, t).extracted(c, array, how)?))
+    arbitrary_precision(|c| round(c, &d.step(c, t).extracted(c, array, how)?))
 }
 
 /// `ln(betas[t])` (upstream's `np.log(self.betas)`, the learned-range variance's upper end), correctly
@@ -315,7 +334,7 @@ pub(crate) fn log_beta(schedule: Schedule, steps: u64, t: u64) -> Result<Exact, 
     if t >= steps {
         return Err(format!("timestep {t} is not below T = {steps}"));
     }
-    arbitrary_precision(|c| finalize(c, &d.step(c, t).log_beta(c)))
+    arbitrary_precision(|c| round(c, &d.step(c, t).log_beta(c)))
 }
 
 /// Each of `arrays`, every element correctly rounded: one pass at the starting precision, then Ziv's loop
@@ -331,7 +350,7 @@ pub(crate) fn arrays(
         Some(
             arrays
                 .iter()
-                .map(|&a| all.iter().map(|s| finalize(c, &s.element(c, a))).collect::<Vec<_>>())
+                .map(|&a| all.iter().map(|s| round(c, &s.element(c, a))).collect::<Vec<_>>())
                 .collect::<Vec<_>>(),
         )
     })?;

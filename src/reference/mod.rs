@@ -321,7 +321,7 @@ pub fn derived_log_beta(schedule: schedule::Schedule, steps: u64, t: u64) -> Res
 }
 
 /// Checks the arguments of a per-timestep case: at least two steps (`GaussianDiffusion` reads
-/// `posterior_variance[1]`), every `t` below the step count, `rows` of equal length, finite values.
+/// `posterior_variance[1]`), every `t` below the step count, `data` of equal length, finite values.
 fn diffusion_args(what: &'static str, steps: u64, ts: &[u64], data: &[&[f64]]) -> Result<(), Error> {
     let problem = if steps < 2 {
         Some(format!("{steps} steps (GaussianDiffusion needs at least 2)"))

@@ -8,8 +8,8 @@
 //! mean over the tensors, `coef1 x_start + coef2 x_t`, and the learned range's interpolation `frac
 //! ln(beta_t) + (1 - frac) posterior_log_variance_clipped_t`, `frac = (v + 1) / 2`.
 
-use super::arith::{Arith, Num, Val};
-use super::derived::{Diffusion, Step};
+use super::arith::{Arith, Num};
+use super::derived::{per_timestep, round, Diffusion, Step};
 use super::dyadic::f;
 use super::helpers::kl_g;
 use super::mp::{Ball, Ctx};
@@ -38,29 +38,6 @@ fn coefs(c: &Ctx, d: &Diffusion, t: u64, how: Extraction) -> Option<Coefs> {
         log_variance_clipped: e(DerivedArray::PosteriorLogVarianceClipped)?,
         log_beta: s.extracted_log_beta(c, how)?,
     })
-}
-
-/// The coefficients of each batch element's timestep (each distinct `t` formed once).
-fn per_timestep(c: &Ctx, d: &Diffusion, ts: &[u64], how: Extraction) -> Option<Vec<std::rc::Rc<Coefs>>> {
-    let mut done: Vec<(u64, std::rc::Rc<Coefs>)> = Vec::new();
-    ts.iter()
-        .map(|&t| match done.iter().find(|(u, _)| *u == t) {
-            Some((_, k)) => Some(k.clone()),
-            None => {
-                let k = std::rc::Rc::new(coefs(c, d, t, how)?);
-                done.push((t, k.clone()));
-                Some(k)
-            }
-        })
-        .collect()
-}
-
-/// Certified value of a ball (an exact zero is 0).
-fn round(c: &Ctx, b: &Ball) -> Option<Exact> {
-    if b.is_zero() && b.is_exact() {
-        return Some(Exact::of_f64(0.0));
-    }
-    c.finalize(&Val::Lin(b.clone())).map(Exact::from)
 }
 
 /// The exact outputs of `q_posterior_mean_variance(x_start, x_t, t)`: the mean per element, then the
@@ -108,7 +85,7 @@ pub(crate) fn q_posterior(
     let row = x_start.len() / ts.len().max(1);
     let d = Diffusion::new(schedule, steps)?;
     arbitrary_precision(|c| {
-        let per_t = per_timestep(c, &d, ts, how)?;
+        let per_t = per_timestep(ts, |t| coefs(c, &d, t, how))?;
         let mut mean = Vec::with_capacity(x_start.len());
         for (k, (&a, &b)) in x_start.iter().zip(x_t).enumerate() {
             let co = &per_t[k / row];
@@ -133,7 +110,7 @@ pub(crate) fn learned_range(
     let row = model_var_values.len() / ts.len().max(1);
     let d = Diffusion::new(schedule, steps)?;
     arbitrary_precision(|c| {
-        let per_t = per_timestep(c, &d, ts, how)?;
+        let per_t = per_timestep(ts, |t| coefs(c, &d, t, how))?;
         model_var_values
             .iter()
             .enumerate()

@@ -22,7 +22,7 @@
 //! rigorously as in `helpers`).
 
 use super::arith::{Arith, Num, Val};
-use super::derived::{Diffusion, Step};
+use super::derived::{per_timestep, round, Diffusion, Step};
 use super::dyadic::{exact_add, f, F};
 use super::gaussian::{cdf, delta};
 use super::helpers::{affine255, below_clamp, is_neg, kl_g};
@@ -68,11 +68,6 @@ pub struct VlbExact {
 
 /// The two decoder variants, in the order of [`VlbExact::decoder`].
 pub const VARIANTS: [Variant; 2] = [Variant::Gaussian, Variant::Tanh];
-
-/// Certified value of a ball.
-fn round(c: &Ctx, b: &Ball) -> Option<Exact> {
-    c.finalize(&Val::Lin(b.clone())).map(Exact::from)
-}
 
 /// A value given as a `Val` as a ball (`Exp` forms are moderate here: the decoder's log-probabilities).
 fn ball(c: &Ctx, v: Val<Ball>) -> Ball {
@@ -204,24 +199,16 @@ pub(crate) fn vb_terms(
     let n = x_start.len() / ts.len().max(1);
     arbitrary_precision(|c| {
         let scale = c.mul(&Ball::int(n as i64), &c.ln2());
-        let mut shared: Vec<(u64, std::rc::Rc<Shared>)> = Vec::new();
+        let shared = per_timestep(ts, |t| Shared::new(c, &d.step(c, t), how))?;
         let mut out = Vec::with_capacity(ts.len());
-        for (row, &t) in ts.iter().enumerate() {
-            let s = match shared.iter().find(|(u, _)| *u == t) {
-                Some((_, s)) => s.clone(),
-                None => {
-                    let s = std::rc::Rc::new(Shared::new(c, &d.step(c, t), how)?);
-                    shared.push((t, s.clone()));
-                    s
-                }
-            };
+        for (row, (&t, s)) in ts.iter().zip(&shared).enumerate() {
             // One segment per element: model_var_values varies element by element.
             let segments = (row * n..(row + 1) * n)
                 .map(|k| (model_var_values[k], &x_start[k..k + 1], &pred_xstart[k..k + 1]));
             let nats = if t == 0 {
-                decoder_sum(c, &s, segments, Variant::Tanh)?.neg()
+                decoder_sum(c, s, segments, Variant::Tanh)?.neg()
             } else {
-                kl_sum(c, &s, segments)
+                kl_sum(c, s, segments)
             };
             out.push(round(c, &c.div(&nats, &scale))?);
         }
